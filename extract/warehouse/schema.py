@@ -13,12 +13,11 @@ MIGRATION_LOCK_KEY = 0x666D70_0001
 def migration_files() -> list[tuple[str, str]]:
     """(version, sql) for every bundled migration, sorted by version."""
     folder = resources.files("extract.warehouse") / "migrations"
-    files = sorted(
+    return sorted(
         (entry.name.removesuffix(".sql"), entry.read_text(encoding="utf-8"))
         for entry in folder.iterdir()
         if entry.name.endswith(".sql")
     )
-    return files
 
 
 def migrate(conn: psycopg2.extensions.connection) -> list[str]:
