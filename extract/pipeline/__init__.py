@@ -1,0 +1,1 @@
+"""Orchestration: the run log, jobs and their runner, dbt and GX invocations, notifications."""

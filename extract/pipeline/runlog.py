@@ -1,0 +1,149 @@
+"""The run log: one `etl.executions` row per job run and structured lines in `etl.logs`.
+
+An execution is written on its own autocommit connection, so that what it records survives a rollback of the
+work it describes, and a crash leaves a `running` row that the next run marks as failed (`reap_interrupted`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import traceback
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg2.extensions
+
+from extract.warehouse.connection import connect
+
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def new_run_id() -> str:
+    return str(uuid.uuid4())
+
+
+@dataclass
+class Execution:
+    """A job run in progress. Counters and metadata are flushed to the database on `finish`."""
+
+    conn: psycopg2.extensions.connection
+    id: str
+    run_id: str
+    job_name: str
+    records_processed: int = 0
+    records_failed: int = 0
+    metadata: dict[str, Any] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def log(self, level: str, message: str, **metadata: Any) -> None:
+        level = level.upper()
+        if level not in LEVELS:
+            raise ValueError(f"unknown log level {level!r}")
+        with self._lock, self.conn.cursor() as cur:
+            cur.execute(
+                "insert into etl.logs (level, job_name, run_id, message, metadata) values (%s, %s, %s, %s, %s)",
+                (level, self.job_name, self.run_id, message, json.dumps(metadata, default=str)),
+            )
+
+    def count(self, processed: int = 0, failed: int = 0) -> None:
+        with self._lock:
+            self.records_processed += processed
+            self.records_failed += failed
+
+    def finish(self, status: str, error_message: str | None = None) -> None:
+        with self._lock, self.conn.cursor() as cur:
+            cur.execute(
+                "update etl.executions set status = %s, end_time = now(), records_processed = %s,"
+                " records_failed = %s, error_message = %s, metadata = %s where id = %s",
+                (
+                    status,
+                    self.records_processed,
+                    self.records_failed,
+                    error_message,
+                    json.dumps(self.metadata, default=str),
+                    self.id,
+                ),
+            )
+
+
+def begin(url: str, job_name: str, run_id: str | None = None, metadata: Mapping[str, Any] | None = None) -> Execution:
+    """Insert a `running` execution and return it."""
+    conn = connect(url, application_name=f"fmp-elt:{job_name}")
+    conn.autocommit = True
+    execution = Execution(conn, str(uuid.uuid4()), run_id or new_run_id(), job_name, metadata=dict(metadata or {}))
+    with conn.cursor() as cur:
+        cur.execute(
+            "insert into etl.executions (id, run_id, job_name, status, metadata) values (%s, %s, %s, 'running', %s)",
+            (execution.id, execution.run_id, job_name, json.dumps(execution.metadata, default=str)),
+        )
+    return execution
+
+
+@contextmanager
+def recorded(
+    url: str, job_name: str, run_id: str | None = None, metadata: Mapping[str, Any] | None = None
+) -> Iterator[Execution]:
+    """Run a block as a job execution: completed when it returns, failed (with the error) when it raises."""
+    execution = begin(url, job_name, run_id, metadata)
+    handler = ExecutionLogHandler(execution)
+    logger = logging.getLogger("extract")
+    logger.addHandler(handler)
+    try:
+        yield execution
+    except BaseException as exc:
+        message = one_line(exc)
+        execution.metadata.setdefault("traceback", traceback.format_exc(limit=8))
+        execution.log("ERROR", f"{job_name} failed: {message}")
+        execution.finish("failed", message)
+        raise
+    else:
+        status = execution.metadata.pop("_status", "completed")
+        execution.finish(status, execution.metadata.get("error_message"))
+    finally:
+        logger.removeHandler(handler)
+        execution.conn.close()
+
+
+def one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+class ExecutionLogHandler(logging.Handler):
+    """Copies the `extract.*` loggers' records into `etl.logs` for the current execution."""
+
+    def __init__(self, execution: Execution, level: int = logging.INFO) -> None:
+        super().__init__(level)
+        self.execution = execution
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            extra = getattr(record, "fields", {})
+            self.execution.log(record.levelname, record.getMessage(), logger=record.name, **extra)
+        except Exception:  # a log line must never break the run it describes
+            self.handleError(record)
+
+
+def reap_interrupted(url: str) -> int:
+    """Mark `running` executions as failed when no live session holds the run lock for them.
+
+    Only called by a process that holds the run lock itself, so every `running` row it sees belongs to a
+    process that died (killed, crashed, lost its connection).
+    """
+    conn = connect(url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "update etl.executions set status = 'failed', end_time = coalesce(end_time, now()),"
+                " error_message = 'interrupted: the process ended before the job finished'"
+                " where status = 'running'"
+            )
+            return cur.rowcount
+    finally:
+        conn.close()
