@@ -70,9 +70,7 @@ class Settings:
             try:
                 rate = int(raw_rate)
             except ValueError:
-                raise ConfigError(
-                    f"FMP_RATE_LIMIT={raw_rate!r} is not a whole number of calls per minute"
-                ) from None
+                raise ConfigError(f"FMP_RATE_LIMIT={raw_rate!r} is not a whole number of calls per minute") from None
             if rate <= 0:
                 raise ConfigError(f"FMP_RATE_LIMIT must be positive, got {rate}")
         base_url = env.get("FMP_BASE_URL", DEFAULT_BASE_URL).strip().rstrip("/")

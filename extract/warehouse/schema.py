@@ -39,3 +39,14 @@ def migrate(conn: psycopg2.extensions.connection) -> list[str]:
             cur.execute("insert into etl.schema_migrations (version) values (%s)", (version,))
             applied_now.append(version)
     return applied_now
+
+
+def ensure_schema(url: str) -> list[str]:
+    """Connect, migrate, disconnect: what every command does before it writes."""
+    from extract.warehouse.connection import connect
+
+    conn = connect(url)
+    try:
+        return migrate(conn)
+    finally:
+        conn.close()

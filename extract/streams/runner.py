@@ -1,0 +1,197 @@
+"""Run a stream: plan its units, fetch them concurrently under one rate limiter, land them in batches.
+
+Workers only do HTTP; the calling thread lands results, so one connection and one transaction per batch
+suffice. At most `workers * 2` results wait in memory at any time, whatever the size of the backfill.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+import zlib
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import click
+
+from extract.config import Settings
+from extract.errors import ConfigError
+from extract.fmp.client import FmpClient, RetryPolicy
+from extract.fmp.errors import FmpAuthError, FmpError
+from extract.fmp.ratelimit import RateLimiter
+from extract.pipeline.runlog import Execution
+from extract.streams import STREAMS
+from extract.streams.base import ExtractOptions, Failure, Stream, StreamContext, Unit, UnitResult
+from extract.warehouse.connection import connect
+from extract.warehouse.landing import RawLander
+from extract.warehouse.state import load_cursors, universe
+
+log = logging.getLogger("extract.streams")
+
+
+@dataclass
+class ExtractSummary:
+    stream: str
+    units: int = 0
+    rows_landed: int = 0
+    records_failed: int = 0
+    calls: int = 0
+    retries: int = 0
+    bytes: int = 0
+    refetched: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    elapsed_s: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "stream": self.stream,
+            "units": self.units,
+            "rows_landed": self.rows_landed,
+            "records_failed": self.records_failed,
+            "calls": self.calls,
+            "retries": self.retries,
+            "bytes": self.bytes,
+            "refetched": self.refetched,
+            "failed_symbols": [f.symbol for f in self.failures],
+            "elapsed_s": round(self.elapsed_s, 3),
+        }
+
+    def line(self) -> str:
+        return (
+            f"{self.stream}: {self.rows_landed:,} rows landed from {self.units:,} units in {self.elapsed_s:.1f}s;"
+            f" {self.calls:,} calls, {self.retries:,} retries, {len(self.failures)} failed,"
+            f" {self.records_failed} bad records, {len(self.refetched)} refetched"
+        )
+
+
+def in_shard(symbol: str, shard: tuple[int, int] | None) -> bool:
+    """A stable split of symbols over n shards (1-based i), the same on every machine and run."""
+    if shard is None:
+        return True
+    index, count = shard
+    return zlib.crc32(symbol.encode()) % count == index - 1
+
+
+def make_client(settings: Settings, retry: RetryPolicy | None = None) -> FmpClient:
+    limiter = RateLimiter(settings.rate_limit_per_minute)
+    return FmpClient(settings.base_url, settings.require_api_key(), limiter, retry=retry)
+
+
+def default_workers(settings: Settings) -> int:
+    """Enough requests in flight to fill the plan at ~300 ms per call, and no more."""
+    return max(2, min(32, settings.rate_limit_per_minute // 100 + 2))
+
+
+def extract_stream(
+    settings: Settings,
+    database_url: str,
+    stream_name: str,
+    options: ExtractOptions | None = None,
+    *,
+    run_id: str,
+    execution: Execution | None = None,
+    client: FmpClient | None = None,
+    workers: int | None = None,
+    batch_rows: int = 20_000,
+    today: date | None = None,
+    progress: bool = False,
+) -> ExtractSummary:
+    """Extract one stream into raw.*; per-symbol failures are recorded and counted, a refused key stops all."""
+    if stream_name not in STREAMS:
+        raise ConfigError(f"unknown stream {stream_name!r}; choose from {', '.join(STREAMS)}")
+    stream = STREAMS[stream_name]
+    options = options or ExtractOptions()
+    client = client or make_client(settings)
+    ctx = StreamContext(settings, options, today or date.today())
+    summary = ExtractSummary(stream_name)
+    started = time.monotonic()
+    conn = connect(database_url, application_name=f"fmp-elt:extract:{stream_name}")
+    try:
+        units = plan_units(conn, stream, ctx)
+        summary.units = len(units)
+        lander = RawLander(conn, run_id, batch_rows)
+        with progress_bar(progress, len(units), f"extract {stream_name}") as advance:
+            for result in fetch_all(stream, client, units, ctx, workers or default_workers(settings)):
+                lander.add(result)
+                tally(summary, result, execution)
+                advance(1)
+        lander.flush()
+        summary.rows_landed = lander.rows_landed
+    finally:
+        conn.close()
+        summary.elapsed_s = time.monotonic() - started
+        stats = client.stats.as_dict()
+        summary.calls, summary.retries, summary.bytes = stats["calls"], stats["retries"], stats["bytes"]
+    return summary
+
+
+def plan_units(conn: Any, stream: Stream, ctx: StreamContext) -> list[Unit]:
+    symbols = ctx.options.symbols
+    if stream.name != "symbols" and not symbols:
+        symbols = universe(conn)
+        if not symbols:
+            raise ConfigError("no symbols known yet: run `fmp-elt extract symbols` first, or pass --symbols")
+    symbols = [s for s in symbols or [] if in_shard(s, ctx.options.shard)]
+    cursors = load_cursors(conn, stream.cursor_streams)
+    return list(stream.units(symbols, cursors, ctx))
+
+
+def fetch_all(
+    stream: Stream, client: FmpClient, units: list[Unit], ctx: StreamContext, workers: int
+) -> Iterator[UnitResult]:
+    """Fetch units concurrently with a bounded number in flight, yielding results as they complete."""
+    pending: dict[Future[UnitResult], Unit] = {}
+    queue = iter(units)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fmp") as pool:
+        try:
+            while True:
+                while len(pending) < workers * 2:
+                    unit = next(queue, None)
+                    if unit is None:
+                        break
+                    pending[pool.submit(fetch_one, stream, client, unit, ctx)] = unit
+                if not pending:
+                    return
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    pending.pop(future)
+                    yield future.result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def fetch_one(stream: Stream, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
+    """One unit; an FMP error for this unit becomes a recorded failure, a refused key propagates."""
+    try:
+        return stream.fetch(client, unit, ctx)
+    except FmpAuthError:
+        raise
+    except FmpError as exc:
+        log.warning("%s %s failed: %s", stream.name, unit.key, exc)
+        return UnitResult(failures=[Failure(stream.name, unit.key, str(exc), exc.reason, exc.status)])
+
+
+def tally(summary: ExtractSummary, result: UnitResult, execution: Execution | None) -> None:
+    summary.records_failed += result.records_failed
+    summary.failures.extend(result.failures)
+    summary.refetched.extend(c.symbol for c in result.cursors if c.refetched)
+    for c in result.cursors:
+        if c.refetched:
+            log.info("%s history of %s changed in the overlap: refetched in full", c.stream, c.symbol)
+    if execution is not None:
+        execution.count(processed=result.rows, failed=result.records_failed + len(result.failures))
+
+
+@contextmanager
+def progress_bar(enabled: bool, length: int, label: str) -> Iterator[Any]:
+    if not enabled or length < 2:
+        yield lambda n: None
+        return
+    with click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True) as bar:
+        yield bar.update

@@ -1,0 +1,132 @@
+"""Raw landing: COPY records into raw.* in bounded batches, each committed with the cursors it covers.
+
+A batch is one transaction: the rows, their cursors and the failure records commit together or not at all,
+so a crash between batches re-fetches at most one batch and never advances a cursor past rows not landed.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import psycopg2.extensions
+import psycopg2.extras
+
+from extract.streams.base import CursorUpdate, Failure, Landing, UnitResult
+
+RAW_TABLES = frozenset({"raw.fmp_symbols", "raw.fmp_prices", "raw.fmp_prices_adjusted", "raw.fmp_ratios"})
+COPY_COLUMNS = "(symbol, payload, _run_id, _endpoint)"
+
+
+def copy_text(value: str) -> str:
+    """Escape a value for COPY's text format (JSON from json.dumps has no raw tabs or newlines)."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def payload_json(record: Any) -> str:
+    # PostgreSQL's jsonb cannot hold \u0000; FMP never sends it, but a broken body must not sink the batch.
+    return json.dumps(record, separators=(",", ":"), allow_nan=False, default=str).replace("\\u0000", "")
+
+
+def record_symbol(landing: Landing, record: Any) -> str | None:
+    if landing.symbol is not None:
+        return landing.symbol
+    value = record.get("symbol") if isinstance(record, dict) else None
+    return value if isinstance(value, str) else None
+
+
+class RawLander:
+    """Buffers unit results and flushes them as one transaction once `batch_rows` records are waiting."""
+
+    def __init__(self, conn: psycopg2.extensions.connection, run_id: str, batch_rows: int = 20_000) -> None:
+        self.conn = conn
+        self.run_id = run_id
+        self.batch_rows = batch_rows
+        self._pending: list[UnitResult] = []
+        self._pending_rows = 0
+        self.rows_landed = 0
+        self.batches = 0
+
+    def add(self, result: UnitResult) -> None:
+        self._pending.append(result)
+        self._pending_rows += result.rows
+        if self._pending_rows >= self.batch_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        results, self._pending, self._pending_rows = self._pending, [], 0
+        landings = [landing for r in results for landing in r.landings]
+        cursors = [c for r in results for c in r.cursors]
+        failures = [f for r in results for f in r.failures]
+        with self.conn, self.conn.cursor() as cur:
+            for table in sorted({landing.table for landing in landings}):
+                self._copy(cur, table, [landing for landing in landings if landing.table == table])
+            self._save_cursors(cur, cursors)
+            self._save_failures(cur, failures, succeeded=cursors)
+        self.rows_landed += sum(len(landing.records) for landing in landings)
+        self.batches += 1
+
+    def _copy(self, cur: psycopg2.extensions.cursor, table: str, landings: Iterable[Landing]) -> None:
+        if table not in RAW_TABLES:
+            raise ValueError(f"not a raw table: {table}")
+        buffer = io.StringIO()
+        run_id = self.run_id
+        for landing in landings:
+            endpoint = copy_text(landing.endpoint)
+            for record in landing.records:
+                symbol = record_symbol(landing, record)
+                symbol_text = "\\N" if symbol is None else copy_text(symbol)
+                buffer.write(f"{symbol_text}\t{copy_text(payload_json(record))}\t{run_id}\t{endpoint}\n")
+        buffer.seek(0)
+        cur.copy_expert(f"copy {table} {COPY_COLUMNS} from stdin", buffer)
+
+    def _save_cursors(self, cur: psycopg2.extensions.cursor, cursors: list[CursorUpdate]) -> None:
+        if not cursors:
+            return
+        rows = [
+            (
+                c.stream,
+                c.symbol,
+                c.cursor.newest_date,
+                c.cursor.oldest_date,
+                json.dumps(c.cursor.recent),
+                self.run_id,
+                int(c.refetched),
+            )
+            for c in cursors
+        ]
+        psycopg2.extras.execute_values(
+            cur,
+            "insert into etl.stream_state (stream, symbol, newest_date, oldest_date, recent, last_run_id,"
+            " full_refetches) values %s on conflict (stream, symbol) do update set"
+            " newest_date = excluded.newest_date, oldest_date = excluded.oldest_date, recent = excluded.recent,"
+            " last_run_id = excluded.last_run_id, updated_at = now(),"
+            " full_refetches = etl.stream_state.full_refetches + excluded.full_refetches",
+            rows,
+            template="(%s, %s, %s, %s, %s::jsonb, %s::uuid, %s)",
+        )
+
+    def _save_failures(
+        self, cur: psycopg2.extensions.cursor, failures: list[Failure], succeeded: list[CursorUpdate]
+    ) -> None:
+        if succeeded:
+            psycopg2.extras.execute_values(
+                cur,
+                "delete from etl.stream_failures f using (values %s) as ok(stream, symbol)"
+                " where f.stream = ok.stream and f.symbol = ok.symbol",
+                sorted({(c.stream, c.symbol) for c in succeeded}),
+            )
+        if failures:
+            psycopg2.extras.execute_values(
+                cur,
+                "insert into etl.stream_failures (stream, symbol, run_id, reason, error_class, http_status)"
+                " values %s on conflict (stream, symbol) do update set run_id = excluded.run_id,"
+                " reason = excluded.reason, error_class = excluded.error_class,"
+                " http_status = excluded.http_status, failed_at = now()",
+                [(f.stream, f.symbol, self.run_id, f.reason, f.error_class, f.http_status) for f in failures],
+                template="(%s, %s, %s::uuid, %s, %s, %s)",
+            )
