@@ -15,7 +15,7 @@ BASIC_LIMIT = 5  # the Basic plan refuses more than 5 rows and quarterly periods
 
 class RatiosStream:
     name = "ratios"
-    cursor_streams = ("ratios",)
+    cursor_streams: tuple[str, ...] = ("ratios",)
 
     def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
         for symbol in symbols:

