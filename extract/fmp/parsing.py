@@ -42,6 +42,9 @@ def parse_json_list(body: bytes, endpoint: str, status: int = 200) -> list[Any]:
             f"unreadable JSON from {endpoint} ({len(body)} bytes): {exc}", status=status, endpoint=endpoint
         ) from None
     if isinstance(data, dict):
+        # Legacy v3 dumps wrap the rows as {"symbol": ..., "historical": [...]}; anything else is an error.
+        if isinstance(data.get("historical"), list) and error_text(data) is None:
+            return list(data["historical"])
         raise_for_error_object(data, endpoint, status)
     if not isinstance(data, list):
         raise FmpMalformedResponse(f"{endpoint} answered a {type(data).__name__}, not a list", endpoint=endpoint)

@@ -1,0 +1,38 @@
+"""The client against recorded real FMP answers, served on loopback by a plain replay server."""
+
+from __future__ import annotations
+
+import pytest
+
+from extract.fmp.client import FmpClient
+from extract.fmp.ratelimit import RateLimiter
+from tests.fixtures.replay import load_sample, replay_server, sample_files, sample_route  # noqa: F401
+
+KEY = "sk-contract-KEY-0123456789"
+
+
+def client_for(base_url: str) -> FmpClient:
+    return FmpClient(base_url, KEY, RateLimiter(6000))
+
+
+@pytest.mark.parametrize("sample", sample_files(), ids=lambda p: p.name)
+def test_client_parses_every_recorded_answer(replay_server, sample) -> None:
+    base, handler = replay_server
+    api = sample_route(sample).split("/")[1]
+    client = client_for(f"{base}/{api}")
+    records = client.get_json(sample_route(sample).split("/", 2)[2], {"symbol": "AAPL"})
+    recorded = load_sample(sample.name)
+    expected = recorded["historical"] if isinstance(recorded, dict) else recorded
+    assert records == expected
+    assert all(isinstance(r, dict) and r.get("date") for r in records)
+    assert handler.seen_keys == [KEY]  # sent as the apikey header ...
+    assert all("apikey" not in q for q in handler.seen_queries)  # ... and never in the URL
+
+
+def test_recorded_eod_rows_are_newest_first_with_fmp_types(replay_server) -> None:
+    base, _ = replay_server
+    rows = client_for(f"{base}/stable").get_json("historical-price-eod/full", {"symbol": "AAPL"})
+    assert [r["date"] for r in rows] == sorted((r["date"] for r in rows), reverse=True)
+    assert len(rows) == 6
+    assert isinstance(rows[0]["volume"], int)
+    assert isinstance(rows[0]["close"], float)
