@@ -6,7 +6,7 @@ import pytest
 
 from extract.fmp.client import FmpClient
 from extract.fmp.ratelimit import RateLimiter
-from tests.fixtures.replay import load_sample, replay_server, sample_files, sample_route  # noqa: F401
+from tests.fixtures.replay import load_sample, sample_files, sample_route
 
 KEY = "sk-contract-KEY-0123456789"
 

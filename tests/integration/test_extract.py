@@ -1,0 +1,236 @@
+"""Extraction end to end: simulator on loopback -> client -> streams -> raw.* in a real PostgreSQL."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+import psycopg2
+import pytest
+
+from extract.config import Settings
+from extract.fmp.client import FmpClient, RetryPolicy
+from extract.fmp.ratelimit import RateLimiter
+from extract.pipeline import runlog
+from extract.streams.base import ExtractOptions
+from extract.streams.runner import extract_stream
+
+FAST_RETRY = RetryPolicy(max_tries=12, base_seconds=0.01, cap_seconds=0.05)
+TODAY = date(2026, 11, 25)
+
+
+def settings_for(base_url: str, key: str, plan: str = "starter") -> Settings:
+    return Settings.from_env({"FMP_BASE_URL": base_url, "FMP_API_KEY": key, "FMP_PLAN": plan})
+
+
+def run(base_url: str, db: str, stream: str, key: str = "test-key", plan: str = "starter", **options):
+    settings = settings_for(base_url, key, plan)
+    client = FmpClient(settings.base_url, key, RateLimiter(60_000), retry=FAST_RETRY)
+    summary = extract_stream(
+        settings, db, stream, ExtractOptions(**options), run_id=runlog.new_run_id(), client=client, today=TODAY
+    )
+    return summary, client
+
+
+def scalar(db: str, sql: str, *params):
+    conn = psycopg2.connect(db)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
+def rows_by_symbol(db: str, table: str) -> dict[str, int]:
+    conn = psycopg2.connect(db)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"select symbol, count(*) from {table} group by symbol")
+            return dict(cur.fetchall())
+    finally:
+        conn.close()
+
+
+def test_symbols_then_prices_then_ratios_land_rows(fmp_simulator, database_url) -> None:
+    sim = fmp_simulator
+    symbols, _ = run(sim.base_url, database_url, "symbols")
+    assert symbols.rows_landed > 0
+    assert not symbols.failures
+    universe = scalar(database_url, "select count(*) from etl.stream_state where stream = 'symbols'")
+    assert universe == symbols.rows_landed
+    nasdaq = scalar(database_url, "select count(*) from raw.fmp_symbols where payload->>'exchangeShortName' = 'NASDAQ'")
+    assert nasdaq == symbols.rows_landed  # the screener's filters were sent
+
+    prices, _ = run(sim.base_url, database_url, "prices")
+    ratios, _ = run(sim.base_url, database_url, "ratios")
+    assert not prices.failures
+    assert not ratios.failures
+    by_symbol = rows_by_symbol(database_url, "raw.fmp_prices")
+    assert set(by_symbol) == set(rows_by_symbol(database_url, "raw.fmp_prices_adjusted"))
+    assert len(by_symbol) == universe
+    # Five years of trading days per symbol on Starter (about 252 a year).
+    assert all(1200 <= n <= 1300 for n in by_symbol.values())
+    assert scalar(database_url, "select count(distinct symbol) from raw.fmp_ratios") == universe
+    assert scalar(database_url, "select count(*) from raw.fmp_ratios where _endpoint <> 'ratios'") == 0
+
+
+def test_explicit_symbols_and_payload_kept_unchanged(fmp_simulator, database_url) -> None:
+    sim = fmp_simulator
+    symbol = sim.symbols[0]
+    run(sim.base_url, database_url, "prices", symbols=[symbol], date_from=date(2024, 1, 1), date_to=date(2024, 1, 31))
+    conn = psycopg2.connect(database_url)
+    with conn.cursor() as cur:
+        cur.execute("select payload from raw.fmp_prices where symbol = %s order by payload->>'date'", (symbol,))
+        payloads = [row[0] for row in cur.fetchall()]
+    conn.close()
+    direct = sim_get(sim, "historical-price-eod/full", symbol=symbol, **{"from": "2024-01-01", "to": "2024-01-31"})
+    assert payloads == sorted(direct, key=lambda r: r["date"])
+
+
+def sim_get(sim, endpoint: str, **params):
+    import requests
+
+    response = requests.get(f"{sim.base_url}/{endpoint}", params=params, headers={"apikey": "test-key"}, timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+def test_history_beyond_the_5000_row_cap_is_fetched_completely(make_simulator, database_url) -> None:
+    sim = make_simulator(n_symbols=2, start=date(1990, 1, 2), end=TODAY)
+    symbol = sim.symbols[0]
+    summary, client = run(sim.base_url, database_url, "prices", key="premium-key", plan="premium", symbols=[symbol])
+    assert not summary.failures
+    held = scalar(
+        database_url,
+        "select count(distinct payload->>'date') from raw.fmp_prices where symbol = %s",
+        symbol,
+    )
+    everything = sim_get(sim, "historical-price-eod/full", symbol=symbol, **{"from": "1996-11-01", "to": "2006-01-01"})
+    assert held > 5000
+    oldest = scalar(database_url, "select min(payload->>'date') from raw.fmp_prices where symbol = %s", symbol)
+    assert oldest <= (TODAY - timedelta(days=round(365.25 * 30)) + timedelta(days=7)).isoformat()
+    assert len(everything) > 2000
+    assert client.stats.calls >= 4  # two variants, two pages each
+
+
+def test_incremental_second_run_fetches_only_the_overlap(fmp_simulator, database_url) -> None:
+    sim = fmp_simulator
+    symbols = sim.symbols[:3]
+    first, _ = run(sim.base_url, database_url, "prices", symbols=symbols)
+    second, client = run(sim.base_url, database_url, "prices", symbols=symbols)
+    assert second.refetched == []
+    assert client.stats.calls == len(symbols) * 2  # one call per variant per symbol
+    assert second.rows_landed == len(symbols) * 2 * 5  # the five overlap rows, re-read
+    assert first.rows_landed > 20 * second.rows_landed
+
+
+def test_a_split_between_runs_refetches_that_symbol_only(fmp_simulator, database_url) -> None:
+    sim = fmp_simulator
+    sim.set_today(TODAY - timedelta(days=7))
+    symbols = sim.symbols[:3]
+    run(sim.base_url, database_url, "prices", symbols=symbols)
+    split_symbol = symbols[1]
+    sim.apply_split(split_symbol, on=TODAY - timedelta(days=3), numerator=4, denominator=1)
+    sim.set_today(TODAY)
+    second, _ = run(sim.base_url, database_url, "prices", symbols=symbols)
+    assert sorted(set(second.refetched)) == [split_symbol]
+    refetches = scalar(
+        database_url, "select count(*) from etl.stream_state where full_refetches > 0 and symbol = %s", split_symbol
+    )
+    assert refetches == 2  # both the split-adjusted and the dividend-adjusted history
+    conn = psycopg2.connect(database_url)
+    with conn.cursor() as cur:
+        cur.execute(
+            "select symbol, count(*) from raw.fmp_prices where _run_id = (select last_run_id from etl.stream_state"
+            " where stream = 'prices' and symbol = %s) group by symbol",
+            (split_symbol,),
+        )
+        landed = dict(cur.fetchall())
+    conn.close()
+    assert landed[split_symbol] > 1000
+    assert all(n < 20 for s, n in landed.items() if s != split_symbol)
+
+
+def test_a_429_storm_without_retry_after_loses_no_symbol(fmp_simulator, database_url) -> None:
+    from extract.simulator import Faults
+
+    sim = fmp_simulator
+    sim.faults = Faults(rate_429_storm=40)
+    summary, client = run(sim.base_url, database_url, "prices", symbols=sim.symbols)
+    assert summary.failures == []
+    assert client.stats.retries >= 40
+    assert client.stats.statuses[429] == 40
+    assert set(rows_by_symbol(database_url, "raw.fmp_prices")) == set(sim.symbols)
+
+
+@pytest.mark.parametrize(
+    ("key", "plan", "endpoint", "params", "error"),
+    [
+        ("wrong-key", "starter", "ratios", {"symbol": "X"}, "FmpAuthError"),
+        ("basic-key", "basic", "company-screener", {}, "FmpPlanGate"),
+        ("test-key", "starter", "eod-bulk", {"date": "2026-11-20"}, "FmpPlanGate"),
+        ("test-key", "starter", "historical-price-eod/full", {}, "FmpBadRequest"),
+        ("test-key", "starter", "no-such-endpoint", {}, "FmpNotFound"),
+    ],
+)
+def test_each_fmp_error_class(fmp_simulator, key, plan, endpoint, params, error) -> None:
+    from extract.fmp import errors
+
+    client = FmpClient(fmp_simulator.base_url, key, RateLimiter(60_000), retry=FAST_RETRY)
+    with pytest.raises(getattr(errors, error)) as raised:
+        client.get_json(endpoint, params)
+    assert key not in str(raised.value)
+
+
+def test_200_with_an_error_object_is_an_error_and_empty_list_is_no_data(fmp_simulator) -> None:
+    from extract.fmp.errors import FmpErrorObject
+    from extract.simulator import Faults
+
+    client = FmpClient(fmp_simulator.base_url, "test-key", RateLimiter(60_000), retry=FAST_RETRY)
+    assert client.get_json("historical-price-eod/full", {"symbol": "NOSUCH"}) == []
+    fmp_simulator.faults = Faults(error_object_next=1)
+    with pytest.raises(FmpErrorObject):
+        client.get_json("ratios", {"symbol": fmp_simulator.symbols[0]})
+
+
+def test_a_plan_gated_symbol_is_recorded_and_the_others_land(fmp_simulator, database_url) -> None:
+    from extract.simulator import Faults
+
+    sim = fmp_simulator
+    gated = sim.symbols[2]
+    sim.faults = Faults(fail_symbols={gated: 402})
+    summary, _ = run(sim.base_url, database_url, "ratios", symbols=sim.symbols[:4])
+    assert [f.symbol for f in summary.failures] == [gated]
+    assert summary.failures[0].http_status == 402
+    recorded = scalar(database_url, "select error_class from etl.stream_failures where symbol = %s", gated)
+    assert recorded == "FmpPlanGate"
+    assert set(rows_by_symbol(database_url, "raw.fmp_ratios")) == set(sim.symbols[:4]) - {gated}
+
+
+def test_the_key_appears_in_no_log_line_row_or_url(fmp_simulator, database_url, caplog) -> None:
+    from extract.simulator import Faults
+
+    key = "sk-LEAKCHECK-4242-abcdef"
+    sim = fmp_simulator
+    sim.add_key(key, "starter")
+    sim.faults = Faults(rate_429_storm=3, error_5xx_burst=2)
+    caplog.set_level(logging.DEBUG)
+    settings = settings_for(sim.base_url, key)
+    client = FmpClient(settings.base_url, key, RateLimiter(60_000), retry=FAST_RETRY)
+    with runlog.recorded(database_url, "prices") as execution:
+        extract_stream(
+            settings,
+            database_url,
+            "prices",
+            ExtractOptions(symbols=sim.symbols[:2]),
+            run_id=execution.run_id,
+            execution=execution,
+            client=client,
+            today=TODAY,
+        )
+        execution.log("INFO", "done", client=repr(client), settings=repr(settings))
+    assert key not in caplog.text
+    assert all(key not in str(entry) for entry in sim.requests_log)
+    for table in ("etl.logs", "etl.executions", "raw.fmp_prices", "etl.stream_state"):
+        assert scalar(database_url, f"select count(*) from {table} t where t::text like %s", f"%{key}%") == 0
