@@ -18,6 +18,7 @@ from typing import Any
 
 import psycopg2.extensions
 
+from extract.errors import FmpEltError
 from extract.warehouse.connection import connect
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -84,6 +85,14 @@ def begin(url: str, job_name: str, run_id: str | None = None, metadata: Mapping[
     return execution
 
 
+def attach(url: str, execution_id: str, run_id: str, job_name: str) -> Execution:
+    """An execution begun elsewhere (the runner), written from this process: logs go straight to `etl.logs`,
+    counters and metadata stay in memory for the owner to `finish`."""
+    conn = connect(url, application_name=f"fmp-elt:{job_name}")
+    conn.autocommit = True
+    return Execution(conn, execution_id, run_id, job_name)
+
+
 @contextmanager
 def recorded(
     url: str, job_name: str, run_id: str | None = None, metadata: Mapping[str, Any] | None = None
@@ -147,3 +156,45 @@ def reap_interrupted(url: str) -> int:
             return cur.rowcount
     finally:
         conn.close()
+
+
+# `fmp-elt run` holds this session-level advisory lock for its whole run: one run at a time.
+RUN_LOCK_KEY = 0x666D70_0002
+
+
+class RunInProgress(FmpEltError):
+    """Another process holds the run lock."""
+
+    exit_code = 2
+
+
+@contextmanager
+def run_lock(url: str, *, wait: bool = False) -> Iterator[None]:
+    """Hold the run lock on a dedicated connection; released when the block ends or the process dies."""
+    conn = connect(url, application_name="fmp-elt:run-lock")
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            if wait:
+                cur.execute("select pg_advisory_lock(%s)", (RUN_LOCK_KEY,))
+            else:
+                cur.execute("select pg_try_advisory_lock(%s)", (RUN_LOCK_KEY,))
+                if not cur.fetchone()[0]:
+                    raise RunInProgress(f"another run is in progress ({lock_holder(cur)}); use --wait to queue")
+        yield
+    finally:
+        conn.close()
+
+
+def lock_holder(cur: psycopg2.extensions.cursor) -> str:
+    """Who holds the run lock, for the message that says so."""
+    cur.execute(
+        "select a.pid, a.application_name, a.backend_start from pg_locks l join pg_stat_activity a using (pid)"
+        " where l.locktype = 'advisory' and l.granted and ((l.classid::bigint << 32) | l.objid::bigint) = %s",
+        (RUN_LOCK_KEY,),
+    )
+    row = cur.fetchone()
+    if row is None:
+        return "holder unknown"
+    pid, application, since = row
+    return f"server pid {pid}, {application or 'unnamed'}, since {since:%Y-%m-%d %H:%M:%S %Z}"

@@ -1,0 +1,140 @@
+"""Response shapes of the status/logs API (the seed's contracts, camelCase on the wire).
+
+`StatusResponse` and `LogsResponse` are fixed by DESIGN.md; the others serve the dashboard.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+JobState = Literal["success", "failed", "running"]
+OverallStatus = Literal["healthy", "degraded", "failed"]
+Level = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+
+
+class JobStatus(ApiModel):
+    name: str
+    status: JobState | None  # None: never ran
+    last_run: datetime | None
+    next_run: datetime | None
+
+
+class StatusResponse(ApiModel):
+    overall_status: OverallStatus
+    last_execution: datetime | None
+    next_execution: datetime | None
+    jobs: list[JobStatus]
+
+
+class LogEntry(ApiModel):
+    timestamp: datetime
+    level: Level
+    message: str
+    metadata: dict[str, Any]
+
+
+class Pagination(ApiModel):
+    total: int
+    page: int
+    limit: int
+
+
+class LogsResponse(ApiModel):
+    logs: list[LogEntry]
+    pagination: Pagination
+
+
+class Execution(ApiModel):
+    id: str
+    run_id: str
+    job_name: str
+    status: Literal["running", "completed", "failed"]
+    start_time: datetime
+    end_time: datetime | None
+    duration_seconds: float | None
+    records_processed: int
+    records_failed: int
+    error_message: str | None
+    metadata: dict[str, Any]
+
+
+class ExecutionsResponse(ApiModel):
+    executions: list[Execution]
+
+
+class JobDefinition(ApiModel):
+    """The seed's ETLJobConfig as configured, with the next fire time."""
+
+    name: str
+    schedule: str
+    timeout: float
+    retry_count: int
+    dependencies: list[str]
+    environment: dict[str, str]
+    next_run: datetime
+
+
+class JobsResponse(ApiModel):
+    jobs: list[JobDefinition]
+
+
+class QualityCheck(ApiModel):
+    """One dataset's quality measurement (the seed's DataQualityMetrics plus GX statistics)."""
+
+    dataset: str
+    checked_at: datetime
+    run_id: str | None = None
+    total_records: int | None = None
+    valid_records: int | None = None
+    invalid_records: int | None = None
+    missing_fields: int | None = None
+    duplicate_records: int | None = None
+    data_freshness: str | None = None
+    is_fresh: bool | None = None
+    success: bool | None = None
+    critical_failed: bool = False
+    success_percent: float | None = None
+
+
+class QualityResponse(ApiModel):
+    checks: list[QualityCheck]
+
+
+class TableFreshness(ApiModel):
+    table: str
+    layer: Literal["raw", "marts"]
+    last_updated: datetime | None
+    newest_data: str | None
+    age_hours: float | None
+    is_fresh: bool | None
+    rows: int | None
+
+
+class FreshnessResponse(ApiModel):
+    tables: list[TableFreshness]
+
+
+class SymbolsResponse(ApiModel):
+    symbols: list[str]
+
+
+class PricePoint(ApiModel):
+    date: date
+    close: float | None
+    sma_5: float | None = None
+    sma_20: float | None = None
+    sma_50: float | None = None
+    sma_200: float | None = None
+
+
+class PricesResponse(ApiModel):
+    symbol: str
+    prices: list[PricePoint]
