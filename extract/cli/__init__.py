@@ -23,6 +23,7 @@ def cli() -> None:
 COMMAND_MODULES = [
     "db",
     "extract_cmd",
+    "simulate",
 ]
 
 
