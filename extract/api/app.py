@@ -10,8 +10,6 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from importlib import resources
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
@@ -21,12 +19,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from psycopg2.extensions import connection as Connection
 
-from extract.api import models, queries
+from extract.api import STATIC_DIR, models, queries
 from extract.errors import WarehouseUnavailable
 from extract.pipeline.job_config import JobConfig, load_jobs
 from extract.warehouse.connection import connect
 
-STATIC_DIR = Path(str(resources.files("extract.api") / "static"))
 SYMBOL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.\-^=]{0,19}$"
 JOB_PATTERN = r"^[A-Za-z0-9_.\-]{1,100}$"
 

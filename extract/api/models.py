@@ -97,10 +97,12 @@ class QualityCheck(ApiModel):
     invalid_records: int | None = None
     missing_fields: int | None = None
     duplicate_records: int | None = None
-    data_freshness: str | None = None
+    data_freshness: float | None = None  # seconds the newest record trails what could exist
     is_fresh: bool | None = None
     success: bool | None = None
     critical_failed: bool = False
+    evaluated_expectations: int | None = None
+    unsuccessful_expectations: int | None = None
     success_percent: float | None = None
 
 
@@ -112,8 +114,8 @@ class TableFreshness(ApiModel):
     table: str
     layer: Literal["raw", "marts"]
     last_updated: datetime | None
-    newest_data: str | None
     age_hours: float | None
+    lag_hours: float | None  # marts: how far the newest record trails what could exist
     is_fresh: bool | None
     rows: int | None
 

@@ -153,8 +153,6 @@ def _quality_check(row: dict[str, Any]) -> models.QualityCheck:
     """One etl.data_quality row, read by column name so that added columns do not break the reader."""
     known = set(models.QualityCheck.model_fields)
     values = {key: value for key, value in row.items() if key in known}
-    if values.get("data_freshness") is not None:
-        values["data_freshness"] = str(values["data_freshness"])
     if values.get("run_id") is not None:
         values["run_id"] = str(values["run_id"])
     if "critical_failed" not in row:
@@ -196,7 +194,7 @@ def _jsonb(value: Any) -> dict[str, Any]:
 
 def freshness(conn: Connection, jobs: list[JobConfig], now: datetime | None = None) -> list[models.TableFreshness]:
     """Raw tables: when their extract job last completed (stale after missing two fires of its schedule).
-    Marts: what the latest quality check measured (`data_freshness`, `is_fresh`)."""
+    Marts: what the latest quality check measured (`data_freshness` as a lag, `is_fresh`)."""
     now = now or datetime.now(UTC)
     last_done = latest_executions(conn, statuses=("completed",))
     estimates = row_estimates(conn)
@@ -210,8 +208,8 @@ def freshness(conn: Connection, jobs: list[JobConfig], now: datetime | None = No
                     table=table,
                     layer="raw",
                     last_updated=updated,
-                    newest_data=None,
                     age_hours=_hours(now, updated),
+                    lag_hours=None,
                     is_fresh=updated is not None and updated >= job.previous_fire(job.previous_fire(now)),
                     rows=estimates.get(table),
                 )
@@ -223,8 +221,8 @@ def freshness(conn: Connection, jobs: list[JobConfig], now: datetime | None = No
                 table=table,
                 layer="marts",
                 last_updated=check.checked_at,
-                newest_data=check.data_freshness,
                 age_hours=_hours(now, check.checked_at),
+                lag_hours=None if check.data_freshness is None else round(check.data_freshness / 3600, 2),
                 is_fresh=check.is_fresh,
                 rows=estimates.get(table),
             )

@@ -24,6 +24,11 @@ COMMAND_MODULES = [
     "db",
     "extract_cmd",
     "simulate",
+    "run",
+    "status",
+    "logs",
+    "serve",
+    "site",
 ]
 
 

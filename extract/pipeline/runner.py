@@ -27,7 +27,7 @@ from extract.pipeline import runlog
 from extract.pipeline.job_config import JobConfig, downstream, select
 from extract.pipeline.jobs import JobContext, JobResult, RunOptions
 from extract.warehouse.connection import connect
-from extract.warehouse.schema import migrate
+from extract.warehouse.schema import ensure_schema
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ class JobOutcome:
     records_failed: int = 0
     error: str | None = None
     execution_id: str | None = None
+    upstream: str | None = None  # skipped: the failed job that caused it
 
 
 @dataclass
@@ -100,11 +101,7 @@ def run(
     say = progress or (lambda _line: None)
     selected = select(jobs, names) if names else None  # unknown names fail before any lock or work
     with runlog.run_lock(url, wait=wait):
-        conn = connect(url)
-        try:
-            migrate(conn)
-        finally:
-            conn.close()
+        ensure_schema(url)
         reaped = runlog.reap_interrupted(url)
         if reaped:
             say(f"marked {reaped} execution(s) of an interrupted run as failed")
@@ -153,16 +150,16 @@ def run_jobs(
     """Run `jobs` (already in dependency order) one after the other; a failure skips its dependents."""
     report = RunReport(run_id or runlog.new_run_id())
     say = progress or (lambda _line: None)
-    not_ok: set[str] = set()
+    root_failure: dict[str, str] = {}  # job that did not complete -> the failed job behind it
     for job in jobs:
-        blocked = [dep for dep in job.dependencies if dep in not_ok]
+        blocked = [dep for dep in job.dependencies if dep in root_failure]
         if blocked:
-            outcome = skip(url, job, report.run_id, blocked[0])
+            outcome = skip(url, job, report.run_id, root_failure[blocked[0]])
         else:
             say(f"{job.name}: started")
             outcome = run_job(url, job, report.run_id, options, retry_delay=retry_delay, progress=say)
         if outcome.status != "completed":
-            not_ok.add(job.name)
+            root_failure[job.name] = outcome.upstream or job.name
         say(summary_line(outcome))
         report.outcomes.append(outcome)
     return report
@@ -186,7 +183,7 @@ def skip(url: str, job: JobConfig, run_id: str, upstream: str) -> JobOutcome:
         execution.finish("failed", message)
     finally:
         execution.conn.close()
-    return JobOutcome(job.name, "skipped", error=message, execution_id=execution.id)
+    return JobOutcome(job.name, "skipped", error=message, execution_id=execution.id, upstream=upstream)
 
 
 def run_job(

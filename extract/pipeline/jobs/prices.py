@@ -1,0 +1,10 @@
+"""Job `prices`: extract the prices stream from FMP into raw.*."""
+
+from __future__ import annotations
+
+from extract.pipeline.jobs import JobContext, JobResult
+from extract.pipeline.jobs.streams import run_stream
+
+
+def run(ctx: JobContext) -> JobResult:
+    return run_stream(ctx, "prices")
