@@ -1,0 +1,39 @@
+{#-
+    Raw tables are append-only: every fetch lands a new version of each record. These macros name a record's
+    key and keep only its latest landed version (latest `_loaded_at`, then latest `_seq` within one load).
+
+    The key expressions match the expression indexes of migration 0004 exactly, so the check below is an
+    index probe per row, and a filter on `_loaded_at` put on a staging view reaches the raw table's BRIN index.
+-#}
+
+{% macro raw_symbol(alias) -%}
+    coalesce({{ alias }}.symbol, {{ alias }}.payload ->> 'symbol')
+{%- endmacro %}
+
+{% macro raw_date(alias) -%}
+    left({{ alias }}.payload ->> 'date', 10)
+{%- endmacro %}
+
+{% macro raw_period(alias) -%}
+    ({{ alias }}.payload ->> 'period')
+{%- endmacro %}
+
+{% macro raw_endpoint(alias) -%}
+    {{ alias }}._endpoint
+{%- endmacro %}
+
+{#-
+    True when no later version of the same key exists. `key_macros` names the macros above (besides the
+    symbol, which is always part of the key).
+-#}
+{% macro is_latest_version(relation, alias, key_macros=[]) -%}
+    not exists (
+        select 1
+        from {{ relation }} as newer
+        where {{ raw_symbol('newer') }} = {{ raw_symbol(alias) }}
+            {%- for key_macro in key_macros %}
+            and {{ context[key_macro]('newer') }} = {{ context[key_macro](alias) }}
+            {%- endfor %}
+            and (newer._loaded_at, newer._seq) > ({{ alias }}._loaded_at, {{ alias }}._seq)
+    )
+{%- endmacro %}

@@ -1,0 +1,208 @@
+{%- set windows = var('sma_windows') -%}
+{%- set lookback = (windows | max) - 1 -%}
+
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key=['symbol', 'price_date'],
+        on_schema_change='fail',
+        indexes=[
+            {'columns': ['symbol', 'price_date'], 'unique': true},
+            {'columns': ['_loaded_at']},
+        ],
+    )
+}}
+
+{#-
+    Simple moving averages of `close` over the last n trading rows of each symbol, one `sma_<n>` per window in
+    the `sma_windows` var; NULL until n closes exist (and while a NULL close is inside the window), as pandas'
+    rolling(n).mean() does.
+
+    Incremental runs start from the daily_prices rows that landed since the newest `_loaded_at` held here:
+    - where a close is new or differs, every row of that symbol from that day on is recomputed, reading only the
+      (largest window - 1) rows before it; a split re-adjusts every earlier close, so that symbol is recomputed
+      from its first row;
+    - rows reloaded with the same close keep their averages and only take the new `_loaded_at`.
+    Numeric arithmetic is exact, so the result equals a full rebuild to the last digit. daily_prices is read
+    in place each time, not through an import CTE: a CTE used more than once is materialized in full.
+-#}
+
+with
+
+{% if is_incremental() %}
+
+touched as (
+
+    select
+        daily_prices.symbol,
+        daily_prices.price_date,
+        daily_prices.close,
+        existing.symbol is null or existing.close is distinct from daily_prices.close as close_moved,
+        {%- for n in windows %}
+        existing.sma_{{ n }},
+        {%- endfor %}
+        daily_prices._loaded_at
+    from {{ ref('daily_prices') }} as daily_prices
+    left join {{ this }} as existing
+        on existing.symbol = daily_prices.symbol
+        and existing.price_date = daily_prices.price_date
+    where daily_prices._loaded_at > {{ high_water_mark() }}
+
+),
+
+recompute_from as (
+
+    select
+        symbol,
+        min(price_date) as first_moved_date
+    from touched
+    where close_moved
+    group by symbol
+
+),
+
+-- the rows before the first moved close that the widest window still reaches
+read_from as (
+
+    select
+        recompute_from.symbol,
+        recompute_from.first_moved_date,
+        coalesce(reach.first_needed_date, recompute_from.first_moved_date) as first_read_date
+    from recompute_from
+    cross join lateral (
+        select min(prior.price_date) as first_needed_date
+        from (
+            select daily_prices.price_date
+            from {{ ref('daily_prices') }} as daily_prices
+            where daily_prices.symbol = recompute_from.symbol
+                and daily_prices.price_date < recompute_from.first_moved_date
+            order by daily_prices.price_date desc
+            limit {{ lookback }}
+        ) as prior
+    ) as reach
+
+),
+
+window_input as (
+
+    select
+        daily_prices.symbol,
+        daily_prices.price_date,
+        daily_prices.close,
+        daily_prices._loaded_at,
+        daily_prices.price_date >= read_from.first_moved_date as is_output
+    from {{ ref('daily_prices') }} as daily_prices
+    inner join read_from
+        on daily_prices.symbol = read_from.symbol
+        and daily_prices.price_date >= read_from.first_read_date
+
+),
+
+{% else %}
+
+window_input as (
+
+    select
+        symbol,
+        price_date,
+        close,
+        _loaded_at,
+        true as is_output
+    from {{ ref('daily_prices') }}
+
+),
+
+{% endif %}
+
+averaged as (
+
+    select
+        symbol,
+        price_date,
+        close,
+        _loaded_at,
+        is_output,
+        {%- for n in windows %}
+        case
+            when count(close) over last_{{ n }} = {{ n }} then avg(close) over last_{{ n }}
+        end as sma_{{ n }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from window_input
+    window
+        {%- for n in windows %}
+        last_{{ n }} as (partition by symbol order by price_date rows between {{ n - 1 }} preceding and current row)
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+
+),
+
+recomputed as (
+
+    select
+        symbol,
+        price_date,
+        close,
+        {%- for n in windows %}
+        sma_{{ n }},
+        {%- endfor %}
+        _loaded_at
+    from averaged
+    where is_output
+
+),
+
+{% if is_incremental() %}
+
+-- reloaded with the same close, and before any moved close of the symbol: the averages stand
+carried as (
+
+    select
+        touched.symbol,
+        touched.price_date,
+        touched.close,
+        {%- for n in windows %}
+        touched.sma_{{ n }},
+        {%- endfor %}
+        touched._loaded_at
+    from touched
+    left join recompute_from on touched.symbol = recompute_from.symbol
+    where
+        not touched.close_moved
+        and (recompute_from.symbol is null or touched.price_date < recompute_from.first_moved_date)
+
+),
+
+all_rows as (
+
+    select * from recomputed
+    union all
+    select * from carried
+
+),
+
+{% else %}
+
+all_rows as (
+
+    select * from recomputed
+
+),
+
+{% endif %}
+
+final as (
+
+    select
+        cast(symbol as text) as symbol,
+        cast(price_date as date) as price_date,
+        cast(close as numeric) as close,
+        {%- for n in windows %}
+        cast(sma_{{ n }} as numeric) as sma_{{ n }},
+        {%- endfor %}
+        cast(_loaded_at as timestamptz) as _loaded_at
+    from all_rows
+
+)
+
+select * from final

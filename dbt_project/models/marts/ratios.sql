@@ -1,0 +1,47 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key=['symbol', 'period_end_date', 'period'],
+        on_schema_change='fail',
+        indexes=[
+            {'columns': ['symbol', 'period_end_date', 'period'], 'unique': true},
+            {'columns': ['_loaded_at']},
+        ],
+    )
+}}
+
+{#-
+    One row per symbol, fiscal period end and period (FY, Q1..Q4): the latest landed version, so a restated
+    period replaces the figures held before. Incremental runs merge only versions landed since the newest
+    `_loaded_at` held here.
+-#}
+
+with
+
+ratios as (
+
+    select * from {{ ref('stg_fmp__ratios') }}
+    {%- if is_incremental() %}
+    where _loaded_at > {{ high_water_mark() }}
+    {%- endif %}
+
+),
+
+final as (
+
+    select
+        cast(symbol as text) as symbol,
+        cast(period_end_date as date) as period_end_date,
+        cast(fiscal_year as integer) as fiscal_year,
+        cast(period as text) as period,
+        cast(reported_currency as text) as reported_currency,
+        {%- for _, column_name in ratio_fields() %}
+        cast({{ column_name }} as numeric) as {{ column_name }},
+        {%- endfor %}
+        cast(_loaded_at as timestamptz) as _loaded_at
+    from ratios
+
+)
+
+select * from final

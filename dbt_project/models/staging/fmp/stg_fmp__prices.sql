@@ -1,0 +1,70 @@
+with
+
+source as (
+
+    select * from {{ source('fmp', 'prices') }} as landed
+    where {{ is_latest_version(source('fmp', 'prices'), 'landed', ['raw_date']) }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        cast({{ raw_symbol('source') }} as text) as symbol,
+        {{ iso_date(raw_date('source')) }} as price_date,
+
+        -- prices: split-adjusted, not dividend-adjusted
+        {{ json_numeric('open') }} as open,
+        {{ json_numeric('high') }} as high,
+        {{ json_numeric('low') }} as low,
+        {{ json_numeric('close') }} as close,
+        {{ json_bigint('volume') }} as volume,
+
+        -- sent by historical-price-eod/full only
+        {{ json_numeric('change') }} as reported_change,
+        {{ json_numeric('changePercent') }} as reported_change_percent,
+        {{ json_numeric('vwap') }} as reported_vwap,
+
+        -- sent by eod-bulk only: split- and dividend-adjusted close
+        {{ json_numeric('adjClose') }} as adj_close,
+
+        -- metadata
+        cast(source._endpoint as text) as source_endpoint,
+        source._run_id as run_id,
+        source._loaded_at,
+        source._seq
+
+    from source
+
+),
+
+derived as (
+
+    select
+        symbol,
+        price_date,
+        open,
+        high,
+        low,
+        close,
+        volume,
+        adj_close,
+
+        -- eod-bulk rows (and drifted records) lack these: derive them the way FMP does
+        coalesce(reported_change, close - open) as change,
+        coalesce(reported_change_percent, 100 * (close - open) / nullif(open, 0)) as change_percent,
+        coalesce(reported_vwap, (high + low + close) / 3) as vwap,
+
+        source_endpoint,
+        run_id,
+        _loaded_at,
+        _seq
+
+    from renamed
+    -- a record without a symbol or a readable date cannot be placed anywhere
+    where symbol is not null and price_date is not null
+
+)
+
+select * from derived
