@@ -147,12 +147,6 @@ def history_from_rows(
     )
 
 
-def _scaled(values: array, factor: array | None, i: int, divide: bool = False) -> float:
-    if factor is None:
-        return values[i]
-    return round(values[i] / factor[i] if divide else values[i] * factor[i], 2)
-
-
 class PriceSeries:
     """A history seen through all its splits and dividends; renders FMP's per-symbol EOD records.
 
@@ -168,7 +162,6 @@ class PriceSeries:
         self.splits = tuple(sorted(history.splits + events.splits, key=lambda s: s.date))
         self.dividends = tuple(sorted(history.dividends + events.dividends, key=lambda d: d.date))
         self._split_divisor = _cumulative_after(ordinals, ((s.date.toordinal(), s.ratio) for s in events.splits))
-        # Raw prices only contain the splits that were in the bars: later ones re-adjust, not re-price.
         self._raw_factor = _cumulative_after(ordinals, ((s.date.toordinal(), s.ratio) for s in history.splits))
         self._dividend_factor = _cumulative_after(ordinals, self._dividend_events())
 
@@ -223,7 +216,9 @@ class PriceSeries:
         )
 
     def close(self, i: int) -> float:
-        return _scaled(self.history.close, self._split_divisor, i, divide=True)
+        f = self._split_divisor
+        c = self.history.close[i]
+        return c if f is None else round(c / f[i], 2)
 
     def volume(self, i: int) -> int:
         f = self._split_divisor
@@ -242,13 +237,18 @@ class PriceSeries:
         return round(o * k, 2), round(h * k, 2), round(low * k, 2), round(c * k, 2)
 
     def _raw(self, i: int) -> tuple[float, float, float, float, int]:
-        r = self._raw_factor
-        o, h, low, c = self.ohlc(i)
-        volume = self.volume(i)
+        """As traded: the bars times the splits they contain; later splits only re-adjust, never re-price."""
+        h, r = self.history, self._raw_factor
         if r is None:
-            return o, h, low, c, volume
+            return h.open[i], h.high[i], h.low[i], h.close[i], h.volume[i]
         k = r[i]
-        return round(o * k, 2), round(h * k, 2), round(low * k, 2), round(c * k, 2), round(volume / k)
+        return (
+            round(h.open[i] * k, 2),
+            round(h.high[i] * k, 2),
+            round(h.low[i] * k, 2),
+            round(h.close[i] * k, 2),
+            round(h.volume[i] / k),
+        )
 
     def full_records(self, rows: range) -> list[Record]:
         out = []
