@@ -47,6 +47,9 @@ class App:
         self.bulk_throttle = BulkThrottle(config.bulk_min_interval_s)
         self.latency_s = config.latency_ms / 1000.0
 
+    def add_key(self, key: str, plan: str) -> None:
+        self.keys = {**self.keys, key: plan_named(plan)}  # swapped whole: readers never see a half update
+
     def answer(self, path: str, query: dict[str, str], key: str | None) -> Answer:
         fired = self.fault_box.draw()
         faults = self.fault_box.faults

@@ -179,6 +179,10 @@ class Simulator:
         splits the rows already include (they only show in non-split-adjusted prices)."""
         self._market.load_prices(symbol, rows, splits, dividends)
 
+    def add_key(self, key: str, plan: str) -> None:
+        """Accept one more API key, on the given plan (basic, starter, premium or ultimate)."""
+        self._app.add_key(key, plan)
+
     # -- faults and observation ------------------------------------------------------------------------
 
     @property

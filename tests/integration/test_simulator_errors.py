@@ -27,6 +27,13 @@ def test_missing_or_unknown_key_is_401_json(fmp_simulator: Simulator) -> None:
         assert response.json() == {"Error Message": INVALID_KEY}
 
 
+def test_keys_can_be_added_while_running(fmp_simulator: Simulator) -> None:
+    symbol = a_symbol(fmp_simulator)
+    assert fmp_get(fmp_simulator, FULL, key="late-key", symbol=symbol).status_code == 401
+    fmp_simulator.add_key("late-key", "ultimate")
+    assert fmp_get(fmp_simulator, "eod-bulk", key="late-key", date="2026-11-24").status_code == 200
+
+
 def test_key_in_query_is_accepted_too(fmp_simulator: Simulator) -> None:
     url = f"{fmp_simulator.base_url}/{FULL}"
     response = requests.get(url, params={"symbol": a_symbol(fmp_simulator), "apikey": "test-key"}, timeout=10)
