@@ -102,7 +102,9 @@ def test_planted_bad_prices_are_counted_exactly(database_url: str, clean, tmp_pa
     report = run_validation(database_url, datasets=["daily_prices"], docs_dir=tmp_path / "docs", as_of=AS_OF)
 
     prices = report.dataset("daily_prices")
-    assert not prices.success and prices.critical and report.critical_failed
+    assert not prices.success
+    assert prices.critical
+    assert report.critical_failed
     row = quality_row(database_url, report.run_id, "daily_prices")
     total = clean.rows["daily_prices"] + 1
     assert row["total_records"] == total
@@ -155,7 +157,8 @@ def test_planted_bad_raw_records_are_counted_exactly(database_url: str, clean, t
     report = run_validation(database_url, datasets=["raw_prices"], docs_dir=tmp_path / "docs", as_of=AS_OF)
 
     raw = report.dataset("raw_prices")
-    assert not raw.success and not raw.critical
+    assert not raw.success
+    assert not raw.critical
     assert not report.critical_failed
     assert (raw.total_records, raw.invalid_records) == (clean.rows["raw_prices"] + 1, 3)
     # The array has none of the six required fields; the other payload lacks one.
@@ -171,7 +174,8 @@ def test_stale_prices_fail_freshness(database_url: str, clean, tmp_path: Path) -
     )
 
     prices = report.dataset("daily_prices")
-    assert prices.is_fresh is False and not prices.success
+    assert prices.is_fresh is False
+    assert not prices.success
     assert report.critical_failed
     assert [o.rule for o in prices.failed()] == ["fresh"]
     assert prices.invalid_records == 0
@@ -179,7 +183,8 @@ def test_stale_prices_fail_freshness(database_url: str, clean, tmp_path: Path) -
     assert prices.metadata["freshness"]["lag_trading_days"] == 18
     assert prices.data_freshness == 28 * 86400
     row = quality_row(database_url, report.run_id, "daily_prices")
-    assert row["is_fresh"] is False and row["data_freshness"] == pytest.approx(prices.data_freshness)
+    assert row["is_fresh"] is False
+    assert row["data_freshness"] == pytest.approx(prices.data_freshness)
     assert report.dataset("raw_symbols").is_fresh is False
 
 
@@ -189,7 +194,8 @@ def test_a_weekend_does_not_make_prices_stale(database_url: str, clean, tmp_path
     report = run_validation(database_url, datasets=["daily_prices"], docs_dir=tmp_path / "d", as_of=sunday_evening)
 
     prices = report.dataset("daily_prices")
-    assert prices.success and prices.is_fresh
+    assert prices.success
+    assert prices.is_fresh
     assert prices.data_freshness == 0
 
 
@@ -200,7 +206,8 @@ def test_a_missing_mart_fails_its_critical_suite(database_url: str, clean, tmp_p
 
     assert report.dataset("daily_prices").success
     missing = report.dataset("daily_ma")
-    assert not missing.success and report.critical_failed
+    assert not missing.success
+    assert report.critical_failed
     assert missing.metadata["error"] == "table marts.daily_ma does not exist"
     assert quality_row(database_url, report.run_id, "daily_ma")["success"] is False
 
@@ -217,7 +224,8 @@ def test_implausible_ratios_are_a_warning_not_a_failure(database_url: str, clean
     report = run_validation(database_url, datasets=["ratios"], docs_dir=tmp_path / "d", as_of=AS_OF)
 
     ratios = report.dataset("ratios")
-    assert not ratios.success and not ratios.critical
+    assert not ratios.success
+    assert not ratios.critical
     assert not report.critical_failed
     assert ratios.invalid_records == 1
     assert {o.rule for o in ratios.failed()} == {"dividend_yield_in_range", "dividend_yield_units", "invalid_records"}
