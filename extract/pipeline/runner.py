@@ -171,7 +171,9 @@ def summary_line(outcome: JobOutcome) -> str:
             f"{outcome.name}: completed in {outcome.seconds:.1f}s, {outcome.records_processed} records"
             f" ({outcome.records_failed} failed), {outcome.attempts} attempt(s)"
         )
-    return f"{outcome.name}: {outcome.status}: {outcome.error}"
+    if outcome.status == "skipped":
+        return f"{outcome.name}: {outcome.error}"
+    return f"{outcome.name}: failed: {outcome.error}"
 
 
 def skip(url: str, job: JobConfig, run_id: str, upstream: str) -> JobOutcome:
@@ -248,17 +250,18 @@ def run_attempt(spec: AttemptSpec) -> AttemptResult:
     process = mp.Process(target=attempt_main, args=(spec, sender), name=f"fmp-elt-{spec.job.name}")
     process.start()
     sender.close()
-    grace = EXIT_GRACE_SECONDS
+    grace = 0.0  # timed out or interrupted: no waiting
     try:
         # poll, not join: a large result fills the pipe, and the child cannot exit before it is read
         if not receiver.poll(spec.job.timeout):
-            grace = 0.0
             return AttemptResult(error=f"timed out after {spec.job.timeout:g}s")
         try:
-            return receiver.recv()
+            result: AttemptResult = receiver.recv()
         except EOFError:
-            process.join(grace)
+            process.join(EXIT_GRACE_SECONDS)
             return AttemptResult(error=f"the job process died (exit code {process.exitcode})")
+        grace = EXIT_GRACE_SECONDS  # it reported: let it close its connections and exit
+        return result
     finally:
         receiver.close()
         stop_process(process, grace)

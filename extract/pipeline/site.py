@@ -46,8 +46,11 @@ SNAPSHOTS: dict[str, Snapshot] = {
 
 
 def default_sources(settings: Settings) -> tuple[Path, Path]:
-    """Where the docs are built by default: dbt's target folder, and `fmp-elt validate`'s Data Docs."""
-    return Path("dbt_project") / "target", settings.home / "site" / "quality"
+    """Where the docs are built by default: `fmp-elt transform --docs`'s file, `fmp-elt validate`'s Data Docs."""
+    from extract.pipeline.dbt_runner import DbtPaths
+    from extract.pipeline.quality import default_docs_dir
+
+    return DbtPaths.under(settings.home).static_docs, default_docs_dir()
 
 
 @dataclass
@@ -147,7 +150,7 @@ SECTION_TEXT = {
     "quality": ("Data quality (Great Expectations)", "Expectation suites and the latest validation results."),
 }
 MISSING_HINT = {
-    "dbt": "not built yet: run `fmp-elt transform` (it generates the docs), then `fmp-elt site` again",
+    "dbt": "not built yet: run `fmp-elt transform --docs`, then `fmp-elt site` again",
     "quality": "not built yet: run `fmp-elt validate`, then `fmp-elt site` again",
 }
 
