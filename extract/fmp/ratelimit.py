@@ -38,7 +38,8 @@ class RateLimiter:
                 self._refill(now)
                 wait = max(self._paused_until - now, 0.0)
                 if wait == 0.0:
-                    if self._tokens >= 1.0:
+                    # The epsilon absorbs float rounding, which could otherwise ask for sleeps too short to pass.
+                    if self._tokens >= 1.0 - 1e-9:
                         self._tokens -= 1.0
                         return waited
                     wait = (1.0 - self._tokens) / self.refill_per_second
