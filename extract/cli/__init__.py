@@ -23,6 +23,8 @@ def cli() -> None:
 COMMAND_MODULES = [
     "db",
     "extract_cmd",
+    "transform",
+    "validate",
     "simulate",
     "run",
     "status",

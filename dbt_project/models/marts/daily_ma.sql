@@ -24,7 +24,8 @@
       (largest window - 1) rows before it; a split re-adjusts every earlier close, so that symbol is recomputed
       from its first row;
     - rows reloaded with the same close keep their averages and only take the new `_loaded_at`.
-    Numeric arithmetic is exact, so the result equals a full rebuild to the last digit. daily_prices is read
+    Numeric arithmetic is exact, so the result equals a full rebuild to the last digit (trim_scale drops the
+    trailing zeros of the division: 1.5, not 1.5000000000000000). daily_prices is read
     in place each time, not through an import CTE: a CTE used more than once is materialized in full.
 -#}
 
@@ -125,7 +126,7 @@ averaged as (
         is_output,
         {%- for n in windows %}
         case
-            when count(close) over last_{{ n }} = {{ n }} then avg(close) over last_{{ n }}
+            when count(close) over last_{{ n }} = {{ n }} then trim_scale(avg(close) over last_{{ n }})
         end as sma_{{ n }}{{ ',' if not loop.last }}
         {%- endfor %}
     from window_input

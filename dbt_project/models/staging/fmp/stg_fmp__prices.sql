@@ -53,8 +53,8 @@ derived as (
 
         -- eod-bulk rows (and drifted records) lack these: derive them the way FMP does
         coalesce(reported_change, close - open) as change,
-        coalesce(reported_change_percent, 100 * (close - open) / nullif(open, 0)) as change_percent,
-        coalesce(reported_vwap, (high + low + close) / 3) as vwap,
+        coalesce(reported_change_percent, trim_scale(100 * (close - open) / nullif(open, 0))) as change_percent,
+        coalesce(reported_vwap, trim_scale((high + low + close) / 3)) as vwap,
 
         source_endpoint,
         run_id,
