@@ -69,8 +69,12 @@ def test_symbols_then_prices_then_ratios_land_rows(fmp_simulator, database_url) 
     by_symbol = rows_by_symbol(database_url, "raw.fmp_prices")
     assert set(by_symbol) == set(rows_by_symbol(database_url, "raw.fmp_prices_adjusted"))
     assert len(by_symbol) == universe
-    # Five years of trading days per symbol on Starter (about 252 a year).
-    assert all(1200 <= n <= 1300 for n in by_symbol.values())
+    # Starter's five years of history, exactly as the server holds them for each symbol.
+    start = (TODAY - timedelta(days=round(365.25 * 5))).isoformat()
+    for symbol, held in by_symbol.items():
+        served = sim_get(sim, "historical-price-eod/full", symbol=symbol, **{"from": start, "to": TODAY.isoformat()})
+        assert held == len(served)
+    assert max(by_symbol.values()) > 1200
     assert scalar(database_url, "select count(distinct symbol) from raw.fmp_ratios") == universe
     assert scalar(database_url, "select count(*) from raw.fmp_ratios where _endpoint <> 'ratios'") == 0
 
@@ -88,10 +92,10 @@ def test_explicit_symbols_and_payload_kept_unchanged(fmp_simulator, database_url
     assert payloads == sorted(direct, key=lambda r: r["date"])
 
 
-def sim_get(sim, endpoint: str, **params):
+def sim_get(sim, endpoint: str, key: str = "test-key", **params):
     import requests
 
-    response = requests.get(f"{sim.base_url}/{endpoint}", params=params, headers={"apikey": "test-key"}, timeout=10)
+    response = requests.get(f"{sim.base_url}/{endpoint}", params=params, headers={"apikey": key}, timeout=10)
     response.raise_for_status()
     return response.json()
 
@@ -106,11 +110,18 @@ def test_history_beyond_the_5000_row_cap_is_fetched_completely(make_simulator, d
         "select count(distinct payload->>'date') from raw.fmp_prices where symbol = %s",
         symbol,
     )
-    everything = sim_get(sim, "historical-price-eod/full", symbol=symbol, **{"from": "1996-11-01", "to": "2006-01-01"})
+    start = (TODAY - timedelta(days=round(365.25 * 30))).isoformat()
+    # The server's whole 30-year history, asked for in two windows that each stay under the cap.
+    windows = ((start, "2009-12-31"), ("2010-01-01", TODAY.isoformat()))
+    served = {
+        row["date"]
+        for first, last in windows
+        for row in sim_get(
+            sim, "historical-price-eod/full", "premium-key", symbol=symbol, **{"from": first, "to": last}
+        )
+    }
     assert held > 5000
-    oldest = scalar(database_url, "select min(payload->>'date') from raw.fmp_prices where symbol = %s", symbol)
-    assert oldest <= (TODAY - timedelta(days=round(365.25 * 30)) + timedelta(days=7)).isoformat()
-    assert len(everything) > 2000
+    assert held == len(served)
     assert client.stats.calls >= 4  # two variants, two pages each
 
 
