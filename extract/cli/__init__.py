@@ -22,6 +22,7 @@ def cli() -> None:
 # One module per command (or command group), each exposing `command`.
 COMMAND_MODULES = [
     "db",
+    "demo",
     "extract_cmd",
     "transform",
     "validate",
