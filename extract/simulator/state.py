@@ -68,6 +68,7 @@ class Market:
         self._cache_size = max(1, config.history_cache_size)
         self._ratios: dict[str, list[PeriodRow]] = {}
         self._quotes: dict[str, Quote | None] = {}
+        self._version = 0  # bumped by every change, so a computation that raced one is not cached
         self._end = config.end
         self.today = self.days[-1]
         self.basic_symbols = self._basic_sample()
@@ -104,13 +105,15 @@ class Market:
                 return cached
             history = self._loaded.get(symbol)
             events = self._events.get(symbol, Events())
+            version = self._version
         if history is None:
             history = generate_history(self._profiles[symbol], self.seed, self.days)
         series = PriceSeries(history, events)
         with self._lock:
-            self._series[symbol] = series
-            while len(self._series) > self._cache_size:
-                self._series.popitem(last=False)
+            if version == self._version:  # no split, dividend or load raced with us
+                self._series[symbol] = series
+                while len(self._series) > self._cache_size:
+                    self._series.popitem(last=False)
         return series
 
     def history_floor(self, years: int) -> date:
@@ -118,10 +121,10 @@ class Market:
         return years_before(self.today, years)
 
     def _changed(self, symbol: str | None = None) -> None:
+        """Forget what depends on the symbol's events (or, with no symbol, on 'today': the quotes)."""
         with self._lock:
-            if symbol is None:
-                self._series.clear()
-            else:
+            self._version += 1
+            if symbol is not None:
                 self._series.pop(symbol, None)
             self._quotes.clear()
 
@@ -188,11 +191,18 @@ class Market:
         with self._lock:
             if symbol in self._quotes:
                 return self._quotes[symbol]
+            version = self._version
         series = self.series(symbol)
         quote = _quote(series, self._profiles[symbol], self.today) if series is not None else None
         with self._lock:
-            self._quotes[symbol] = quote
+            if version == self._version:
+                self._quotes[symbol] = quote
         return quote
+
+    def warm(self) -> None:
+        """Compute every symbol's quote now (what the screener and bulk endpoints need)."""
+        for symbol in self.symbols:
+            self.quote(symbol)
 
     def ratio_rows(self, symbol: str) -> list[PeriodRow]:
         """The symbol's period rows already filed by 'today', oldest first."""

@@ -16,6 +16,7 @@ from tests.fixtures.simulator import fmp_get
 
 
 def test_screener_filters_sorting_and_paging(fmp_simulator: Simulator) -> None:
+    fmp_simulator.warm()
     everything = fmp_get(fmp_simulator, "company-screener").json()
     caps = [r["marketCap"] for r in everything]
     assert caps == sorted(caps, reverse=True)
