@@ -1,9 +1,10 @@
 """Run dbt against the warehouse: the same connection as every other command, telemetry off.
 
-dbt runs in a child process (`python -m dbt.cli.main`) with an environment built here: the connection parts of
-the warehouse URL in the variables `dbt_project/profiles.yml` reads, and none of our own secrets (the FMP key,
-DATABASE_URL, webhooks). The password goes in a `DBT_ENV_SECRET_` variable, which dbt scrubs from its logs.
-A child process keeps dbt's global logging and flags out of ours and lets the job runner kill it cleanly.
+dbt runs in a child process (its own entry point, this interpreter) with an environment built here: the
+connection parts of the warehouse URL in the variables `dbt_project/profiles.yml` reads, and none of our own
+secrets (the FMP key, DATABASE_URL, webhooks). The password goes in a `DBT_ENV_SECRET_` variable, which dbt
+scrubs from its logs. A child process keeps dbt's global logging and flags out of ours and lets the job runner
+kill it cleanly.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from typing import Any
 from extract.warehouse.connection import connection_parts
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
-PASSWORD_VAR = "DBT_ENV_SECRET_FMP_ELT_DB_PASSWORD"
+# dbt's own console script, run by this interpreter (so the same environment) without needing it on PATH.
+DBT_MAIN = "import sys; from dbt.cli.main import cli; sys.argv[0] = 'dbt'; sys.exit(cli())"
+PASSWORD_VAR = "DBT_ENV_SECRET_FMP_ELT_DB_PASSWORD"  # noqa: S105 - the variable name, not a password
 
 # Never handed to dbt: it needs none of them, and what it is not given it cannot log.
 _WITHHELD = (
@@ -174,7 +177,7 @@ def run_dbt(
     ]
     started = time.monotonic()
     completed = subprocess.run(
-        [sys.executable, "-m", "dbt.cli.main", *command],
+        [sys.executable, "-c", DBT_MAIN, *command],
         env=dbt_env(url),
         cwd=PROJECT_DIR,
         stdout=None if echo else subprocess.PIPE,

@@ -1,0 +1,248 @@
+"""dbt on raw rows landed by hand: one database for the module, built, rebuilt, grown and refreshed.
+
+The tests run in order and share the warehouse (dbt takes seconds to start, so it is called few times):
+a first build with the unit tests, an idempotent second build, an incremental build after a new day, a split
+and restated figures, then a full refresh that must give exactly the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from extract.cli import cli
+from extract.pipeline import dbt_runner
+from tests.fixtures.postgres import create_database, drop_database, with_database
+from tests.fixtures.raw_rows import (
+    ADJUSTED,
+    BULK,
+    FULL,
+    RATIOS,
+    SCREENER,
+    SYMBOL_LIST,
+    adjusted_price,
+    at,
+    bulk_price,
+    differing_rows,
+    full_price,
+    land,
+    moving_average_errors,
+    query,
+    ratio,
+    row_counts,
+    screener,
+    snapshot_marts,
+)
+
+DAYS = 30
+FIRST_DAY = date(2024, 3, 1)
+
+
+def trading_days(n: int, first: date = FIRST_DAY) -> list[date]:
+    days, day = [], first
+    while len(days) < n:
+        if day.weekday() < 5:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def close_of(symbol: str, i: int) -> float:
+    """A deterministic, wiggly close per symbol and day index."""
+    base = {"AAPL": 180.0, "MSFT": 400.0, "TSLA": 200.0}[symbol]
+    return round(base + 7 * ((i * 37) % 11) - 3 * (i % 4) + 0.01 * i, 2)
+
+
+def bar(symbol: str, i: int, day: date, divisor: float = 1.0) -> dict:
+    close = round(close_of(symbol, i) / divisor, 2)
+    open_ = round(close - 1.25 / divisor, 2)
+    return full_price(symbol, day, open_, close + 2, open_ - 2, close, int(1_000_000 * divisor))
+
+
+@pytest.fixture(scope="module")
+def warehouse(pg_server_url: str, pg_template: str) -> Iterator[str]:
+    name = create_database(pg_server_url, pg_template)
+    yield with_database(pg_server_url, name)
+    drop_database(pg_server_url, name)
+
+
+@pytest.fixture(scope="module")
+def paths(tmp_path_factory: pytest.TempPathFactory) -> dbt_runner.DbtPaths:
+    return dbt_runner.DbtPaths.under(tmp_path_factory.mktemp("home"))
+
+
+@pytest.fixture(scope="module")
+def first_build(warehouse: str, paths: dbt_runner.DbtPaths) -> dbt_runner.DbtResult:
+    """The history landed by a first extraction, then `dbt build` with the unit tests on a fresh database."""
+    days = trading_days(DAYS)
+    land(warehouse, SCREENER, [screener("AAPL"), screener("MSFT"), screener("TSLA")], loaded_at=at(0))
+    land(warehouse, SYMBOL_LIST, [{"symbol": "AAPL"}], loaded_at=at(1))
+    land(warehouse, FULL, [bar(s, i, d) for s in ("AAPL", "MSFT") for i, d in enumerate(days)], loaded_at=at(0))
+    land(
+        warehouse,
+        ADJUSTED,
+        [adjusted_price(s, d, round(close_of(s, i) * 0.98, 2)) for s in ("AAPL", "MSFT") for i, d in enumerate(days)],
+        loaded_at=at(0),
+    )
+    bulk = [
+        bulk_price(
+            "TSLA",
+            d,
+            close_of("TSLA", i) - 1,
+            close_of("TSLA", i) + 1,
+            close_of("TSLA", i) - 2,
+            close_of("TSLA", i),
+            close_of("TSLA", i) - 0.5,
+            5000,
+        )
+        for i, d in enumerate(days[:10])
+    ]
+    bulk[3]["volume"], bulk[3]["high"] = "", "n/a"  # drift: empty and junk values
+    land(warehouse, BULK, [*bulk, {"symbol": "TSLA", "open": "1"}], loaded_at=at(0))  # the last one has no date
+    land(
+        warehouse,
+        RATIOS,
+        [ratio("AAPL", "2023-09-30", "FY", currentRatio=0.99), ratio("AAPL", "2023-09-30", "Q4")],
+        loaded_at=at(0),
+    )
+    land(warehouse, RATIOS, [ratio("AAPL", "2023-09-30", "FY", currentRatio=0.95)], loaded_at=at(2))
+    return dbt_runner.build(warehouse, paths, unit_tests=True)
+
+
+def test_first_build_passes_with_unit_tests_on_a_fresh_database(first_build: dbt_runner.DbtResult) -> None:
+    assert first_build.ok, first_build.output[-3000:]
+    counts = first_build.counts()
+    assert counts["unit_test"] == {"pass": 12}
+    assert counts["model"] == {"success": 8}
+    assert counts["test"]["pass"] >= 60
+    assert set(counts["test"]) == {"pass"}
+
+
+def test_marts_hold_one_row_per_key(warehouse: str, first_build: dbt_runner.DbtResult) -> None:
+    assert row_counts(warehouse) == {
+        "symbols": 3,
+        "daily_prices": 2 * DAYS + 10,
+        "daily_ma": 2 * DAYS + 10,
+        "ratios": 2,
+    }
+
+
+def test_bulk_rows_are_typed_and_derived(warehouse: str, first_build: dbt_runner.DbtResult) -> None:
+    rows = query(
+        warehouse,
+        "select open, high, close, adj_close, volume, change, change_percent, vwap, price_source"
+        " from marts.daily_prices where symbol = 'TSLA' order by price_date limit 4",
+    )
+    open_, high, close, adj_close, volume, change, change_percent, vwap, source = rows[0]
+    assert (float(open_), float(close), float(adj_close), volume) == (
+        close_of("TSLA", 0) - 1,
+        close_of("TSLA", 0),
+        close_of("TSLA", 0) - 0.5,
+        5000,
+    )
+    assert float(change) == pytest.approx(1.0)
+    assert float(change_percent) == pytest.approx(100 / float(open_))
+    assert float(vwap) == pytest.approx((float(high) + close_of("TSLA", 0) - 2 + float(close)) / 3)
+    assert source == "eod-bulk"
+    drifted = rows[3]
+    assert (drifted[1], drifted[4]) == (None, None)  # high "n/a", volume ""
+    assert drifted[2] is not None
+
+
+def test_adjusted_close_comes_from_the_dividend_adjusted_endpoint(warehouse: str, first_build) -> None:
+    rows = query(warehouse, "select close, adj_close from marts.daily_prices where symbol = 'AAPL'")
+    assert all(float(adj) == pytest.approx(round(float(close) * 0.98, 2), abs=0.011) for close, adj in rows)
+
+
+def test_symbols_keep_screener_attributes_and_last_sighting(warehouse: str, first_build) -> None:
+    rows = query(
+        warehouse,
+        "select symbol, company_name, attributes_source, first_seen_at, last_seen_at from marts.symbols"
+        " order by symbol",
+    )
+    aapl = rows[0]
+    assert aapl[1:3] == ("AAPL Inc.", "company-screener")
+    assert (aapl[3], aapl[4]) == (at(0), at(1))
+
+
+def test_restated_ratios_replace_the_earlier_version(warehouse: str, first_build) -> None:
+    rows = query(warehouse, "select period, fiscal_year, current_ratio from marts.ratios order by period")
+    assert [(p, y, float(c)) for p, y, c in rows] == [("FY", 2023, 0.95), ("Q4", 2023, 1.5)]
+
+
+def test_moving_averages_match_pandas(warehouse: str, first_build) -> None:
+    errors = moving_average_errors(warehouse)
+    assert all(error < 1e-9 for error in errors.values()), errors
+
+
+def test_second_build_changes_nothing(warehouse: str, paths, first_build) -> None:
+    before = row_counts(warehouse)
+    second = dbt_runner.build(warehouse, paths)
+    assert second.ok, second.output[-3000:]
+    assert row_counts(warehouse) == before
+    assert set(second.metadata()["rowsAffected"].values()) == {0, -1}  # views report -1, the merges 0 rows
+
+
+def test_incremental_build_equals_full_refresh(warehouse: str, paths, first_build) -> None:
+    """A new day for every symbol, a 2-for-1 split of MSFT (its whole history landed again, halved), new
+    dividend-adjusted closes for old AAPL days, and a new quarter: merged, then compared with a rebuild."""
+    days = trading_days(DAYS + 1)
+    new_day = days[-1]
+    msft = [bar("MSFT", i, d, divisor=2) for i, d in enumerate(days[:-1])]
+    land(warehouse, FULL, [*msft, bar("MSFT", DAYS, new_day), bar("AAPL", DAYS, new_day)], loaded_at=at(48))
+    land(warehouse, ADJUSTED, [adjusted_price("AAPL", d, 1.0) for d in days[:5]], loaded_at=at(48))
+    land(warehouse, RATIOS, [ratio("AAPL", "2023-12-30", "Q1")], loaded_at=at(48))
+    tsla_before = query(warehouse, "select * from marts.daily_ma where symbol = 'TSLA' order by price_date")
+
+    incremental = dbt_runner.build(warehouse, paths)
+    assert incremental.ok, incremental.output[-3000:]
+    # all of MSFT (split), AAPL's new day, and AAPL's five days with a new adj_close: same close, same averages
+    assert incremental.metadata()["rowsAffected"]["daily_ma"] == (DAYS + 1) + 1 + 5
+    assert moving_average_errors(warehouse)["sma_20"] < 1e-9
+    closes = query(warehouse, "select close from marts.daily_ma where symbol = 'MSFT' order by price_date")
+    assert [float(c) for (c,) in closes[:-1]] == [round(close_of("MSFT", i) / 2, 2) for i in range(DAYS)]
+    assert query(warehouse, "select * from marts.daily_ma where symbol = 'TSLA' order by price_date") == tsla_before
+    adjusted = query(warehouse, "select count(*) from marts.daily_prices where symbol = 'AAPL' and adj_close = 1")
+    assert adjusted == [(5,)]
+
+    snapshot_marts(warehouse, "incremental")
+    refreshed = dbt_runner.build(warehouse, paths, full_refresh=True)
+    assert refreshed.ok, refreshed.output[-3000:]
+    assert {mart: differing_rows(warehouse, mart, "incremental") for mart in row_counts(warehouse)} == {
+        "symbols": 0,
+        "daily_prices": 0,
+        "daily_ma": 0,
+        "ratios": 0,
+    }
+
+
+def test_docs_site_is_one_static_file(warehouse: str, paths, first_build) -> None:
+    result = dbt_runner.generate_docs(warehouse, paths)
+    assert result.ok, result.output[-3000:]
+    html = paths.static_docs.read_text(encoding="utf-8")
+    assert len(html) > 1_000_000
+    assert "Simple moving average of `close`" in html
+    assert "etl_dashboard" in html
+
+
+def test_transform_command_exits_1_when_a_test_fails(warehouse: str, paths, first_build) -> None:
+    """A record from an endpoint that does not belong in raw.fmp_prices fails an error-severity test."""
+    land(
+        warehouse,
+        "historical-price-eod/light",
+        [{"symbol": "AAPL", "date": "2024-06-03", "price": 1}],
+        loaded_at=at(60),
+        table="raw.fmp_prices",
+    )
+    home = Path(paths.target).parent.parent
+    result = CliRunner().invoke(
+        cli, ["transform", "--select", "stg_fmp__prices"], env={"DATABASE_URL": warehouse, "FMP_ELT_HOME": str(home)}
+    )
+    assert result.exit_code == 1, result.output
+    assert "dbt build FAILED" in result.output
+    assert "fail  accepted_values_stg_fmp__price" in result.output
+    assert "DBT_ENV_SECRET" not in result.output
