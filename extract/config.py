@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,9 @@ import platformdirs
 from extract.errors import ConfigError
 
 DEFAULT_BASE_URL = "https://financialmodelingprep.com/stable"
+
+# FMP tickers: letters, digits, dots and dashes (share classes use a dash, e.g. BRK-B), `^` for indexes.
+SYMBOL_PATTERN = re.compile(r"^[A-Z0-9^][A-Z0-9.\-^=]{0,19}$")
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ class Settings:
     rate_limit_per_minute: int
     database_url: str | None = field(repr=False)
     home: Path
+    bulk_interval_s: float = 30.0  # FMP throttles bulk endpoints apart; 2 calls a minute stays clear of it
+    symbols: tuple[str, ...] = ()  # an explicit universe instead of the screener (FMP_SYMBOLS)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -76,6 +82,8 @@ class Settings:
         base_url = env.get("FMP_BASE_URL", DEFAULT_BASE_URL).strip().rstrip("/")
         if not base_url.startswith(("http://", "https://")):
             raise ConfigError(f"FMP_BASE_URL={base_url!r} must start with http:// or https://")
+        bulk_interval = _positive_float(env, "FMP_BULK_INTERVAL", 30.0)
+        symbols = tuple(parse_symbols(env["FMP_SYMBOLS"])) if env.get("FMP_SYMBOLS", "").strip() else ()
         return cls(
             api_key=env.get("FMP_API_KEY") or None,
             base_url=base_url,
@@ -83,9 +91,35 @@ class Settings:
             rate_limit_per_minute=rate,
             database_url=env.get("DATABASE_URL") or None,
             home=data_dir(env),
+            bulk_interval_s=bulk_interval,
+            symbols=symbols,
         )
 
     def require_api_key(self) -> str:
         if not self.api_key:
             raise ConfigError("FMP_API_KEY is not set; export your FMP key (or run `fmp-elt demo`)")
         return self.api_key
+
+
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number of seconds") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative, got {value}")
+    return value
+
+
+def parse_symbols(text: str) -> list[str]:
+    """`AAPL, msft` -> ['AAPL', 'MSFT']; anything that cannot be a ticker is a usage error."""
+    symbols = [part.strip().upper() for part in text.split(",") if part.strip()]
+    bad = [s for s in symbols if not SYMBOL_PATTERN.match(s)]
+    if bad:
+        raise ConfigError(f"not a ticker symbol: {bad[0]!r} (letters, digits, '.', '-' only)")
+    if not symbols:
+        raise ConfigError("the symbol list is empty")
+    return list(dict.fromkeys(symbols))

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from extract.streams.base import parse_symbols
+from extract.config import parse_symbols
 
 
 def _symbols(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:

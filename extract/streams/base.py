@@ -6,29 +6,13 @@ cursor, and the runner lands both in one transaction.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
 from extract.config import Settings
-from extract.errors import ConfigError
 from extract.fmp.client import FmpClient
-
-# FMP tickers: letters, digits, dots and dashes (share classes use a dash, e.g. BRK-B), `^` for indexes.
-SYMBOL_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9.\-^=]{0,19}$")
-
-
-def parse_symbols(text: str) -> list[str]:
-    """`AAPL, msft` -> ['AAPL', 'MSFT']; anything that cannot be a ticker is a usage error."""
-    symbols = [part.strip().upper() for part in text.split(",") if part.strip()]
-    bad = [s for s in symbols if not SYMBOL_PATTERN.match(s)]
-    if bad:
-        raise ConfigError(f"not a ticker symbol: {bad[0]!r} (letters, digits, '.', '-' only)")
-    if not symbols:
-        raise ConfigError("--symbols is empty")
-    return list(dict.fromkeys(symbols))
 
 
 @dataclass(frozen=True)
@@ -67,26 +51,32 @@ class Failure:
     http_status: int | None = None
 
 
+@dataclass(frozen=True)
+class Unit:
+    """One piece of work: a symbol (or a list) and the cursors stored for it, by cursor stream.
+
+    `batch` holds the per-symbol units a bulk unit covers; `refetch` asks for the whole history again.
+    """
+
+    key: str
+    cursors: dict[str, Cursor] = field(default_factory=dict)
+    batch: tuple[Unit, ...] = ()
+    refetch: bool = False
+
+
 @dataclass
 class UnitResult:
-    """The outcome of one unit of work (usually one symbol)."""
+    """The outcome of one unit of work (usually one symbol), and any units it found still to do."""
 
     landings: list[Landing] = field(default_factory=list)
     cursors: list[CursorUpdate] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     records_failed: int = 0
+    follow_ups: list[Unit] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
         return sum(len(landing.records) for landing in self.landings)
-
-
-@dataclass(frozen=True)
-class Unit:
-    """One piece of work: a symbol (or a page of a list) and the cursors stored for it."""
-
-    key: str
-    cursors: dict[str, Cursor] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

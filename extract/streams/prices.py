@@ -41,11 +41,21 @@ class PricesStream:
     cursor_streams = tuple(v.cursor_stream for v in VARIANTS)
 
     def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
-        for symbol in symbols:
-            held = {s: cursors[(s, symbol)] for s in self.cursor_streams if (s, symbol) in cursors}
-            yield Unit(symbol, held)
+        units = [
+            Unit(symbol, {s: cursors[(s, symbol)] for s in self.cursor_streams if (s, symbol) in cursors})
+            for symbol in symbols
+        ]
+        from extract.streams import prices_bulk  # the bulk path builds on this module
+
+        if prices_bulk.should_use_bulk(units, ctx):
+            return [Unit(prices_bulk.BULK_ENDPOINT, batch=tuple(units))]
+        return units
 
     def fetch(self, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
+        if unit.batch:
+            from extract.streams import prices_bulk
+
+            return prices_bulk.fetch_bulk(client, unit, ctx)
         result = UnitResult()
         for variant in VARIANTS:
             self._fetch_variant(client, variant, unit, ctx, result)
@@ -61,8 +71,9 @@ class PricesStream:
         refetched = False
         if opts.date_from is not None:
             rows = fetch_range(client, variant.endpoint, symbol, opts.date_from, to)
-        elif cursor is None or cursor.newest_date is None or opts.full_refresh:
+        elif cursor is None or cursor.newest_date is None or opts.full_refresh or unit.refetch:
             rows = fetch_range(client, variant.endpoint, symbol, history_start, to)
+            refetched = unit.refetch
         else:
             rows = fetch_range(client, variant.endpoint, symbol, overlap_start(cursor), to)
             if overlap_disagrees(rows, cursor, variant.close_key):

@@ -10,6 +10,7 @@ import logging
 import sys
 import time
 import zlib
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -131,7 +132,7 @@ def extract_stream(
 
 
 def plan_units(conn: Any, stream: Stream, ctx: StreamContext) -> list[Unit]:
-    symbols = ctx.options.symbols
+    symbols = ctx.options.symbols or list(ctx.settings.symbols) or None
     if stream.name != "symbols" and not symbols:
         symbols = universe(conn)
         if not symbols:
@@ -144,23 +145,22 @@ def plan_units(conn: Any, stream: Stream, ctx: StreamContext) -> list[Unit]:
 def fetch_all(
     stream: Stream, client: FmpClient, units: list[Unit], ctx: StreamContext, workers: int
 ) -> Iterator[UnitResult]:
-    """Fetch units concurrently with a bounded number in flight, yielding results as they complete."""
-    pending: dict[Future[UnitResult], Unit] = {}
-    queue = iter(units)
+    """Fetch units concurrently with a bounded number in flight, yielding results as they complete.
+
+    A result may hand back follow-up units (a bulk day that found a split): they join the queue.
+    """
+    pending: set[Future[UnitResult]] = set()
+    queue = deque(units)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fmp") as pool:
         try:
-            while True:
-                while len(pending) < workers * 2:
-                    unit = next(queue, None)
-                    if unit is None:
-                        break
-                    pending[pool.submit(fetch_one, stream, client, unit, ctx)] = unit
-                if not pending:
-                    return
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            while queue or pending:
+                while queue and len(pending) < workers * 2:
+                    pending.add(pool.submit(fetch_one, stream, client, queue.popleft(), ctx))
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    pending.pop(future)
-                    yield future.result()
+                    result = future.result()
+                    queue.extend(result.follow_ups)
+                    yield result
         finally:
             for future in pending:
                 future.cancel()

@@ -18,11 +18,11 @@ class SymbolsStream:
     cursor_streams: tuple[str, ...] = ("symbols",)
 
     def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
-        yield Unit("explicit" if ctx.options.symbols else "company-screener")
+        yield Unit("explicit" if explicit_symbols(ctx) else "company-screener")
 
     def fetch(self, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
-        if ctx.options.symbols:
-            records: list[Any] = [{"symbol": s} for s in ctx.options.symbols]
+        if explicit := explicit_symbols(ctx):
+            records: list[Any] = [{"symbol": s} for s in explicit]
             endpoint = "symbol-list"
         else:
             records, endpoint = screen_nasdaq(client), "company-screener"
@@ -35,6 +35,11 @@ class SymbolsStream:
             else:
                 result.records_failed += 1
         return result
+
+
+def explicit_symbols(ctx: StreamContext) -> list[str]:
+    """--symbols, else FMP_SYMBOLS: a fixed universe instead of the screener."""
+    return ctx.options.symbols or list(ctx.settings.symbols)
 
 
 def screen_nasdaq(client: FmpClient) -> list[Any]:

@@ -20,7 +20,8 @@ TODAY = date(2026, 11, 25)
 
 
 def settings_for(base_url: str, key: str, plan: str = "starter") -> Settings:
-    return Settings.from_env({"FMP_BASE_URL": base_url, "FMP_API_KEY": key, "FMP_PLAN": plan})
+    env = {"FMP_BASE_URL": base_url, "FMP_API_KEY": key, "FMP_PLAN": plan, "FMP_BULK_INTERVAL": "0"}
+    return Settings.from_env(env)
 
 
 def run(base_url: str, db: str, stream: str, key: str = "test-key", plan: str = "starter", **options):
@@ -245,3 +246,37 @@ def test_the_key_appears_in_no_log_line_row_or_url(fmp_simulator, database_url, 
     assert all(key not in str(entry) for entry in sim.requests_log)
     for table in ("etl.logs", "etl.executions", "raw.fmp_prices", "etl.stream_state"):
         assert scalar(database_url, f"select count(*) from {table} t where t::text like %s", f"%{key}%") == 0
+
+
+def test_ultimate_daily_update_uses_eod_bulk_and_refetches_a_split_symbol(fmp_simulator, database_url) -> None:
+    sim = fmp_simulator
+    sim.set_today(TODAY - timedelta(days=1))
+    symbols = [s for s in sim.symbols if sim.profile(s).delisted is None][:4]
+    run(sim.base_url, database_url, "prices", key="ultimate-key", plan="ultimate", symbols=symbols)
+    split_symbol = symbols[0]
+    sim.apply_split(split_symbol, on=TODAY, numerator=2, denominator=1)
+    sim.set_today(TODAY)
+    summary, client = run(sim.base_url, database_url, "prices", key="ultimate-key", plan="ultimate", symbols=symbols)
+    assert summary.failures == []
+    assert sorted(set(summary.refetched)) == [split_symbol]
+    # Two bulk days (the overlap day and the new one) for everyone, plus two full histories for the split.
+    assert client.stats.calls == 2 + 2
+    bulk = rows_by_symbol_where(database_url, "raw.fmp_prices", "_endpoint = 'eod-bulk'")
+    assert bulk == {s: 2 for s in symbols if s != split_symbol}
+    newest = scalar(
+        database_url,
+        "select count(*) from etl.stream_state where newest_date = %s and symbol = any(%s)",
+        TODAY,
+        symbols,
+    )
+    assert newest == len(symbols) * 2
+
+
+def rows_by_symbol_where(db: str, table: str, condition: str) -> dict[str, int]:
+    conn = psycopg2.connect(db)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"select symbol, count(*) from {table} where {condition} group by symbol")
+            return dict(cur.fetchall())
+    finally:
+        conn.close()
