@@ -31,9 +31,9 @@ PLANTED = [
     "update marts.daily_ma set sma_20 = close where (symbol, price_date) ="
     " (select symbol, min(price_date) from marts.daily_ma where symbol = 'BBB' group by symbol)",
     "update marts.daily_ma set close = null where symbol = 'CCC' and price_date = '2024-06-11'",
-    # ratios: unknown period, lower-case currency, far-off fiscal year, a percent stored as a fraction
+    # ratios: unknown period, lower-case currency, far-off fiscal year, margin in percent, yield % as a fraction
     "update marts.ratios set period = 'H1', reported_currency = 'usd' where symbol = 'AAA' and fiscal_year < 2023",
-    "update marts.ratios set fiscal_year = 1990, gross_profit_margin = 2 where symbol = 'BBB' and fiscal_year = 2023",
+    "update marts.ratios set fiscal_year = 1990, gross_profit_margin = 42 where symbol = 'BBB' and fiscal_year = 2023",
     "update marts.ratios set dividend_yield_percentage = dividend_yield where symbol = 'CCC'",
     # raw: a number sent as a string, a bad date, a payload of another symbol
     "update raw.fmp_prices set payload = jsonb_set(payload, '{volume}', '\"100\"')"

@@ -131,6 +131,18 @@ def test_planted_bad_prices_are_counted_exactly(database_url: str, clean, tmp_pa
         "invalid_records": 5,
     }
 
+    # The report names the rows and what each breaks.
+    sample = {
+        (r["symbol"], r["price_date"]): (r["broken_rules"], r["duplicate"]) for r in prices.metadata["invalid_sample"]
+    }
+    assert sample == {
+        ("AAA", days[10]): (["close_in_range", "close_not_below_low"], False),
+        ("AAA", days[11]): (["close_in_range", "close_not_below_low"], False),
+        ("BBB", days[20]): ([], True),
+        ("CCC", days[30]): (["volume_not_null"], False),
+        ("CCC", days[31]): (["open_not_null", "high_not_null"], False),
+    }
+
     # Data Docs show the same count: the "invalid records" expectation observed 5 rows.
     page = page_text(tmp_path / "docs" / prices.metadata["docs_page"])
     assert re.search(r"Invalid records: .*? Expected: none\. 5\b", page)

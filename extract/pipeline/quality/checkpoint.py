@@ -6,6 +6,7 @@ Everything GX is imported here, inside functions, so that importing the quality 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -83,6 +84,8 @@ def run_checkpoint(
         import great_expectations as gx
         from great_expectations.core.run_identifier import RunIdentifier
 
+        # GX warns for every Decimal it turns into a float to store a result; NUMERIC columns are full of them.
+        logging.getLogger("great_expectations.util").setLevel(logging.ERROR)
         context = gx_project.open_context()
         datasource = context.data_sources.get(gx_project.DATASOURCE)
         definitions = []
@@ -135,7 +138,8 @@ def outcome(result: ExpectationValidationResult, total_records: int) -> Expectat
         element_count, unexpected_count = total_records, found["observed_value"]
         unexpected_percent = 100.0 * unexpected_count / total_records if total_records else 0.0
         rows = (found.get("details") or {}).get("unexpected_rows") or []
-        details["unexpected_rows"] = [_drop_private(row) for row in rows[:SAMPLE_SIZE]]
+        if rows:
+            details["unexpected_rows"] = [_drop_private(row) for row in rows[:SAMPLE_SIZE]]
     if found.get("partial_unexpected_list"):
         details["partial_unexpected_list"] = found["partial_unexpected_list"][:SAMPLE_SIZE]
     error = _exception(result)

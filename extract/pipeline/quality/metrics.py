@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import psycopg2.extensions
 
-from extract.pipeline.quality.rules import BATCH, ident
+from extract.pipeline.quality.rules import BATCH, ident, literal
 from extract.pipeline.quality.suites import Dataset, SuitePlan, TableFacts
 
 
@@ -35,6 +36,8 @@ class Counts:
     missing_fields: int
     duplicate_records: int
     newest: date | datetime | None
+    # A few invalid rows: their identity columns, the rules they break, whether they repeat a key.
+    invalid_sample: tuple[dict[str, Any], ...] = ()
 
     @property
     def valid_records(self) -> int:
@@ -61,6 +64,7 @@ def _ranked(plan: SuitePlan, relation: str) -> str:
 
 # Helper columns the queries add start with this, so they can be told from the table's own.
 HELPER_PREFIX = "_dq_"
+SAMPLE_SIZE = 10
 INVALID = "_dq_fails or (_dq_keyed and _dq_copy > 1)"
 
 
@@ -86,7 +90,23 @@ def measure(conn: psycopg2.extensions.connection, plan: SuitePlan) -> Counts:
     with conn.cursor() as cur:
         cur.execute(sql)
         total, invalid, missing, duplicates, newest_value = cur.fetchone()
-    return Counts(int(total), int(invalid), int(missing), int(duplicates), newest_value)
+        sample = _invalid_sample(cur, plan) if invalid else ()
+    return Counts(int(total), int(invalid), int(missing), int(duplicates), newest_value, sample)
+
+
+def _invalid_sample(cur: psycopg2.extensions.cursor, plan: SuitePlan) -> tuple[dict[str, Any], ...]:
+    identity = [ident(column) for column in plan.dataset.row_identity]
+    broken = ", ".join(f"case when {rule.failing()} then {literal(rule.name)} end" for rule in plan.row_rules)
+    sql = _ranked(plan, ident(plan.dataset.table)) + (
+        f" select {''.join(f'{column}, ' for column in identity)}"
+        f" array_remove(array[{broken or 'null'}]::text[], null), _dq_keyed and _dq_copy > 1"
+        f" from ranked where {INVALID} limit {SAMPLE_SIZE}"
+    )
+    cur.execute(sql)
+    return tuple(
+        {**dict(zip(identity, row[:-2], strict=True)), "broken_rules": row[-2], "duplicate": row[-1]}
+        for row in cur.fetchall()
+    )
 
 
 def table_facts(

@@ -96,6 +96,8 @@ def _run_id(run_id: str | None) -> str:
 def _dataset_report(plan: SuitePlan, counts: Counts, run: SuiteRun | None, as_of: datetime) -> DatasetReport:
     dataset = plan.dataset
     metadata: dict[str, Any] = {"table": dataset.table, "skipped_rules": list(plan.skipped)}
+    if counts.invalid_sample:
+        metadata["invalid_sample"] = list(counts.invalid_sample)
     seconds, is_fresh = None, None
     if dataset.freshness and plan.freshness_threshold is not None:
         reading = freshness.read(dataset.freshness, counts.newest, plan.freshness_threshold, as_of)

@@ -73,6 +73,12 @@ class Dataset:
     rules: Callable[[TableFacts], Sequence[RowRule]] = _no_rules
     table_rules: Callable[[TableFacts], Sequence[TableRule]] = _no_table_rules
     freshness: Freshness | None = None
+    # Columns that point at a row in reports of invalid rows (default: the key).
+    identity: tuple[str, ...] = ()
+
+    @property
+    def row_identity(self) -> tuple[str, ...]:
+        return self.identity or self.key
 
     @property
     def required_columns(self) -> tuple[str, ...]:
@@ -179,6 +185,7 @@ def _raw(name: str, table: str, fields: tuple[str, ...], numbers: tuple[str, ...
         required=(*RAW_REQUIRED, "symbol") if per_symbol else RAW_REQUIRED,
         rules=_raw_rules(fields, numbers, per_symbol),
         freshness=RAW_FRESHNESS,
+        identity=("_seq", "symbol", "_endpoint"),
     )
 
 
@@ -290,7 +297,8 @@ def _moving_average_table_rules(facts: TableFacts) -> Sequence[TableRule]:
 # Plausible ranges: wide enough for real outliers (FMP does not clip them), narrow enough to catch a unit
 # error (a percentage stored as a fraction or the reverse), a sign flip, or a division by almost zero.
 RATIO_RANGES: dict[str, tuple[float | None, float | None]] = {
-    "gross_profit_margin": (-10, 1),
+    # Above 1 when the cost of revenue is negative: rare but real, so only a percentage is implausible.
+    "gross_profit_margin": (-1000, 10),
     "ebit_margin": (-1000, 100),
     "ebitda_margin": (-1000, 100),
     "operating_profit_margin": (-1000, 100),

@@ -1,0 +1,42 @@
+"""End to end: the simulator's data, extracted and built by dbt, passes every suite."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from extract.config import Settings
+from extract.fmp.client import FmpClient, RetryPolicy
+from extract.fmp.ratelimit import RateLimiter
+from extract.pipeline import dbt_runner, runlog
+from extract.pipeline.quality import DATASETS, run_validation
+from extract.streams.base import ExtractOptions
+from extract.streams.runner import extract_stream
+
+# Wednesday 25 November 2026, after the close (the next day is Thanksgiving).
+END = date(2026, 11, 25)
+AS_OF = datetime(2026, 11, 25, 23, 0, tzinfo=UTC)
+
+
+def test_simulated_pipeline_output_passes_every_suite(make_simulator, database_url: str, tmp_path: Path) -> None:
+    # Long enough for every moving-average window to fill.
+    simulator = make_simulator(n_symbols=6, start=END - timedelta(days=400), end=END)
+    settings = Settings.from_env({"FMP_BASE_URL": simulator.base_url, "FMP_API_KEY": "test-key"})
+    client = FmpClient(settings.base_url, "test-key", RateLimiter(60_000), retry=RetryPolicy(max_tries=5))
+    for stream in ("symbols", "prices", "ratios"):
+        extract_stream(
+            settings, database_url, stream, ExtractOptions(), run_id=runlog.new_run_id(), client=client, today=END
+        )
+    built = dbt_runner.build(database_url, dbt_runner.DbtPaths.under(tmp_path / "home"))
+    assert built.ok, built.summary()
+
+    report = run_validation(database_url, docs_dir=tmp_path / "docs", as_of=AS_OF)
+
+    failed = {d.dataset: [(o.rule, o.unexpected_count) for o in d.failed()] for d in report.datasets if not d.success}
+    assert failed == {}
+    assert {d.dataset for d in report.datasets} == set(DATASETS)
+    for dataset in report.datasets:
+        assert dataset.total_records > 0, dataset.dataset
+        assert dataset.invalid_records == 0, dataset.dataset
+        assert dataset.is_fresh, dataset.dataset
+        assert dataset.metadata["skipped_rules"] == [], dataset.dataset
