@@ -234,8 +234,9 @@ def row_estimates(conn: Connection) -> dict[str, int]:
     """Planner row estimates for raw and marts tables: free to read, unlike count(*) on millions of rows."""
     with conn.cursor() as cur:
         cur.execute(
-            "select n.nspname || '.' || c.relname, greatest(c.reltuples, 0)::bigint from pg_class c"
+            "select n.nspname || '.' || c.relname, c.reltuples::bigint from pg_class c"
             " join pg_namespace n on n.oid = c.relnamespace where n.nspname in ('raw', 'marts') and c.relkind = 'r'"
+            " and c.reltuples >= 0"  # -1: not analyzed yet, unknown
         )
         return dict(cur.fetchall())
 
