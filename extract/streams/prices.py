@@ -14,7 +14,7 @@ from typing import Any
 
 from extract.fmp.client import FmpClient
 from extract.streams.base import Cursor, CursorUpdate, Landing, StreamContext, Unit, UnitResult
-from extract.streams.records import record_date, record_number
+from extract.streams.records import count_incomplete, record_date, record_number
 
 ROW_CAP = 5000
 OVERLAP_ROWS = 5  # trading rows re-read on each incremental run
@@ -28,11 +28,20 @@ class PriceVariant:
     endpoint: str
     table: str
     close_key: str
+    required: tuple[str, ...]  # a record without these is counted as failed (and still landed)
 
 
 VARIANTS = (
-    PriceVariant("prices", "historical-price-eod/full", "raw.fmp_prices", "close"),
-    PriceVariant("prices_adjusted", "historical-price-eod/dividend-adjusted", "raw.fmp_prices_adjusted", "adjClose"),
+    PriceVariant(
+        "prices", "historical-price-eod/full", "raw.fmp_prices", "close", ("open", "high", "low", "close", "volume")
+    ),
+    PriceVariant(
+        "prices_adjusted",
+        "historical-price-eod/dividend-adjusted",
+        "raw.fmp_prices_adjusted",
+        "adjClose",
+        ("adjOpen", "adjHigh", "adjLow", "adjClose", "volume"),
+    ),
 )
 
 
@@ -80,9 +89,7 @@ class PricesStream:
                 rows = fetch_range(client, variant.endpoint, symbol, history_start, to)
                 refetched = True
         result.landings.append(Landing(variant.table, variant.endpoint, symbol, rows))
-        result.records_failed += sum(
-            1 for r in rows if record_date(r) is None or record_number(r, variant.close_key) is None
-        )
+        result.records_failed += count_incomplete(rows, variant.required)
         base = None if refetched or opts.full_refresh else cursor
         result.cursors.append(
             CursorUpdate(variant.cursor_stream, symbol, advance(base, rows, variant.close_key), refetched)

@@ -18,10 +18,11 @@ from extract.fmp.errors import FmpRateLimited
 from extract.pipeline.trading_calendar import trading_days
 from extract.streams.base import CursorUpdate, Landing, StreamContext, Unit, UnitResult
 from extract.streams.prices import VARIANTS, advance, overlap_disagrees
-from extract.streams.records import record_date
+from extract.streams.records import count_incomplete
 
 BULK_ENDPOINT = "eod-bulk"
 BULK_TRIES = 3
+BULK_REQUIRED = ("open", "high", "low", "close", "adjClose", "volume")
 
 
 def overlap_day(units: list[Unit]) -> date | None:
@@ -80,7 +81,7 @@ def fetch_bulk(client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
             result.follow_ups.append(Unit(sub.key, sub.cursors, refetch=True))
             continue
         result.landings.append(Landing("raw.fmp_prices", BULK_ENDPOINT, sub.key, rows))
-        result.records_failed += sum(1 for r in rows if record_date(r) is None)
+        result.records_failed += count_incomplete(rows, BULK_REQUIRED)
         for cursor, variant in zip(held, VARIANTS, strict=True):
             new = advance(cursor, rows, variant.close_key)
             result.cursors.append(CursorUpdate(variant.cursor_stream, sub.key, new))

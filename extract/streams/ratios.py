@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from extract.fmp.client import FmpClient
 from extract.streams.base import Cursor, CursorUpdate, Landing, StreamContext, Unit, UnitResult
@@ -11,6 +12,11 @@ from extract.streams.records import record_date
 FULL_LIMIT = 1000  # FMP's maximum per request
 RECENT_LIMIT = {"annual": 3, "quarter": 8}
 BASIC_LIMIT = 5  # the Basic plan refuses more than 5 rows and quarterly periods
+
+
+def is_ratio_record(record: Any) -> bool:
+    """Keys the mart needs: a period end date and the period (FY, Q1..Q4)."""
+    return record_date(record) is not None and isinstance(record.get("period"), str) and bool(record["period"])
 
 
 class RatiosStream:
@@ -34,9 +40,8 @@ class RatiosStream:
             limit = BASIC_LIMIT if basic else FULL_LIMIT if first else RECENT_LIMIT[period]
             rows = client.get_json("ratios", {"symbol": symbol, "period": period, "limit": limit})
             result.landings.append(Landing("raw.fmp_ratios", "ratios", symbol, rows))
-            parsed = [record_date(r) for r in rows]
-            result.records_failed += sum(1 for d in parsed if d is None)
-            dates.extend(d for d in parsed if d is not None)
+            result.records_failed += sum(1 for r in rows if not is_ratio_record(r))
+            dates.extend(d for d in map(record_date, rows) if d is not None)
         new_cursor = Cursor(max(dates) if dates else None, min(dates) if dates else None)
         result.cursors.append(CursorUpdate("ratios", symbol, new_cursor))
         return result

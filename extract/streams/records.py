@@ -31,3 +31,12 @@ def record_number(record: Any, key: str) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
+
+
+def is_complete(record: Any, number_fields: tuple[str, ...]) -> bool:
+    """A record the marts can use: a date and every listed field a number (strings of numbers count)."""
+    return record_date(record) is not None and all(record_number(record, key) is not None for key in number_fields)
+
+
+def count_incomplete(records: list[Any], number_fields: tuple[str, ...]) -> int:
+    return sum(1 for record in records if not is_complete(record, number_fields))

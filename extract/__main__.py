@@ -1,0 +1,5 @@
+"""`python -m extract` is `fmp-elt`."""
+
+from extract.cli import main
+
+main()
