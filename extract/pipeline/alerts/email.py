@@ -19,6 +19,7 @@ from extract.errors import ConfigError
 from extract.pipeline.alerts import Alert
 
 FALSE = ("0", "false", "no", "off")
+LABEL_WIDTH = 12  # "Open since: " - the longest label, so values line up
 COLORS = {"opened": "#c0392b", "reminder": "#d35400", "recovered": "#27ae60"}
 
 
@@ -75,8 +76,7 @@ def compose(alert: Alert, sender: str, recipients: tuple[str, ...]) -> EmailMess
     message["To"] = ", ".join(recipients)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="fmp-elt")
-    width = max(len(label) for label, _ in alert.fields())
-    plain = [alert.title, ""] + [f"{label + ':':<{width + 1}} {value}" for label, value in alert.fields()]
+    plain = [alert.title, ""] + [f"{label + ':':<{LABEL_WIDTH}}{value}" for label, value in alert.fields()]
     message.set_content("\n".join(plain) + "\n")
     message.add_alternative(render_html(alert), subtype="html")
     return message
