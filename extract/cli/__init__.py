@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 import click
+import psycopg2
 
 from extract.errors import FmpEltError
 
@@ -32,6 +33,7 @@ COMMAND_MODULES = [
     "logs",
     "serve",
     "site",
+    "alert",
 ]
 
 
@@ -52,11 +54,20 @@ def main() -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "fmp-elt"
+        click.echo(f"error: {exc.format_message()} (see `{command} --help`)", err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code)
     except FmpEltError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except psycopg2.Error as exc:
+        # The warehouse went away or refused a statement mid-run: what was committed stays, the next run resumes.
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        click.echo(f"error: warehouse: {first} (committed batches are kept; run again to resume)", err=True)
+        sys.exit(1)
