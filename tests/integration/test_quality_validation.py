@@ -241,3 +241,17 @@ def test_implausible_ratios_are_a_warning_not_a_failure(database_url: str, clean
     assert not report.critical_failed
     assert ratios.invalid_records == 1
     assert {o.rule for o in ratios.failed()} == {"dividend_yield_in_range", "dividend_yield_units", "invalid_records"}
+
+
+def test_validating_again_under_the_same_run_id_replaces_that_runs_rows(database_url: str, clean, tmp_path) -> None:
+    first = run_validation(database_url, datasets=["symbols"], docs_dir=tmp_path / "d", as_of=AS_OF)
+    execute(database_url, "update marts.symbols set market_cap = -1 where symbol = 'AAA'")
+
+    again = run_validation(
+        database_url, run_id=first.run_id, datasets=["symbols"], docs_dir=tmp_path / "d", as_of=AS_OF
+    )
+
+    assert again.run_id == first.run_id
+    assert query(database_url, "select invalid_records, success from etl.data_quality") == [(1, False)]
+    evaluated = again.dataset("symbols").evaluated_expectations
+    assert query(database_url, "select count(*) from etl.data_quality_results") == [(evaluated,)]

@@ -57,7 +57,11 @@ def save(conn: psycopg2.extensions.connection, report: ValidationReport) -> None
         for d in report.datasets
         for o in d.expectations
     ]
+    names = [d.dataset for d in report.datasets]
     with conn, conn.cursor() as cur:
+        # Validating a dataset again under the same run id (a retried job) replaces what that run recorded.
+        for table in ("etl.data_quality", "etl.data_quality_results"):
+            cur.execute(f"delete from {table} where run_id = %s and dataset = any(%s)", (report.run_id, names))
         execute_values(
             cur,
             "insert into etl.data_quality (run_id, dataset, suite, checked_at, total_records, valid_records,"

@@ -16,9 +16,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from extract.pipeline import trading_calendar
 from extract.pipeline.quality.freshness import Freshness
 from extract.pipeline.quality.rules import (
     Between,
@@ -50,8 +49,12 @@ class TableFacts:
 
     @property
     def today(self) -> date:
-        """The calendar day in New York, where the market keeps its dates."""
-        return self.as_of.astimezone(trading_calendar.NEW_YORK).date()
+        """The latest calendar day that has begun: UTC's, a few hours ahead of New York's in the evening.
+
+        A date after it cannot hold a trade yet; the UTC day rather than the market's own keeps a machine on
+        UTC that dates a session by its own clock from looking like it reports the future.
+        """
+        return self.as_of.astimezone(UTC).date()
 
 
 def _no_rules(facts: TableFacts) -> Sequence[RowRule]:
