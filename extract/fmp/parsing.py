@@ -30,13 +30,18 @@ def raise_for_error_object(obj: dict[str, Any], endpoint: str, status: int) -> N
     raise FmpErrorObject(f"FMP answered {endpoint} with an error: {message[:160]}", status=status, endpoint=endpoint)
 
 
+def _no_constant(name: str) -> None:
+    """NaN and Infinity are not JSON and PostgreSQL's jsonb refuses them: they land as null (and count as missing)."""
+    return
+
+
 def parse_json_list(body: bytes, endpoint: str, status: int = 200) -> list[Any]:
     """The records of a JSON endpoint. `[]` and an empty body mean "no data"."""
     text = body.strip()
     if not text:
         return []
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_no_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise FmpMalformedResponse(
             f"unreadable JSON from {endpoint} ({len(body)} bytes): {exc}", status=status, endpoint=endpoint

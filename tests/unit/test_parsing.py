@@ -48,3 +48,8 @@ def test_bulk_csv_is_read_by_header_name() -> None:
 def test_bulk_throttle_is_a_json_object_on_a_csv_endpoint() -> None:
     with pytest.raises(FmpRateLimited):
         parse_csv(b'{"Error Message": "Limit Reach. This is a bulk endpoint that provides ..."}', "eod-bulk")
+
+
+def test_nan_and_infinity_become_null_so_the_record_can_still_land() -> None:
+    rows = parse_json_list(b'[{"date": "2024-01-02", "close": NaN, "open": Infinity, "low": -Infinity}]', "x")
+    assert rows == [{"date": "2024-01-02", "close": None, "open": None, "low": None}]
