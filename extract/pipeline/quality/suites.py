@@ -132,7 +132,9 @@ def build_plan(dataset: Dataset, facts: TableFacts) -> SuitePlan:
 # --- raw landing -------------------------------------------------------------------------------------
 
 RAW_REQUIRED = ("payload", "_run_id", "_loaded_at", "_endpoint")
-RAW_FRESHNESS = Freshness("_loaded_at", max_age=timedelta(days=5))
+# Daily extracts (weekdays): a long weekend is four days without a load. Ratios are extracted weekly.
+DAILY_LOAD = timedelta(days=5)
+WEEKLY_LOAD = timedelta(days=9)
 ISO_DATE = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
@@ -177,7 +179,9 @@ def _raw_rules(fields: tuple[str, ...], numbers: tuple[str, ...], per_symbol: bo
     return rules
 
 
-def _raw(name: str, table: str, fields: tuple[str, ...], numbers: tuple[str, ...], what: str) -> Dataset:
+def _raw(
+    name: str, table: str, fields: tuple[str, ...], numbers: tuple[str, ...], what: str, loaded_every: timedelta
+) -> Dataset:
     per_symbol = name != "raw_symbols"
     return Dataset(
         name=name,
@@ -187,23 +191,31 @@ def _raw(name: str, table: str, fields: tuple[str, ...], numbers: tuple[str, ...
         key=(),
         required=(*RAW_REQUIRED, "symbol") if per_symbol else RAW_REQUIRED,
         rules=_raw_rules(fields, numbers, per_symbol),
-        freshness=RAW_FRESHNESS,
+        freshness=Freshness("_loaded_at", max_age=loaded_every),
         identity=("_seq", "symbol", "_endpoint"),
     )
 
 
 PRICE_NUMBERS = ("open", "high", "low", "close", "volume")
 RAW_DATASETS = (
-    _raw("raw_symbols", "raw.fmp_symbols", ("symbol",), (), "the symbol universe"),
-    _raw("raw_prices", "raw.fmp_prices", ("date", *PRICE_NUMBERS), PRICE_NUMBERS, "split-adjusted daily prices"),
+    _raw("raw_symbols", "raw.fmp_symbols", ("symbol",), (), "the symbol universe", DAILY_LOAD),
+    _raw(
+        "raw_prices",
+        "raw.fmp_prices",
+        ("date", *PRICE_NUMBERS),
+        PRICE_NUMBERS,
+        "split-adjusted daily prices",
+        DAILY_LOAD,
+    ),
     _raw(
         "raw_prices_adjusted",
         "raw.fmp_prices_adjusted",
         ("date", "adjClose"),
         ("adjOpen", "adjHigh", "adjLow", "adjClose", "volume"),
         "dividend-adjusted daily prices",
+        DAILY_LOAD,
     ),
-    _raw("raw_ratios", "raw.fmp_ratios", ("date", "period", "fiscalYear"), (), "financial ratios"),
+    _raw("raw_ratios", "raw.fmp_ratios", ("date", "period", "fiscalYear"), (), "financial ratios", WEEKLY_LOAD),
 )
 
 
@@ -356,7 +368,7 @@ MART_DATASETS = (
         key=("symbol",),
         required=(),
         rules=_symbols_rules,
-        freshness=Freshness("last_seen_at", max_age=timedelta(days=5)),
+        freshness=Freshness("last_seen_at", max_age=DAILY_LOAD),
     ),
     Dataset(
         name="daily_prices",
