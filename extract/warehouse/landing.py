@@ -6,11 +6,12 @@ so a crash between batches re-fetches at most one batch and never advances a cur
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+import orjson
 import psycopg2.extensions
 import psycopg2.extras
 
@@ -18,6 +19,8 @@ from extract.streams.base import CursorUpdate, Failure, Landing, UnitResult
 
 RAW_TABLES = frozenset({"raw.fmp_symbols", "raw.fmp_prices", "raw.fmp_prices_adjusted", "raw.fmp_ratios"})
 COPY_COLUMNS = "(symbol, payload, _run_id, _endpoint)"
+# An escaped NUL (`\u0000`) preceded by an even number of backslashes: a real NUL, not text that names one.
+_ESCAPED_NUL = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
 
 
 def copy_text(value: str) -> str:
@@ -26,8 +29,32 @@ def copy_text(value: str) -> str:
 
 
 def payload_json(record: Any) -> str:
-    # PostgreSQL's jsonb cannot hold \u0000; FMP never sends it, but a broken body must not sink the batch.
-    return json.dumps(record, separators=(",", ":"), allow_nan=False, default=str).replace("\\u0000", "")
+    """The record as compact JSON text, with the standard library (the slow path, for values orjson refuses)."""
+    return json.dumps(record, separators=(",", ":"), allow_nan=False, default=str)
+
+
+def encode_payload(record: Any) -> bytes:
+    """The record as compact UTF-8 JSON. orjson writes it ~10x faster than json.dumps and turns NaN into null;
+    integers beyond 64 bits (which it refuses) take the standard library's path."""
+    try:
+        return orjson.dumps(record, default=str)
+    except orjson.JSONEncodeError:
+        return payload_json(record).encode()
+
+
+def copy_payloads(records: list[Any]) -> bytes:
+    """The records' JSON, one per line, escaped for COPY's text format.
+
+    JSON text never holds a raw newline, tab or carriage return (they are escaped inside strings) and UTF-8
+    continuation bytes are never ASCII, so escaping the backslashes of the whole block is all COPY needs.
+    PostgreSQL's jsonb cannot hold \\u0000: FMP never sends it, but a broken body must not sink the batch.
+    """
+    block = b"\n".join(map(encode_payload, records))
+    if b"\\" in block:
+        if b"\\u0000" in block:
+            block = _ESCAPED_NUL.sub(rb"\1", block)
+        block = block.replace(b"\\", b"\\\\")
+    return block
 
 
 def record_symbol(landing: Landing, record: Any) -> str | None:
@@ -35,6 +62,39 @@ def record_symbol(landing: Landing, record: Any) -> str | None:
         return landing.symbol
     value = record.get("symbol") if isinstance(record, dict) else None
     return value if isinstance(value, str) else None
+
+
+def copy_rows(landing: Landing, run_id: str) -> bytes:
+    """One landing as COPY text rows: symbol, payload, run id, endpoint."""
+    if not landing.records:
+        return b""
+    suffix = f"\t{run_id}\t{copy_text(landing.endpoint)}\n".encode()
+    if landing.symbol is not None:
+        # One symbol for every record: join the payload lines with "suffix + prefix" in a single pass.
+        prefix = f"{copy_text(landing.symbol)}\t".encode()
+        return prefix + copy_payloads(landing.records).replace(b"\n", suffix + prefix) + suffix
+    lines = []
+    for record, payload in zip(landing.records, copy_payloads(landing.records).split(b"\n"), strict=True):
+        symbol = record_symbol(landing, record)
+        lines.append((b"\\N" if symbol is None else copy_text(symbol).encode()) + b"\t" + payload + suffix)
+    return b"".join(lines)
+
+
+class CopySource:
+    """A file-like object COPY reads from, producing the rows one landing at a time.
+
+    Rows are encoded while PostgreSQL parses the previous chunk (two cores work at once), and a batch is never
+    held in memory twice, as bytes and as records.
+    """
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks: Iterator[bytes] = iter(chunks)
+
+    def read(self, size: int = -1) -> bytes:
+        for chunk in self._chunks:
+            if chunk:
+                return chunk
+        return b""
 
 
 class RawLander:
@@ -73,16 +133,8 @@ class RawLander:
     def _copy(self, cur: psycopg2.extensions.cursor, table: str, landings: Iterable[Landing]) -> None:
         if table not in RAW_TABLES:
             raise ValueError(f"not a raw table: {table}")
-        buffer = io.StringIO()
-        run_id = self.run_id
-        for landing in landings:
-            endpoint = copy_text(landing.endpoint)
-            for record in landing.records:
-                symbol = record_symbol(landing, record)
-                symbol_text = "\\N" if symbol is None else copy_text(symbol)
-                buffer.write(f"{symbol_text}\t{copy_text(payload_json(record))}\t{run_id}\t{endpoint}\n")
-        buffer.seek(0)
-        cur.copy_expert(f"copy {table} {COPY_COLUMNS} from stdin", buffer)
+        source = CopySource(copy_rows(landing, self.run_id) for landing in landings)
+        cur.copy_expert(f"copy {table} {COPY_COLUMNS} from stdin with (encoding 'utf8')", source)
 
     def _save_cursors(self, cur: psycopg2.extensions.cursor, cursors: list[CursorUpdate]) -> None:
         if not cursors:
