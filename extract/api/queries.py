@@ -16,7 +16,7 @@ from psycopg2.extensions import connection as Connection
 from extract.api import models
 from extract.pipeline.job_config import JobConfig
 
-# The raw tables each extract job fills: their freshness is the job's last completed run.
+# The raw tables each extract job fills: without a quality check, their freshness is the job's last completed run.
 RAW_TABLES = {
     "symbols": ("raw.fmp_symbols",),
     "prices": ("raw.fmp_prices", "raw.fmp_prices_adjusted"),
@@ -193,17 +193,30 @@ def _jsonb(value: Any) -> dict[str, Any]:
 
 
 def freshness(conn: Connection, jobs: list[JobConfig], now: datetime | None = None) -> list[models.TableFreshness]:
-    """Raw tables: when their extract job last completed (stale after missing two fires of its schedule).
-    Marts: what the latest quality check measured (`data_freshness` as a lag, `is_fresh`)."""
+    """Per table: what the latest quality check measured (`data_freshness` as a lag, `is_fresh`); for a raw
+    table no check covers, when its extract job last completed (stale after missing two of its fires)."""
     now = now or datetime.now(UTC)
-    last_done = latest_executions(conn, statuses=("completed",))
     estimates = row_estimates(conn)
-    tables: list[models.TableFreshness] = []
+    tables = {
+        table: models.TableFreshness(
+            table=table,
+            layer="raw" if table.startswith("raw.") else "marts",
+            last_updated=check.checked_at,
+            age_hours=_hours(now, check.checked_at),
+            lag_hours=None if check.data_freshness is None else round(check.data_freshness / 3600, 2),
+            is_fresh=check.is_fresh,
+            rows=estimates.get(table),
+        )
+        for check in latest_quality(conn)
+        for table in [dataset_table(check.dataset)]
+    }
+    last_done = latest_executions(conn, statuses=("completed",))
     for job in jobs:
         done = last_done.get(job.name)
+        updated = done.end_time if done else None
         for table in RAW_TABLES.get(job.name, ()):
-            updated = done.end_time if done else None
-            tables.append(
+            tables.setdefault(
+                table,
                 models.TableFreshness(
                     table=table,
                     layer="raw",
@@ -212,22 +225,17 @@ def freshness(conn: Connection, jobs: list[JobConfig], now: datetime | None = No
                     lag_hours=None,
                     is_fresh=updated is not None and updated >= job.previous_fire(job.previous_fire(now)),
                     rows=estimates.get(table),
-                )
+                ),
             )
-    for check in latest_quality(conn):
-        table = f"marts.{check.dataset}"
-        tables.append(
-            models.TableFreshness(
-                table=table,
-                layer="marts",
-                last_updated=check.checked_at,
-                age_hours=_hours(now, check.checked_at),
-                lag_hours=None if check.data_freshness is None else round(check.data_freshness / 3600, 2),
-                is_fresh=check.is_fresh,
-                rows=estimates.get(table),
-            )
-        )
-    return tables
+    return sorted(tables.values(), key=lambda t: (t.layer != "raw", t.table))
+
+
+def dataset_table(dataset: str) -> str:
+    """The table a quality dataset checks (the suites say; a dataset they do not know is a mart)."""
+    from extract.pipeline.quality.suites import DATASETS
+
+    known = DATASETS.get(dataset)
+    return known.table if known else f"marts.{dataset}"
 
 
 def row_estimates(conn: Connection) -> dict[str, int]:

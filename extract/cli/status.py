@@ -62,7 +62,7 @@ def command(as_json: bool) -> None:
 
 JOB_HEADERS = ["job", "status", "last run", "took", "records", "failed", "next run", "error"]
 QUALITY_HEADERS = ["dataset", "checked", "passed", "invalid", "duplicates", "fresh", "verdict"]
-FRESHNESS_HEADERS = ["table", "updated", "age (h)", "fresh"]
+FRESHNESS_HEADERS = ["table", "updated", "age (h)", "lag (h)", "fresh"]
 
 
 def job_row(job: models.JobStatus, run: models.Execution | None) -> list[Any]:
@@ -89,4 +89,4 @@ def quality_row(c: models.QualityCheck) -> list[Any]:
 
 
 def freshness_row(t: models.TableFreshness) -> list[Any]:
-    return [t.table, when(t.last_updated), t.age_hours, t.is_fresh]
+    return [t.table, when(t.last_updated), t.age_hours, t.lag_hours, t.is_fresh]

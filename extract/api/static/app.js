@@ -146,7 +146,11 @@
     const options = {
       width: Math.max(box.clientWidth, 300),
       height: box.classList.contains("tall") ? 320 : 240,
-      scales: { x: { time: true } },
+      // one point (a first run) would otherwise stretch the axes over years and from 0 to twice the value
+      scales: {
+        x: { time: true },
+        y: { range: (u, min, max) => (min === max ? [min - Math.abs(min) * 0.1 - 1, max + Math.abs(max) * 0.1 + 1] : uPlot.rangeNum(min, max, 0.1, true)) },
+      },
       series: [
         { label: "time (UTC)", value: (u, v) => (v === null ? "–" : when(new Date(v * 1000).toISOString())) },
         ...series.map((s, i) => ({
@@ -162,6 +166,7 @@
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
     };
     charts[id] = new uPlot(options, [xs, ...series.map((s) => s.values)], box);
+    if (xs.length === 1) charts[id].setScale("x", { min: xs[0] - 43200, max: xs[0] + 43200 });
   }
 
   window.addEventListener("resize", () => {
