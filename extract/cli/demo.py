@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
 import click
 import psycopg2
 
 from extract.config import Settings
-from extract.streams.base import ExtractOptions
 from extract.warehouse.connection import connect, database_url
 
 DEMO_DB = "fmp_demo"
@@ -39,19 +39,28 @@ def command(n_symbols: int, plan: str, seed: int) -> None:
         settings = Settings.from_env(env)
         click.echo(f"simulator: {simulator.base_url} ({n_symbols} symbols, plan {plan})")
         click.echo(f"warehouse: {url}")
-        extract_all(settings, url)
+        site = run_pipeline(settings, url, env)
     click.echo(f"demo finished in {time.monotonic() - started:.1f}s")
-    click.echo(f"explore it: DATABASE_URL='{url}' fmp-elt status")
+    click.echo(f"site (dashboard, dbt docs, Data Docs): {site}")
+    click.echo(f"explore it: DATABASE_URL='{url}' fmp-elt status   (or: fmp-elt serve)")
 
 
-def extract_all(settings: Settings, url: str) -> None:
-    from extract.cli.extract_cmd import run_extract
+def run_pipeline(settings: Settings, url: str, env: dict[str, str]) -> Path:
+    """Every job of jobs.yml, as `fmp-elt run` runs them, against the simulator; returns the site's index."""
+    from extract.pipeline import runner
+    from extract.pipeline.job_config import load_jobs
 
-    for stream in ("symbols", "prices", "ratios"):
-        summary = run_extract(settings, url, stream, ExtractOptions(), progress=True)
-        click.echo(summary.line())
-        if summary.rows_landed == 0:
-            raise click.ClickException(f"the demo landed no {stream} rows")
+    site_dir = settings.home / "demo-site"
+    # the jobs run in child processes that read their settings from the environment
+    os.environ.update({key: env[key] for key in ("FMP_BASE_URL", "FMP_API_KEY", "FMP_PLAN")})
+    os.environ["FMP_ELT_SITE_DIR"] = str(site_dir)
+    jobs = load_jobs()
+    report = runner.run(url, jobs, [job.name for job in jobs], retry_delay=2, alerts=False, progress=click.echo)
+    empty = [o.name for o in report.outcomes if o.name in ("symbols", "prices", "ratios") and not o.records_processed]
+    if not report.ok or empty:
+        problem = ", ".join(f"{o.name}: {o.error}" for o in report.outcomes if o.error) or f"no rows from {empty}"
+        raise click.ClickException(f"the demo pipeline failed ({problem}); see fmp-elt logs --run {report.run_id}")
+    return site_dir / "index.html"
 
 
 def fresh_demo_database(server_url: str) -> str:
