@@ -146,11 +146,7 @@
     const options = {
       width: Math.max(box.clientWidth, 300),
       height: box.classList.contains("tall") ? 320 : 240,
-      // one point (a first run) would otherwise stretch the axes over years and from 0 to twice the value
-      scales: {
-        x: { time: true },
-        y: { range: (u, min, max) => (min === max ? [min - Math.abs(min) * 0.1 - 1, max + Math.abs(max) * 0.1 + 1] : uPlot.rangeNum(min, max, 0.1, true)) },
-      },
+      scales: { x: { time: true }, y: { range: valueRange } },
       series: [
         { label: "time (UTC)", value: (u, v) => (v === null ? "–" : when(new Date(v * 1000).toISOString())) },
         ...series.map((s, i) => ({
@@ -166,7 +162,15 @@
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
     };
     charts[id] = new uPlot(options, [xs, ...series.map((s) => s.values)], box);
+    // one point (a first run) would otherwise stretch the time axis over years: show the day around it
     if (xs.length === 1) charts[id].setScale("x", { min: xs[0] - 43200, max: xs[0] + 43200 });
+  }
+
+  // uPlot's default spans 0 to twice a constant series; a flat line (100 % every day) reads better centred
+  function valueRange(u, min, max) {
+    if (min !== max) return uPlot.rangeNum(min, max, 0.1, true);
+    const pad = Math.abs(min) * 0.1 + 1;
+    return [min - pad, max + pad];
   }
 
   window.addEventListener("resize", () => {
