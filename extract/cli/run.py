@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import signal
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,6 +17,9 @@ from extract.cli.status import format_table
 from extract.config import Settings
 from extract.errors import ConfigError
 from extract.warehouse.connection import database_url
+
+if TYPE_CHECKING:
+    from extract.pipeline.runner import JobOutcome
 
 
 def _job_names(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
@@ -64,7 +67,7 @@ def command(
     channels_from_env()  # a half-configured alert channel is a configuration error, found now
     url = database_url(Settings.from_env())
     options = RunOptions(tuple(symbols) if symbols else None, date_from, date_to, full_refresh)
-    signal.signal(signal.SIGTERM, _terminate)  # a cancelled run stops its job's processes and records it
+    signal.signal(signal.SIGTERM, runner.exit_on_term)  # a cancelled run stops its job's processes, records it
     report = runner.run(
         url,
         jobs,
@@ -84,7 +87,7 @@ def command(
 HEADERS = ["job", "status", "attempts", "seconds", "records", "failed", "error"]
 
 
-def _row(outcome: Any) -> list[Any]:
+def _row(outcome: JobOutcome) -> list[Any]:
     return [
         outcome.name,
         outcome.status,
@@ -94,7 +97,3 @@ def _row(outcome: Any) -> list[Any]:
         outcome.records_failed,
         (outcome.error or "")[:100],
     ]
-
-
-def _terminate(_signum: int, _frame: Any) -> None:
-    raise SystemExit(143)

@@ -286,13 +286,12 @@ def stop_process(process: multiprocessing.process.BaseProcess, grace: float) -> 
 def attempt_main(spec: AttemptSpec, sender: Any) -> None:
     """Child process: run the job module's `run(ctx)` and send back an AttemptResult."""
     os.setsid()  # its own process group, so the runner can kill it together with its children
-    signal.signal(signal.SIGTERM, _exit_on_term)
+    signal.signal(signal.SIGTERM, exit_on_term)
     os.environ.update(spec.job.environment)
     logging.getLogger("extract").setLevel(logging.INFO)
     execution = runlog.attach(spec.database_url, spec.execution_id, spec.run_id, spec.job.name)
     handler = runlog.ExecutionLogHandler(execution)
     logging.getLogger("extract").addHandler(handler)
-    execution.metadata["attempt"] = spec.attempt
     total = spec.job.retry_count + 1
     execution.log("INFO", f"{spec.job.name}: attempt {spec.attempt}/{total} started", attempt=spec.attempt)
     try:
@@ -301,8 +300,8 @@ def attempt_main(spec: AttemptSpec, sender: Any) -> None:
         logging.getLogger("extract").removeHandler(handler)
     outcome.records_processed = execution.records_processed
     outcome.records_failed = execution.records_failed
+    # through JSON: what crosses the pipe and lands in etl.executions.metadata must be plain data
     outcome.metadata = json.loads(json.dumps({**execution.metadata, **outcome.metadata}, default=str))
-    outcome.metadata.pop("attempt", None)
     sender.send(outcome)
     sender.close()
     execution.conn.close()
@@ -327,5 +326,6 @@ def call_job(spec: AttemptSpec, execution: runlog.Execution) -> AttemptResult:
     return AttemptResult(error=result.error, retryable=result.retryable, metadata=dict(result.metadata))
 
 
-def _exit_on_term(_signum: int, _frame: Any) -> None:
+def exit_on_term(_signum: int, _frame: Any) -> None:
+    """SIGTERM as SystemExit, so that `finally` blocks run: children are stopped, executions recorded."""
     raise SystemExit(143)
