@@ -1,0 +1,54 @@
+"""One row per measured figure, printed as a Markdown table (pasteable into BENCHMARKS.md)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Row:
+    """A figure next to its reference measured in the same run, and the check the issue sets on the pair."""
+
+    benchmark: str
+    measured: str
+    reference: str = ""
+    ratio: str = ""
+    check: str = ""  # "PASS (...)", "FAIL (...)" or "" for figures given for information
+    scale: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.check.startswith("FAIL")
+
+
+def verdict(ok: bool, rule: str) -> str:
+    return f"{'PASS' if ok else 'FAIL'} ({rule})"
+
+
+def percent(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def number(value: float, unit: str = "") -> str:
+    text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+    return f"{text} {unit}".strip()
+
+
+HEADERS = ("benchmark", "measured", "reference (same run)", "ratio", "check", "scale")
+
+
+def table(rows: list[Row]) -> str:
+    cells = [HEADERS, *((r.benchmark, r.measured, r.reference, r.ratio, r.check, r.scale) for r in rows)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(HEADERS))]
+
+    def line(values: tuple[str, ...]) -> str:
+        return "| " + " | ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(cells[0]), rule, *(line(c) for c in cells[1:])])
+
+
+def write_json(path: Path, rows: list[Row], machine: dict[str, str]) -> None:
+    path.write_text(json.dumps({"machine": machine, "rows": [asdict(r) for r in rows]}, indent=2) + "\n")

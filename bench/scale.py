@@ -1,0 +1,85 @@
+"""How big each benchmark runs: --smoke (seconds, for the test suite), --quick (the default, minutes) and
+--full (the sizes the issue names). Reduced scales keep the ratios honest, not the absolute times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+# A fixed calendar, so every run fetches the same days: prices are held up to DAY_BEFORE, the run adds DAY.
+DAY = date(2025, 12, 30)
+DAY_BEFORE = date(2025, 12, 29)
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    latency_ms: float  # added by the simulator to every answer
+    rate_limit: int  # calls per minute for the fill-the-plan benchmark
+    rate_symbols: int  # two calls each
+    landing_rows: int
+    landing_rounds: int
+    daily_symbols: int  # NASDAQ common stocks in the daily runs
+    daily_history_days: int  # calendar days held before the daily run
+    bulk_interval_s: float  # between two eod-bulk calls (FMP: 30 s)
+    backfill_small: int  # symbols x 5 years: the small backfill of the memory comparison
+    backfill_large: int  # symbols x 5 years: the large one
+    dbt_symbols: int
+    dbt_years: tuple[int, int]
+    shard_symbols: int
+
+    @property
+    def reduced(self) -> bool:
+        return self.name != "full"
+
+
+SCALES = {
+    "smoke": Scale(
+        name="smoke",
+        latency_ms=100,
+        rate_limit=3000,
+        rate_symbols=60,
+        landing_rows=20_000,
+        landing_rounds=2,
+        daily_symbols=40,
+        daily_history_days=20,
+        bulk_interval_s=1.0,
+        backfill_small=4,
+        backfill_large=12,
+        dbt_symbols=10,
+        dbt_years=(1, 3),
+        shard_symbols=20,
+    ),
+    "quick": Scale(
+        name="quick",
+        latency_ms=100,
+        rate_limit=3000,
+        rate_symbols=1200,
+        landing_rows=200_000,
+        landing_rounds=3,
+        daily_symbols=300,
+        daily_history_days=60,
+        bulk_interval_s=5.0,
+        backfill_small=40,
+        backfill_large=400,
+        dbt_symbols=300,
+        dbt_years=(1, 10),
+        shard_symbols=300,
+    ),
+    "full": Scale(
+        name="full",
+        latency_ms=100,
+        rate_limit=3000,
+        rate_symbols=3000,
+        landing_rows=1_000_000,
+        landing_rounds=3,
+        daily_symbols=5000,
+        daily_history_days=60,
+        bulk_interval_s=30.0,
+        backfill_small=40,
+        backfill_large=5000,
+        dbt_symbols=5000,
+        dbt_years=(1, 10),
+        shard_symbols=1000,
+    ),
+}
