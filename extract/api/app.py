@@ -44,8 +44,9 @@ def authorized(request: Request, credentials: Annotated[HTTPAuthorizationCredent
 
 
 def database(request: Request) -> Iterator[Connection]:
-    """A read-only connection for one request: the API cannot write even by mistake."""
-    conn = connect(request.app.state.database_url, application_name="fmp-elt:api")
+    """A read-only connection for one request: the API cannot write even by mistake. (Its name is outside
+    `fmp-elt:*`, the sessions of pipeline jobs that a new run cleans up after a crashed one.)"""
+    conn = connect(request.app.state.database_url, application_name="fmp-elt-api")
     try:
         conn.set_session(readonly=True, autocommit=True)
         yield conn

@@ -92,7 +92,7 @@ def write_dashboard(url: str, target: Path, jobs: list[JobConfig], now: datetime
     flag = f"<script>window.FMP_ELT_STATIC = true; window.FMP_ELT_SNAPSHOT_TAKEN = {taken};</script>"
     (target / "index.html").write_text(page.replace(STATIC_MARKER, flag), encoding="utf-8")
     data = target / "data"
-    conn = connect(url, application_name="fmp-elt:site")
+    conn = connect(url, application_name="fmp-elt-site")
     try:
         conn.set_session(readonly=True, autocommit=True)
         for key, snapshot in SNAPSHOTS.items():
