@@ -51,12 +51,3 @@
         when '0' then false
     end as boolean)
 {%- endmacro %}
-
-{#- A calendar date from an ISO text (a trailing time part is ignored); impossible dates become NULL. -#}
-{% macro iso_date(text_expression) -%}
-    cast(case
-        when {{ text_expression }} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'
-            and pg_input_is_valid({{ text_expression }}, 'date')
-            then cast({{ text_expression }} as date)
-    end as date)
-{%- endmacro %}

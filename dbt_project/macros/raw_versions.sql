@@ -3,15 +3,17 @@
     key and keep only its latest landed version (latest `_loaded_at`, then latest `_seq` within one load).
 
     The key expressions match the expression indexes of migration 0004 exactly, so the check below is an
-    index probe per row, and a filter on `_loaded_at` put on a staging view reaches the raw table's BRIN index.
+    index probe per row, a filter on symbol and date put on a staging view is an index lookup, and a filter on
+    `_loaded_at` reaches the raw table's BRIN index.
 -#}
 
 {% macro raw_symbol(alias) -%}
     coalesce({{ alias }}.symbol, {{ alias }}.payload ->> 'symbol')
 {%- endmacro %}
 
+{#- The record's date, typed: raw.fmp_date (migration 0004) returns NULL for anything but an ISO date. -#}
 {% macro raw_date(alias) -%}
-    left({{ alias }}.payload ->> 'date', 10)
+    raw.fmp_date({{ alias }}.payload ->> 'date')
 {%- endmacro %}
 
 {% macro raw_period(alias) -%}

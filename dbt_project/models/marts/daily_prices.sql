@@ -1,3 +1,5 @@
+{%- set price_columns = ['open', 'high', 'low', 'close', 'volume', 'vwap', 'change', 'change_percent'] -%}
+
 {{
     config(
         materialized='incremental',
@@ -15,10 +17,10 @@
     One row per symbol and trading day. Prices come from the latest landed `full` (or eod-bulk) record of the
     day, adj_close from the latest `dividend-adjusted` record (eod-bulk's adjClose when there is none).
 
-    Incremental runs read only raw versions landed after the newest `_loaded_at` held here, and merge the days
-    they touch. `{{ this }}` is read in place, not through an import CTE: a CTE used twice is materialized,
-    which would copy the whole table on every run. When FMP re-adjusts a symbol's history (a split), the extractor lands a new version of every
-    day, so every row of that symbol is touched and replaced; daily_ma notices the changed closes.
+    Incremental runs read only raw versions landed after the newest `_loaded_at` held here and merge the days
+    they touch; the half of a day that did not move (its prices, or its dividend-adjusted close) is taken from
+    the row already held. When FMP re-adjusts a symbol's history (a split), the extractor lands a new version
+    of every day, so every row of that symbol is touched and replaced; daily_ma then sees the changed closes.
 -#}
 
 with
@@ -41,129 +43,88 @@ adjusted as (
 
 ),
 
-price_half as (
+-- a full outer join: planned as a hash or merge join, linear in the rows landed whatever the estimates say
+landed as (
 
     select
-        symbol,
-        price_date,
-        open,
-        high,
-        low,
-        close,
-        volume,
-        vwap,
-        change,
-        change_percent,
-        adj_close as bulk_adj_close,
-        source_endpoint as price_source,
-        _loaded_at as prices_loaded_at
+        coalesce(prices.symbol, adjusted.symbol) as symbol,
+        coalesce(prices.price_date, adjusted.price_date) as price_date,
+        prices.symbol is not null as has_prices,
+        adjusted.symbol is not null as has_adjusted,
+        {%- for column in price_columns %}
+        prices.{{ column }},
+        {%- endfor %}
+        prices.adj_close as bulk_adj_close,
+        prices.source_endpoint as price_source,
+        prices._loaded_at as prices_loaded_at,
+        adjusted.adj_close as dividend_adj_close,
+        adjusted._loaded_at as adjusted_loaded_at
     from prices
-
-    {% if is_incremental() %}
-
-    union all
-
-    -- a day whose dividend-adjusted close moved while its prices did not: keep the prices already held
-    select
-        existing.symbol,
-        existing.price_date,
-        existing.open,
-        existing.high,
-        existing.low,
-        existing.close,
-        existing.volume,
-        existing.vwap,
-        existing.change,
-        existing.change_percent,
-        case when existing._adjusted_loaded_at is null then existing.adj_close end as bulk_adj_close,
-        existing.price_source,
-        existing._prices_loaded_at as prices_loaded_at
-    from adjusted
-    inner join {{ this }} as existing
-        on existing.symbol = adjusted.symbol
-        and existing.price_date = adjusted.price_date
-    where not exists (
-        select 1 from prices
-        where prices.symbol = adjusted.symbol and prices.price_date = adjusted.price_date
-    )
-
-    {% endif %}
+    full outer join adjusted
+        on adjusted.symbol = prices.symbol
+        and adjusted.price_date = prices.price_date
 
 ),
 
-adjusted_half as (
+{% if is_incremental() %}
+
+-- each touched day made whole: the half that did not move comes from the row already held, and a day new to
+-- this table takes the dividend-adjusted close that landed before its prices, if any
+completed as (
 
     select
-        symbol,
-        price_date,
-        adj_close,
-        _loaded_at as adjusted_loaded_at
-    from adjusted
-
-    {% if is_incremental() %}
-
-    union all
-
-    -- a day whose prices moved while its dividend-adjusted close did not: the close already held here,
-    -- or, for a day new to this table, one landed before its prices were
-    select
-        prices.symbol,
-        prices.price_date,
+        landed.symbol,
+        landed.price_date,
+        landed.has_prices or held.symbol is not null as has_prices,
+        {%- for column in price_columns %}
+        case when landed.has_prices then landed.{{ column }} else held.{{ column }} end as {{ column }},
+        {%- endfor %}
         case
-            when held.symbol is null then landed_earlier.adj_close
+            when landed.has_prices then landed.bulk_adj_close
+            when held._adjusted_loaded_at is null then held.adj_close
+        end as bulk_adj_close,
+        case when landed.has_prices then landed.price_source else held.price_source end as price_source,
+        case when landed.has_prices then landed.prices_loaded_at else held._prices_loaded_at end as prices_loaded_at,
+        case
+            when landed.has_adjusted then landed.dividend_adj_close
+            when held.symbol is null then earlier.adj_close
             when held._adjusted_loaded_at is not null then held.adj_close
-        end as adj_close,
+        end as dividend_adj_close,
         case
-            when held.symbol is null then landed_earlier._loaded_at
+            when landed.has_adjusted then landed.adjusted_loaded_at
+            when held.symbol is null then earlier._loaded_at
             else held._adjusted_loaded_at
         end as adjusted_loaded_at
-    from prices
+    from landed
     left join {{ this }} as held
-        on held.symbol = prices.symbol
-        and held.price_date = prices.price_date
+        on held.symbol = landed.symbol
+        and held.price_date = landed.price_date
+    -- a lookup per row, run only for new days without a new dividend-adjusted record (`limit 1` keeps the
+    -- planner from turning it into a join over the whole view; a key has one version there anyway)
     left join lateral (
         select
             stg.adj_close,
             stg._loaded_at
         from {{ ref('stg_fmp__prices_adjusted') }} as stg
-        where held.symbol is null
-            and stg.symbol = prices.symbol
-            and stg.price_date = prices.price_date
-    ) as landed_earlier on true
-    where not exists (
-        select 1 from adjusted
-        where adjusted.symbol = prices.symbol and adjusted.price_date = prices.price_date
-    )
-
-    {% endif %}
+        where landed.has_prices
+            and not landed.has_adjusted
+            and held.symbol is null
+            and stg.symbol = landed.symbol
+            and stg.price_date = landed.price_date
+        limit 1
+    ) as earlier on true
 
 ),
 
-joined as (
+{% else %}
 
-    select
-        price_half.symbol,
-        price_half.price_date,
-        price_half.open,
-        price_half.high,
-        price_half.low,
-        price_half.close,
-        coalesce(adjusted_half.adj_close, price_half.bulk_adj_close) as adj_close,
-        price_half.volume,
-        price_half.vwap,
-        price_half.change,
-        price_half.change_percent,
-        price_half.price_source,
-        price_half.prices_loaded_at,
-        case
-            when adjusted_half.adj_close is not null then adjusted_half.adjusted_loaded_at
-        end as adjusted_loaded_at
-    from price_half
-    left join adjusted_half
-        on adjusted_half.symbol = price_half.symbol
-        and adjusted_half.price_date = price_half.price_date
+completed as (
+
+    select * from landed
 
 ),
+
+{% endif %}
 
 final as (
 
@@ -174,16 +135,22 @@ final as (
         cast(high as numeric) as high,
         cast(low as numeric) as low,
         cast(close as numeric) as close,
-        cast(adj_close as numeric) as adj_close,
+        cast(coalesce(dividend_adj_close, bulk_adj_close) as numeric) as adj_close,
         cast(volume as bigint) as volume,
         cast(vwap as numeric) as vwap,
         cast(change as numeric) as change,
         cast(change_percent as numeric) as change_percent,
         cast(price_source as text) as price_source,
         cast(prices_loaded_at as timestamptz) as _prices_loaded_at,
-        cast(adjusted_loaded_at as timestamptz) as _adjusted_loaded_at,
-        cast(greatest(prices_loaded_at, adjusted_loaded_at) as timestamptz) as _loaded_at
-    from joined
+        cast(case when dividend_adj_close is not null then adjusted_loaded_at end as timestamptz)
+            as _adjusted_loaded_at,
+        cast(
+            greatest(prices_loaded_at, case when dividend_adj_close is not null then adjusted_loaded_at end)
+            as timestamptz
+        ) as _loaded_at
+    from completed
+    -- a day with a dividend-adjusted close but no prices is not a trading row (yet)
+    where has_prices
 
 )
 

@@ -12,7 +12,7 @@ renamed as (
     select
         -- ids
         cast({{ raw_symbol('source') }} as text) as symbol,
-        {{ iso_date(raw_date('source')) }} as price_date,
+        {{ raw_date('source') }} as price_date,
 
         -- prices: split-adjusted, not dividend-adjusted
         {{ json_numeric('open') }} as open,

@@ -12,7 +12,7 @@ renamed as (
     select
         -- ids
         cast({{ raw_symbol('source') }} as text) as symbol,
-        {{ iso_date(raw_date('source')) }} as period_end_date,
+        {{ raw_date('source') }} as period_end_date,
         cast({{ raw_period('source') }} as text) as period,
 
         -- period details
