@@ -98,13 +98,11 @@ class LocalJob:
         return EXPRESSION.sub(lambda m: self.evaluate(m.group(1)), str(text))
 
     def environment(self, *layers: dict[str, Any]) -> dict[str, str]:
+        """This machine's environment, then the workflow's, the job's and the step's `env:`, then the overrides."""
         env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
         for layer in layers:
-            for key, value in layer.items():
-                env[key] = self.expand(value)
-                self.contexts.setdefault("env", {})[key] = env[key]
+            env.update({key: self.expand(value) for key, value in layer.items()})
         env.update(self.overrides)
-        self.contexts["env"].update(self.overrides)
         env.update(
             RUNNER_TEMP=str(self.temp),
             GITHUB_WORKSPACE=str(ROOT),
@@ -116,8 +114,12 @@ class LocalJob:
     def run(self, only: tuple[str, ...] = ()) -> list[StepRun]:
         spec = self.spec
         job = spec["jobs"][self.job]
+        layers = (spec.get("env", {}), job.get("env", {}))
+        # the `env` context of steps without an `env:` of their own (the uploads' paths)
         self.contexts["env"] = {}
-        base = self.environment(spec.get("env", {}), job.get("env", {}))
+        for layer in layers:
+            self.contexts["env"].update({key: self.expand(value) for key, value in layer.items()})
+        self.contexts["env"].update(self.overrides)
         self.contexts["steps"] = {}
         results: list[StepRun] = []
         failed = False
@@ -130,7 +132,7 @@ class LocalJob:
             if "run" not in step or "pip install" in step["run"] or not wanted:
                 results.append(StepRun(name, "skipped"))
                 continue
-            result = self.run_script(name, step["run"], {**base, **self.environment(step.get("env", {}))})
+            result = self.run_script(name, step["run"], self.environment(*layers, step.get("env", {})))
             failed = failed or result.returncode != 0
             if "id" in step:
                 outcome = "success" if result.returncode == 0 else "failure"
