@@ -375,6 +375,33 @@ def test_elt_alert_job_sends_one_message_with_what_failed(tmp_path: Path, local_
     assert "pipeline job: failure (fmp-elt run exit code: 2), publishing: skipped" in body
 
 
+def alert(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    quiet = {k: v for k, v in os.environ.items() if k not in ("SLACK_WEBHOOK_URL", "SMTP_HOST", "GITHUB_RUN_ID")}
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("fmp-elt")), "alert", *args],
+        env={**quiet, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_alert_without_a_channel_says_so_and_succeeds() -> None:
+    result = alert("workflow elt")
+    assert result.returncode == 0
+    assert "no alert channel is configured" in result.stderr
+
+
+def test_alert_that_no_channel_took_fails_the_step() -> None:
+    with slack_webhook() as inbox:
+        inbox.status = 500
+        result = alert("workflow elt", "--detail", "publishing: failure", SLACK_WEBHOOK_URL=inbox.url)
+    assert result.returncode == 1
+    assert "no channel took the alert" in result.stderr
+    assert inbox.url not in result.stdout + result.stderr  # the webhook URL is the secret
+
+
 def completed(url: str, names: list[str], at: datetime) -> None:
     conn = psycopg2.connect(url)
     with conn, conn.cursor() as cur:

@@ -21,6 +21,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+DEPENDABOT = ROOT / ".github" / "dependabot.yml"
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+){0,2}$")
 
 
@@ -67,7 +68,7 @@ def test_actionlint_really_runs_shellcheck(tmp_path: Path) -> None:
 
 
 def test_zizmor_offline_finds_nothing() -> None:
-    result = lint(BIN / "zizmor", "--offline", "--no-progress", "--persona=auditor", *WORKFLOWS)
+    result = lint(BIN / "zizmor", "--offline", "--no-progress", "--persona=auditor", *WORKFLOWS, DEPENDABOT)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No findings to report" in result.stdout
     assert "suppressed" not in result.stdout  # the strictest persona hides nothing
@@ -77,6 +78,12 @@ def test_the_workflows_match_the_github_workflow_schema() -> None:
     result = lint(BIN / "check-jsonschema", "--builtin-schema", "vendor.github-workflows", *WORKFLOWS)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok -- validation done" in result.stdout
+
+
+def test_the_dependabot_config_matches_its_schema() -> None:
+    # dependabot keeps the pinned commits below current
+    result = lint(BIN / "check-jsonschema", "--builtin-schema", "vendor.dependabot", DEPENDABOT)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
