@@ -52,14 +52,23 @@ touched as (
 
 ),
 
-recompute_from as (
+-- each touched row with its symbol's first day whose close is new or different (NULL when none is)
+touched_with_start as (
 
     select
-        symbol,
-        min(price_date) as first_moved_date
+        touched.*,
+        min(case when close_moved then price_date end) over (partition by symbol) as first_moved_date
     from touched
-    where close_moved
-    group by symbol
+
+),
+
+recompute_from as (
+
+    select distinct
+        symbol,
+        first_moved_date
+    from touched_with_start
+    where first_moved_date is not null
 
 ),
 
@@ -159,18 +168,15 @@ recomputed as (
 carried as (
 
     select
-        touched.symbol,
-        touched.price_date,
-        touched.close,
+        symbol,
+        price_date,
+        close,
         {%- for n in windows %}
-        touched.sma_{{ n }},
+        sma_{{ n }},
         {%- endfor %}
-        touched._loaded_at
-    from touched
-    left join recompute_from on touched.symbol = recompute_from.symbol
-    where
-        not touched.close_moved
-        and (recompute_from.symbol is null or touched.price_date < recompute_from.first_moved_date)
+        _loaded_at
+    from touched_with_start
+    where not close_moved and (first_moved_date is null or price_date < first_moved_date)
 
 ),
 
