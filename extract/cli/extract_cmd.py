@@ -33,7 +33,10 @@ def command(
     settings.require_api_key()
     url = database_url(settings)
     options = ExtractOptions(symbols, date_from, date_to, full_refresh, shard)
-    summary = run_extract(settings, url, stream, options, progress=True)
+    ensure_schema(url)
+    # Shared: shards run side by side, but never beside `fmp-elt run` (which would take them for dead runs).
+    with runlog.run_lock(url, shared=True):
+        summary = run_extract(settings, url, stream, options, progress=True)
     click.echo(summary.line())
     if summary.failures:
         for failure in summary.failures[:10]:
@@ -45,7 +48,6 @@ def run_extract(
     settings: Settings, url: str, stream: str, options: ExtractOptions, *, progress: bool = False
 ) -> ExtractSummary:
     """Extract one stream as a recorded execution (etl.executions + etl.logs)."""
-    ensure_schema(url)
     with runlog.recorded(url, stream) as execution:
         summary = extract_stream(
             settings, url, stream, options, run_id=execution.run_id, execution=execution, progress=progress

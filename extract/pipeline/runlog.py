@@ -139,15 +139,24 @@ class ExecutionLogHandler(logging.Handler):
 
 
 def reap_interrupted(url: str) -> int:
-    """Mark `running` executions as failed when no live session holds the run lock for them.
+    """Mark `running` executions as failed and end the database sessions a dead run left behind.
 
     Only called by a process that holds the run lock itself, so every `running` row it sees belongs to a
-    process that died (killed, crashed, lost its connection).
+    process that died (killed, crashed, lost its connection). The server may still be executing that process's
+    last statement (it notices a vanished client only when it next writes to it): such a session is
+    terminated, which rolls its transaction back, before this run touches the same tables.
     """
     conn = connect(url)
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
+            cur.execute(
+                "select count(pg_terminate_backend(pid, 10000)) from pg_stat_activity"
+                " where datname = current_database() and pid <> pg_backend_pid()"
+                " and (application_name = 'fmp-elt-dbt' or application_name like 'fmp-elt:%%')"
+                " and application_name <> 'fmp-elt:run-lock'"  # a run queued behind ours (--wait)
+                " and pid not in (select pid from pg_locks where locktype = 'advisory')"
+            )
             cur.execute(
                 "update etl.executions set status = 'failed', end_time = coalesce(end_time, now()),"
                 " error_message = 'interrupted: the process ended before the job finished'"
@@ -169,16 +178,21 @@ class RunInProgress(FmpEltError):
 
 
 @contextmanager
-def run_lock(url: str, *, wait: bool = False) -> Iterator[None]:
-    """Hold the run lock on a dedicated connection; released when the block ends or the process dies."""
+def run_lock(url: str, *, wait: bool = False, shared: bool = False) -> Iterator[None]:
+    """Hold the run lock on a dedicated connection; released when the block ends or the process dies.
+
+    `fmp-elt run` holds it exclusively. Stand-alone extractions hold it shared, so that the shards of one
+    extraction run side by side while no pipeline run (which reaps `running` executions) can start among them.
+    """
     conn = connect(url, application_name="fmp-elt:run-lock")
     conn.autocommit = True
+    kind = "_shared" if shared else ""
     try:
         with conn.cursor() as cur:
             if wait:
-                cur.execute("select pg_advisory_lock(%s)", (RUN_LOCK_KEY,))
+                cur.execute(f"select pg_advisory_lock{kind}(%s)", (RUN_LOCK_KEY,))
             else:
-                cur.execute("select pg_try_advisory_lock(%s)", (RUN_LOCK_KEY,))
+                cur.execute(f"select pg_try_advisory_lock{kind}(%s)", (RUN_LOCK_KEY,))
                 if not cur.fetchone()[0]:
                     raise RunInProgress(f"another run is in progress ({lock_holder(cur)}); use --wait to queue")
         yield

@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -287,6 +288,7 @@ def attempt_main(spec: AttemptSpec, sender: Any) -> None:
     """Child process: run the job module's `run(ctx)` and send back an AttemptResult."""
     os.setsid()  # its own process group, so the runner can kill it together with its children
     signal.signal(signal.SIGTERM, exit_on_term)
+    follow_parent(os.getppid())
     os.environ.update(spec.job.environment)
     logging.getLogger("extract").setLevel(logging.INFO)
     execution = runlog.attach(spec.database_url, spec.execution_id, spec.run_id, spec.job.name)
@@ -305,6 +307,21 @@ def attempt_main(spec: AttemptSpec, sender: Any) -> None:
     sender.send(outcome)
     sender.close()
     execution.conn.close()
+
+
+def follow_parent(parent: int, interval: float = 0.2) -> None:
+    """Kill this job's process group when the runner dies.
+
+    Its own session keeps the job out of reach of a signal sent to the runner's group (a SIGKILL of `fmp-elt
+    run`, an OOM kill): without this, an orphaned dbt would go on writing beside the next run's.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os.killpg(0, signal.SIGKILL)
+
+    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
 
 
 def call_job(spec: AttemptSpec, execution: runlog.Execution) -> AttemptResult:
