@@ -162,7 +162,8 @@ def run_dbt(
     """Run `dbt <args>` against the warehouse at `url`; never raises for a failed build (read `.ok`)."""
     paths.target.mkdir(parents=True, exist_ok=True)
     paths.logs.mkdir(parents=True, exist_ok=True)
-    results_file = paths.target / "run_results.json"
+    # `source freshness` reports in sources.json, every other command in run_results.json
+    results_file = paths.target / ("sources.json" if list(args[:2]) == ["source", "freshness"] else "run_results.json")
     results_file.unlink(missing_ok=True)
     command = [
         *args,
@@ -196,7 +197,10 @@ def run_dbt(
 
 
 def read_run_results(path: Path) -> list[NodeResult]:
-    """The per-node results dbt wrote (empty when it stopped before running anything)."""
+    """The per-node results dbt wrote (empty when it stopped before running anything).
+
+    run_results.json and sources.json share the fields read here.
+    """
     if not path.is_file():
         return []
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -262,6 +266,12 @@ def build(
         select=select, exclude=exclude, full_refresh=full_refresh, unit_tests=unit_tests, dbt_vars=dbt_vars
     )
     return run_dbt(args, url, paths, timeout=timeout, echo=echo)
+
+
+def source_freshness(url: str, paths: DbtPaths, *, timeout: float | None = None) -> DbtResult:
+    """`dbt source freshness`: per raw table pass, warn or error against the `_loaded_at` thresholds of
+    _fmp__sources.yml (exit code 1 only when one is past `error_after`)."""
+    return run_dbt(["source", "freshness"], url, paths, timeout=timeout)
 
 
 def generate_docs(url: str, paths: DbtPaths, *, timeout: float | None = None, echo: bool = False) -> DbtResult:

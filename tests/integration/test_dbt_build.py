@@ -220,6 +220,19 @@ def test_incremental_build_equals_full_refresh(warehouse: str, paths, first_buil
     }
 
 
+def test_source_freshness_follows_the_landing_times(warehouse: str, paths, first_build) -> None:
+    """Prices last landed 3 to 4 days ago (at 48 h): past warn_after (36 h), not error_after (96 h); symbols
+    and ratios are within their 8 days."""
+    result = dbt_runner.source_freshness(warehouse, paths)
+    assert result.ok, result.output[-3000:]
+    assert {node.name: node.status for node in result.nodes} == {
+        "fmp.symbols": "pass",
+        "fmp.ratios": "pass",
+        "fmp.prices": "warn",
+        "fmp.prices_adjusted": "warn",
+    }
+
+
 def test_docs_site_is_one_static_file(warehouse: str, paths, first_build) -> None:
     result = dbt_runner.generate_docs(warehouse, paths)
     assert result.ok, result.output[-3000:]
