@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 
 def _words(values: Iterable[str]) -> tuple[str, ...]:
-    """`--select "a b" --select c` and `--select a,b` both mean a, b, c (dbt's own syntax is spaces)."""
-    return tuple(word for value in values for word in value.replace(",", " ").split())
+    """`--select "a b" --select c` means a, b and c, as in dbt (a comma inside one word is dbt's intersection)."""
+    return tuple(word for value in values for word in value.split())
 
 
 @click.command("transform")
