@@ -1,0 +1,121 @@
+"""A 5-year backfill of N symbols, in a child process whose peak memory (VmHWM) is read at two sizes.
+
+The child runs the real extractor (`prices --from <5 years ago>`) at Ultimate's 3,000 calls/min against the
+simulator (in yet another process, so its memory is not counted); the run must take about the time the limit
+allows, and its peak RSS must not grow with the number of rows landed.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.env import SimSpec, SimulatorProcess, Warehouse, scratch_dir
+from bench.report import Row, number, percent, verdict
+from bench.scale import DAY, Scale
+
+YEARS = 5
+PLAN = "ultimate"
+START = DAY - timedelta(days=round(365.25 * YEARS))
+
+
+def child(spec: dict[str, Any]) -> dict[str, Any]:
+    """In the child: backfill, then report what it did and its own peak RSS."""
+    from bench.extraction import run_streams
+    from extract.config import Settings
+    from extract.streams.base import ExtractOptions
+
+    settings = Settings.from_env(spec["env"])
+    options = ExtractOptions(symbols=spec["symbols"], date_from=date.fromisoformat(spec["from"]))
+    result = run_streams(settings, spec["url"], ("prices",), DAY, options=options)
+    return {
+        "rows": result.rows,
+        "calls": result.calls,
+        "elapsed_s": result.elapsed_s,
+        "failures": result.failures,
+        "peak_rss_kb": peak_rss_kb(),
+    }
+
+
+def peak_rss_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def backfill(warehouse: Warehouse, scale: Scale, n_symbols: int) -> dict[str, Any]:
+    spec = SimSpec(
+        n_symbols=n_symbols,
+        start=START - timedelta(days=7),
+        end=DAY,
+        plan=PLAN,
+        latency_ms=scale.latency_ms,
+        enforce_rate_limit=True,
+        today=DAY,
+    )
+    url = warehouse.database(f"backfill_{n_symbols}")
+    with SimulatorProcess(spec) as sim, scratch_dir() as home:
+        settings = sim.settings(home)
+        request = {
+            "url": url,
+            "symbols": sim.symbols(),
+            "from": START.isoformat(),
+            "env": {
+                "FMP_BASE_URL": settings.base_url,
+                "FMP_API_KEY": settings.require_api_key(),
+                "FMP_PLAN": PLAN,
+                "FMP_ELT_HOME": str(home),
+            },
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.backfill", json.dumps(request)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        stats = sim.stats()
+    if done.returncode != 0:
+        raise RuntimeError(f"backfill child failed: {done.stderr.strip().splitlines()[-1:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["rate_limited"] = int(stats["rate_limited"])
+    result["limit"] = settings.rate_limit_per_minute
+    return result
+
+
+def run(warehouse: Warehouse, scale: Scale) -> list[Row]:
+    small = backfill(warehouse, scale, scale.backfill_small)
+    large = backfill(warehouse, scale, scale.backfill_large)
+    allowed = large["calls"] * 60.0 / large["limit"]
+    ok = large["rate_limited"] == 0 and large["failures"] == 0
+    size = f"{scale.backfill_large:,} symbols x {YEARS} y: {large['rows']:,} rows, {large['calls']:,} calls"
+    growth = large["peak_rss_kb"] / small["peak_rss_kb"]
+    return [
+        Row(
+            f"backfill {PLAN} ({large['limit']:,}/min)",
+            f"{large['elapsed_s']:,.0f} s",
+            f"rate limit allows {allowed:,.0f} s",
+            percent(large["elapsed_s"] / allowed),
+            verdict(ok, "no 429, no failure"),
+            size,
+        ),
+        Row("backfill: rows landed per second", number(large["rows"] / large["elapsed_s"], "rows/s"), "", "", "", size),
+        Row(
+            "backfill: peak RSS of the extractor",
+            f"{large['peak_rss_kb'] / 1024:,.0f} MiB at {large['rows']:,} rows",
+            f"{small['peak_rss_kb'] / 1024:,.0f} MiB at {small['rows']:,} rows",
+            f"x{growth:.2f}",
+            verdict(growth <= 1.5, "flat: <= 1.5x for the larger backfill"),
+            f"{large['rows'] / small['rows']:.0f}x the rows",
+        ),
+    ]
+
+
+if __name__ == "__main__":
+    print(json.dumps(child(json.loads(sys.argv[1]))))

@@ -1,0 +1,156 @@
+"""dbt at scale: the incremental run for one new day against a full refresh, at two history sizes.
+
+Raw history is generated in SQL (FMP-shaped jsonb payloads for N symbols over 1 and 10 years of weekdays) in
+two databases; the marts are built once; then one day lands for every symbol and `daily_prices` + `daily_ma`
+run incrementally, then with --full-refresh. The incremental run must cost about the same for 10 years of
+history as for 1 (it reads the new rows and the few prior rows the moving averages need); a full refresh
+grows with the history. Times are dbt's own per-model execution times (without dbt's start-up).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import psycopg2
+
+from bench.env import Warehouse, scratch_dir
+from bench.report import Row, verdict
+from bench.scale import DAY, DAY_BEFORE, Scale
+from extract.pipeline.dbt_runner import DbtPaths, DbtResult, run_dbt
+
+MODELS = ("daily_prices", "daily_ma")
+RUN_ID = "00000000-0000-0000-0000-00000000b0b0"
+
+# One row per (symbol, weekday) in [first, last]: deterministic prices, FMP's keys and number types.
+_GENERATE = """
+with symbols as (
+    select i, 'S' || lpad(i::text, 5, '0') as symbol from generate_series(1, %(symbols)s) as i
+), days as (
+    select d::date as day, row_number() over (order by d) as n
+    from generate_series(%(first)s::date, %(last)s::date, interval '1 day') as d
+    where extract(isodow from d) < 6
+), bars as (
+    select symbol, day, round((40 + i %% 50 + 8 * sin(n / 23.0 + i))::numeric, 2) as close,
+        round((40 + i %% 50 + 8 * sin((n - 1) / 23.0 + i))::numeric, 2) as open, 1000000 + (i * n) %% 900000 as volume
+    from symbols cross join days
+)
+insert into {table} (symbol, payload, _run_id, _endpoint, _loaded_at)
+select symbol, {payload}, %(run_id)s, %(endpoint)s, now() - %(age)s::interval from bars
+"""
+_PRICES = """jsonb_build_object('symbol', symbol, 'date', day::text, 'open', open, 'high', greatest(open, close) + 0.5,
+    'low', least(open, close) - 0.5, 'close', close, 'volume', volume, 'change', close - open,
+    'changePercent', round(100 * (close - open) / open, 5), 'vwap', round((open + close) / 2, 4))"""
+_ADJUSTED = """jsonb_build_object('symbol', symbol, 'date', day::text, 'adjOpen', open,
+    'adjHigh', greatest(open, close) + 0.5, 'adjLow', least(open, close) - 0.5, 'adjClose', close, 'volume', volume)"""
+TABLES = (
+    ("raw.fmp_prices", _PRICES, "historical-price-eod/full"),
+    ("raw.fmp_prices_adjusted", _ADJUSTED, "historical-price-eod/dividend-adjusted"),
+)
+
+
+def land(url: str, symbols: int, first: object, last: object, age: str) -> int:
+    """Land one FMP-shaped row per symbol and weekday in both raw price tables, `age` ago."""
+    conn = psycopg2.connect(url)
+    rows = 0
+    try:
+        with conn, conn.cursor() as cur:
+            for table, payload, endpoint in TABLES:
+                params = {
+                    "symbols": symbols,
+                    "first": first,
+                    "last": last,
+                    "run_id": RUN_ID,
+                    "endpoint": endpoint,
+                    "age": age,
+                }
+                cur.execute(_GENERATE.format(table=table, payload=payload), params)
+                rows += cur.rowcount
+    finally:
+        conn.close()
+    return rows
+
+
+def settle(url: str, *tables: str) -> None:
+    """What autovacuum does between two daily runs: summarize BRIN ranges, refresh planner statistics.
+
+    Without it, freshly generated history is one unsummarized BRIN range and tables dbt just created have no
+    statistics, and the first run after would scan whole tables: true once after a backfill, not daily.
+    """
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            for table in tables:
+                cur.execute(f"vacuum analyze {table}")
+    finally:
+        conn.close()
+
+
+def model_seconds(result: DbtResult) -> float:
+    if not result.ok:
+        raise RuntimeError(f"dbt failed: {result.summary()}\n{result.output[-2000:]}")
+    return sum(node.seconds for node in result.nodes if node.name.split(".")[-1] in MODELS)
+
+
+@dataclass
+class History:
+    years: int
+    raw_rows: int
+    incremental_s: float
+    full_refresh_s: float
+    mart_rows: int
+
+
+def measure(warehouse: Warehouse, symbols: int, years: int) -> History:
+    url = warehouse.database(f"dbt_{years}y")
+    first = DAY_BEFORE - timedelta(days=round(365.25 * years)) + timedelta(days=1)
+    raw_rows = land(url, symbols, first, DAY_BEFORE, "1 day")
+    settle(url, *(table for table, _, _ in TABLES))
+    with scratch_dir() as home:
+        paths = DbtPaths.under(home)
+        selected = ["--select", *MODELS]
+        model_seconds(run_dbt(["run", "--select", f"+{MODELS[-1]}"], url, paths))  # the first build
+        settle(url, *(f"marts.{model}" for model in MODELS))
+        land(url, symbols, DAY, DAY, "0 s")
+        incremental = model_seconds(run_dbt(["run", *selected], url, paths))
+        full = model_seconds(run_dbt(["run", *selected, "--full-refresh"], url, paths))
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select count(*) from marts.daily_ma where price_date = %s", (DAY,))
+            new_day = cur.fetchone()[0]
+    finally:
+        conn.close()
+    if new_day != symbols:
+        raise RuntimeError(f"daily_ma holds {new_day} rows for the new day, expected {symbols}")
+    return History(years, raw_rows, incremental, full, new_day)
+
+
+def run(warehouse: Warehouse, scale: Scale) -> list[Row]:
+    short, long = (measure(warehouse, scale.dbt_symbols, years) for years in scale.dbt_years)
+    growth = long.incremental_s / short.incremental_s
+    history_growth = long.raw_rows / short.raw_rows
+    rows = []
+    for h in (short, long):
+        rows.append(
+            Row(
+                f"dbt daily_prices+daily_ma, {h.years} y history: incremental (1 new day)",
+                f"{h.incremental_s:.2f} s",
+                f"full refresh {h.full_refresh_s:.2f} s",
+                f"{h.incremental_s / h.full_refresh_s:.1%}",
+                "",
+                f"{scale.dbt_symbols:,} symbols, {h.raw_rows:,} raw rows",
+            ),
+        )
+    rows.append(
+        Row(
+            f"dbt incremental cost, {long.years} y vs {short.years} y history",
+            f"{long.incremental_s:.2f} s vs {short.incremental_s:.2f} s",
+            f"full refresh x{long.full_refresh_s / short.full_refresh_s:.1f}",
+            f"x{growth:.2f}",
+            verdict(growth <= 1.5, "flat: <= 1.5x"),
+            f"history x{history_growth:.1f}",
+        ),
+    )
+    return rows
