@@ -36,3 +36,8 @@ def test_recorded_eod_rows_are_newest_first_with_fmp_types(replay_server) -> Non
     assert len(rows) == 6
     assert isinstance(rows[0]["volume"], int)
     assert isinstance(rows[0]["close"], float)
+
+
+def test_the_recorded_samples_are_there() -> None:
+    """The contract tests above are parametrized by these files: without them they would silently vanish."""
+    assert len(sample_files()) >= 6
