@@ -259,3 +259,29 @@ def test_transform_command_exits_1_when_a_test_fails(warehouse: str, paths, firs
     assert "dbt build FAILED" in result.output
     assert "fail  accepted_values_stg_fmp__price" in result.output
     assert "DBT_ENV_SECRET" not in result.output
+
+
+REMOTE = "postgresql://fmp:s3cret@db.example:6543/warehouse"
+
+
+def test_dbt_gets_the_connection_but_none_of_our_secrets() -> None:
+    env = dbt_runner.dbt_env(REMOTE, base={"FMP_API_KEY": "key", "DATABASE_URL": REMOTE, "PATH": "/usr/bin"})
+    assert (env["FMP_ELT_DB_HOST"], env["FMP_ELT_DB_PORT"], env["FMP_ELT_DB_USER"], env["FMP_ELT_DB_NAME"]) == (
+        "db.example",
+        "6543",
+        "fmp",
+        "warehouse",
+    )
+    assert env[dbt_runner.PASSWORD_VAR] == "s3cret"  # dbt scrubs DBT_ENV_SECRET_* values from its logs
+    assert "FMP_API_KEY" not in env
+    assert "DATABASE_URL" not in env
+    assert (env["DO_NOT_TRACK"], env["DBT_SEND_ANONYMOUS_USAGE_STATS"], env["PATH"]) == ("1", "false", "/usr/bin")
+
+
+def test_print_env_shows_the_connection_without_the_password(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["transform", "--print-env"], env={"DATABASE_URL": REMOTE, "FMP_ELT_HOME": str(tmp_path)}
+    )
+    assert result.exit_code == 0, result.output
+    assert "export FMP_ELT_DB_HOST=db.example" in result.output
+    assert "s3cret" not in result.output
