@@ -1,4 +1,7 @@
 {%- set windows = var('sma_windows') -%}
+{%- for n in windows if n is not integer or n < 1 -%}
+    {{ exceptions.raise_compiler_error("sma_windows must be whole numbers of rows >= 1, got " ~ windows) }}
+{%- endfor -%}
 {%- set lookback = (windows | max) - 1 -%}
 
 {{
@@ -24,9 +27,10 @@
       (largest window - 1) rows before it; a split re-adjusts every earlier close, so that symbol is recomputed
       from its first row;
     - rows reloaded with the same close keep their averages and only take the new `_loaded_at`.
-    Numeric arithmetic is exact, so the result equals a full rebuild to the last digit (trim_scale drops the
-    trailing zeros of the division: 1.5, not 1.5000000000000000). daily_prices is read
-    in place each time, not through an import CTE: a CTE used more than once is materialized in full.
+    Sums are exact numeric arithmetic and the division is deterministic, so the result equals a full rebuild
+    to the last digit (trim_scale drops the division's trailing zeros: 1.5, not 1.5000000000000000).
+    daily_prices is read in place each time, not through an import CTE: a CTE used more than once is
+    materialized in full.
 -#}
 
 with
