@@ -6,14 +6,7 @@ from datetime import date
 
 import pytest
 
-from extract.simulator.calendar import (
-    easter_sunday,
-    holidays,
-    is_trading_day,
-    previous_trading_day,
-    trading_days,
-    years_before,
-)
+from extract.simulator.calendar import holidays, is_trading_day, previous_trading_day, trading_days, years_before
 
 
 @pytest.mark.parametrize(("year", "count"), [(2021, 252), (2022, 251), (2023, 250), (2024, 252)])
@@ -41,11 +34,6 @@ def test_observed_holidays_and_saturday_new_year() -> None:
     assert not is_trading_day(date(2022, 12, 26))  # Christmas on a Sunday
     assert is_trading_day(date(2021, 12, 31))  # New Year 2022 on a Saturday: no Friday holiday
     assert not is_trading_day(date(2025, 1, 9))  # national day of mourning
-
-
-def test_easter() -> None:
-    assert easter_sunday(2024) == date(2024, 3, 31)
-    assert easter_sunday(2025) == date(2025, 4, 20)
 
 
 def test_previous_trading_day_and_years_before() -> None:
