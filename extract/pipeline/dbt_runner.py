@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from extract.errors import ConfigError
 from extract.warehouse.connection import connection_parts
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
@@ -160,6 +161,8 @@ def run_dbt(
     echo: bool = False,
 ) -> DbtResult:
     """Run `dbt <args>` against the warehouse at `url`; never raises for a failed build (read `.ok`)."""
+    if not (PROJECT_DIR / "dbt_project.yml").is_file():
+        raise ConfigError(f"the dbt project is not at {PROJECT_DIR}; run fmp-elt from a checkout of the repository")
     paths.target.mkdir(parents=True, exist_ok=True)
     paths.logs.mkdir(parents=True, exist_ok=True)
     # `source freshness` reports in sources.json, every other command in run_results.json
