@@ -10,7 +10,8 @@ import time
 import psycopg2
 
 from extract.pipeline import runlog
-from tests.integration.test_extract import rows_by_symbol, scalar
+from tests.fixtures.postgres import query, scalar
+from tests.integration.test_extract import rows_by_symbol
 
 
 def env_for(sim, db: str, **extra: str) -> dict[str, str]:
@@ -52,16 +53,6 @@ def test_two_shards_extract_side_by_side_with_no_overlap_and_no_gap(make_simulat
     assert second
     assert not first & second  # no overlap
     assert first | second == symbols  # no gap
-
-
-def query(db: str, sql: str) -> list[tuple[object, ...]]:
-    conn = psycopg2.connect(db)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-            return cur.fetchall()
-    finally:
-        conn.close()
 
 
 def test_a_warehouse_lost_mid_run_is_a_clear_error_and_the_next_run_resumes(make_simulator, database_url) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import psycopg2
 import pytest
 
-from tests.fixtures.postgres import create_database, drop_database, with_database
+from tests.fixtures.postgres import create_database, drop_database, query, with_database
 
 JOBS = "symbols,prices,ratios,transform"
 MARTS = ("marts.symbols", "marts.daily_prices", "marts.daily_ma", "marts.ratios")
@@ -42,16 +42,6 @@ def finish_run(env: dict[str, str]) -> None:
         pytest.fail(output + "\n".join(str(e[0]) for e in errors))
 
 
-def query(db: str, sql: str, *params: object) -> list[tuple[object, ...]]:
-    conn = psycopg2.connect(db)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall()
-    finally:
-        conn.close()
-
-
 def wait_for(condition: Callable[[], bool], timeout: float = 120.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -63,7 +53,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 120.0) -> bool:
 
 def running_job(db: str, job: str) -> bool:
     try:
-        return bool(query(db, "select 1 from etl.executions where job_name = %s and status = 'running'", job))
+        return bool(query(db, "select 1 from etl.executions where job_name = %s and status = 'running'", (job,)))
     except psycopg2.Error:
         return False  # the schema is not there yet
 
@@ -89,8 +79,7 @@ def mart_rows(db: str, table: str) -> list[tuple[object, ...]]:
             db,
             "select column_name from information_schema.columns where table_schema = %s and table_name = %s"
             " and data_type not like 'timestamp%%' order by ordinal_position",
-            schema,
-            name,
+            (schema, name),
         )
     ]
     listed = ", ".join(f'"{c}"' for c in columns)

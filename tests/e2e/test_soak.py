@@ -13,7 +13,8 @@ import pytest
 
 from extract.pipeline.trading_calendar import trading_days
 from extract.simulator import Faults
-from tests.integration.test_extract import TODAY, run, scalar, sim_get
+from tests.fixtures.postgres import query, scalar
+from tests.integration.test_extract import TODAY, run, sim_get
 
 RUNS = 20
 
@@ -49,12 +50,8 @@ def test_twenty_faulty_runs_lose_nothing(fmp_simulator, database_url) -> None:
     start = (TODAY - timedelta(days=round(365.25 * 5))).isoformat()
     for symbol in symbols:
         served = {r["date"] for r in sim_get(sim, "historical-price-eod/full", symbol=symbol, **{"from": start})}
-        held = {
-            row
-            for (row,) in query(
-                database_url, "select distinct payload->>'date' from raw.fmp_prices where symbol = %s", symbol
-            )
-        }
+        sql = "select distinct payload->>'date' from raw.fmp_prices where symbol = %s"
+        held = {row for (row,) in query(database_url, sql, (symbol,))}
         assert served <= held, symbol
     assert scalar(database_url, "select count(*) from etl.stream_failures") == 0
     newest = scalar(database_url, "select min(newest_date) from etl.stream_state where stream like 'prices%%'")
@@ -64,15 +61,3 @@ def test_twenty_faulty_runs_lose_nothing(fmp_simulator, database_url) -> None:
     assert (
         scalar(database_url, "select max((select count(*) from jsonb_object_keys(recent))) from etl.stream_state") <= 10
     )
-
-
-def query(db: str, sql: str, *params: object) -> list[tuple[object, ...]]:
-    import psycopg2
-
-    conn = psycopg2.connect(db)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall()
-    finally:
-        conn.close()

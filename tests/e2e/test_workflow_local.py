@@ -30,6 +30,7 @@ import yaml
 from extract.pipeline.job_config import load_jobs
 from extract.pipeline.runner import due_jobs
 from tests.fixtures.ops_alerts import slack_webhook
+from tests.fixtures.postgres import query
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -43,16 +44,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def rows(url: str, sql: str) -> list[tuple[Any, ...]]:
-    conn = psycopg2.connect(url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-            return cur.fetchall()
-    finally:
-        conn.close()
 
 
 @dataclass
@@ -207,7 +198,7 @@ def ran(results: list[StepRun]) -> list[str]:
 def assert_marts_loaded(url: str) -> None:
     """Every symbol of the universe (the screener's common stocks) priced, averaged, and with ratios."""
     counts = dict(
-        rows(
+        query(
             url,
             "select 'symbols', count(distinct symbol) from marts.symbols union all"
             " select 'daily_prices', count(distinct symbol) from marts.daily_prices union all"
@@ -228,7 +219,7 @@ def assert_uploads_exist(job: LocalJob, step: str) -> None:
 
 def latest_statuses(url: str) -> dict[str, str]:
     return dict(
-        rows(
+        query(
             url,
             "select distinct on (job_name) job_name, status from etl.executions order by job_name, start_time desc",
         )
@@ -325,7 +316,7 @@ def test_elt_dispatch_inputs_become_the_backfill_options(
     job = elt_pipeline(local_jobs, tmp_path, database_url, simulator.base_url, inputs)
     assert_green(job.run(only=("pipeline",)))
     assert latest_statuses(database_url) == {"symbols": "completed", "prices": "completed"}
-    first, last = rows(
+    first, last = query(
         database_url, "select min((payload->>'date')::date), max((payload->>'date')::date) from raw.fmp_prices"
     )[0]
     assert first >= date(2024, 1, 2)

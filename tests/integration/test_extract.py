@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
-import psycopg2
 import pytest
 
 from extract.config import Settings
@@ -14,6 +13,7 @@ from extract.fmp.ratelimit import RateLimiter
 from extract.pipeline import runlog
 from extract.streams.base import ExtractOptions
 from extract.streams.runner import extract_stream
+from tests.fixtures.postgres import query, scalar
 
 FAST_RETRY = RetryPolicy(max_tries=12, base_seconds=0.01, cap_seconds=0.05)
 TODAY = date(2026, 11, 25)
@@ -33,24 +33,8 @@ def run(base_url: str, db: str, stream: str, key: str = "test-key", plan: str = 
     return summary, client
 
 
-def scalar(db: str, sql: str, *params):
-    conn = psycopg2.connect(db)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchone()[0]
-    finally:
-        conn.close()
-
-
-def rows_by_symbol(db: str, table: str) -> dict[str, int]:
-    conn = psycopg2.connect(db)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f"select symbol, count(*) from {table} group by symbol")
-            return dict(cur.fetchall())
-    finally:
-        conn.close()
+def rows_by_symbol(db: str, table: str, condition: str = "true") -> dict[str, int]:
+    return dict(query(db, f"select symbol, count(*) from {table} where {condition} group by symbol"))
 
 
 def test_symbols_then_prices_then_ratios_land_rows(fmp_simulator, database_url) -> None:
@@ -84,11 +68,8 @@ def test_explicit_symbols_and_payload_kept_unchanged(fmp_simulator, database_url
     sim = fmp_simulator
     symbol = sim.symbols[0]
     run(sim.base_url, database_url, "prices", symbols=[symbol], date_from=date(2024, 1, 1), date_to=date(2024, 1, 31))
-    conn = psycopg2.connect(database_url)
-    with conn.cursor() as cur:
-        cur.execute("select payload from raw.fmp_prices where symbol = %s order by payload->>'date'", (symbol,))
-        payloads = [row[0] for row in cur.fetchall()]
-    conn.close()
+    sql = "select payload from raw.fmp_prices where symbol = %s order by payload->>'date'"
+    payloads = [row[0] for row in query(database_url, sql, (symbol,))]
     direct = sim_get(sim, "historical-price-eod/full", symbol=symbol, **{"from": "2024-01-01", "to": "2024-01-31"})
     assert payloads == sorted(direct, key=lambda r: r["date"])
 
@@ -151,15 +132,14 @@ def test_a_split_between_runs_refetches_that_symbol_only(fmp_simulator, database
         database_url, "select count(*) from etl.stream_state where full_refetches > 0 and symbol = %s", split_symbol
     )
     assert refetches == 2  # both the split-adjusted and the dividend-adjusted history
-    conn = psycopg2.connect(database_url)
-    with conn.cursor() as cur:
-        cur.execute(
-            "select symbol, count(*) from raw.fmp_prices where _run_id = (select last_run_id from etl.stream_state"
-            " where stream = 'prices' and symbol = %s) group by symbol",
+    last_run = "(select last_run_id from etl.stream_state where stream = 'prices' and symbol = %s)"
+    landed = dict(
+        query(
+            database_url,
+            f"select symbol, count(*) from raw.fmp_prices where _run_id = {last_run} group by 1",
             (split_symbol,),
         )
-        landed = dict(cur.fetchall())
-    conn.close()
+    )
     assert landed[split_symbol] > 1000
     assert all(n < 20 for s, n in landed.items() if s != split_symbol)
 
@@ -261,7 +241,7 @@ def test_ultimate_daily_update_uses_eod_bulk_and_refetches_a_split_symbol(fmp_si
     assert sorted(set(summary.refetched)) == [split_symbol]
     # Two bulk days (the overlap day and the new one) for everyone, plus two full histories for the split.
     assert client.stats.calls == 2 + 2
-    bulk = rows_by_symbol_where(database_url, "raw.fmp_prices", "_endpoint = 'eod-bulk'")
+    bulk = rows_by_symbol(database_url, "raw.fmp_prices", "_endpoint = 'eod-bulk'")
     assert bulk == {s: 2 for s in symbols if s != split_symbol}
     newest = scalar(
         database_url,
@@ -270,13 +250,3 @@ def test_ultimate_daily_update_uses_eod_bulk_and_refetches_a_split_symbol(fmp_si
         symbols,
     )
     assert newest == len(symbols) * 2
-
-
-def rows_by_symbol_where(db: str, table: str, condition: str) -> dict[str, int]:
-    conn = psycopg2.connect(db)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f"select symbol, count(*) from {table} where {condition} group by symbol")
-            return dict(cur.fetchall())
-    finally:
-        conn.close()

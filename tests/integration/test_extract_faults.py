@@ -16,7 +16,8 @@ from extract.pipeline import runlog
 from extract.simulator import Faults
 from extract.streams.base import ExtractOptions
 from extract.streams.runner import extract_stream
-from tests.integration.test_extract import FAST_RETRY, TODAY, rows_by_symbol, scalar, settings_for, sim_get
+from tests.fixtures.postgres import scalar
+from tests.integration.test_extract import FAST_RETRY, TODAY, rows_by_symbol, settings_for, sim_get
 
 
 def extract(sim, db: str, stream: str = "prices", *, timeout=(2.0, 30.0), **options):
