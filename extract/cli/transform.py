@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from extract.config import Settings
+from extract.pipeline import runlog
 from extract.warehouse.connection import database_url
 from extract.warehouse.schema import ensure_schema
 
@@ -48,15 +49,17 @@ def command(
         return
     ensure_schema(url)
     paths = dbt_runner.DbtPaths.under(settings.home)
-    result = dbt_runner.build(
-        url,
-        paths,
-        select=_words(select),
-        exclude=_words(exclude),
-        full_refresh=full_refresh,
-        unit_tests=unit_tests,
-        echo=verbose,
-    )
+    # Exclusive, like `fmp-elt run`: rows landing while the marts read their high-water mark could be skipped.
+    with runlog.run_lock(url):
+        result = dbt_runner.build(
+            url,
+            paths,
+            select=_words(select),
+            exclude=_words(exclude),
+            full_refresh=full_refresh,
+            unit_tests=unit_tests,
+            echo=verbose,
+        )
     report(result)
     if docs and result.ok:
         docs_result = dbt_runner.generate_docs(url, paths, echo=verbose)

@@ -86,3 +86,11 @@ def test_a_warehouse_lost_mid_run_is_a_clear_error_and_the_next_run_resumes(make
     assert {s for s, _ in held} == set(sim.symbols)
     cursors = scalar(database_url, "select count(*) from etl.stream_state where stream = 'prices'")
     assert cursors == len(sim.symbols)
+
+
+def test_a_transform_does_not_start_while_an_extraction_lands_rows(fmp_simulator, database_url) -> None:
+    with runlog.run_lock(database_url, shared=True):  # what `fmp-elt extract` holds
+        process = fmp_elt("transform", env=env_for(fmp_simulator, database_url))
+        _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 2
+    assert stderr.strip().startswith("error: another run is in progress")
