@@ -15,6 +15,7 @@ import platform
 import sys
 import time
 import traceback
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -70,6 +71,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.set_defaults(scale="quick")
     parser.add_argument("--only", default="", help=f"comma-separated subset of: {', '.join(BENCHMARKS)}")
     parser.add_argument("--json", type=Path, help="also write the rows and the machine to this JSON file")
+    parser.add_argument("--latency-ms", type=float, help="the simulator's latency per answer (default 100)")
     args = parser.parse_args(argv)
     args.only = [name.strip() for name in args.only.split(",") if name.strip()] or list(BENCHMARKS)
     unknown = set(args.only) - set(BENCHMARKS)
@@ -94,6 +96,8 @@ def run_one(name: str, warehouse: Warehouse, scale: Scale) -> list[Row]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     scale = SCALES[args.scale]
+    if args.latency_ms is not None:
+        scale = replace(scale, latency_ms=args.latency_ms)
     started = time.monotonic()
     rows: list[Row] = []
     with Warehouse() as warehouse:
@@ -101,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in args.only:
             rows.extend(run_one(name, warehouse, scale))
     facts["scale"] = scale.name + (" (reduced: ratios, not the issue's sizes)" if scale.reduced else "")
+    facts["simulated latency"] = f"{scale.latency_ms:.0f} ms per answer"
     facts["wall time"] = f"{time.monotonic() - started:.0f} s"
     print()
     for key, value in facts.items():

@@ -8,6 +8,7 @@ allows, and its peak RSS must not grow with the number of rows landed.
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -32,7 +33,9 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
     settings = Settings.from_env(spec["env"])
     options = ExtractOptions(symbols=spec["symbols"], date_from=date.fromisoformat(spec["from"]))
     result = run_streams(settings, spec["url"], ("prices",), DAY, options=options)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     return {
+        "cpu_s": usage.ru_utime + usage.ru_stime,
         "rows": result.rows,
         "calls": result.calls,
         "elapsed_s": result.elapsed_s,
@@ -45,8 +48,6 @@ def peak_rss_kb() -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
-    import resource
-
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
@@ -105,7 +106,14 @@ def run(warehouse: Warehouse, scale: Scale) -> list[Row]:
             verdict(ok, "no 429, no failure"),
             size,
         ),
-        Row("backfill: rows landed per second", number(large["rows"] / large["elapsed_s"], "rows/s"), "", "", "", size),
+        Row(
+            "backfill: rows landed per second",
+            number(large["rows"] / large["elapsed_s"], "rows/s"),
+            f"extractor CPU: {number(large['rows'] / large['cpu_s'], 'rows per CPU-second')}",
+            "",
+            "",
+            size,
+        ),
         Row(
             "backfill: peak RSS of the extractor",
             f"{large['peak_rss_kb'] / 1024:,.0f} MiB at {large['rows']:,} rows",

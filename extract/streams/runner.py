@@ -1,7 +1,8 @@
 """Run a stream: plan its units, fetch them concurrently under one rate limiter, land them in batches.
 
-Workers only do HTTP; the calling thread lands results, so one connection and one transaction per batch
-suffice. At most `workers * 2` results wait in memory at any time, whatever the size of the backfill.
+Workers do HTTP and encode their records for COPY; the calling thread lands results, so one connection and one
+transaction per batch suffice. At most `workers + SPARE_UNITS` results wait in memory at any time, whatever the
+size of the backfill, and they wait as COPY rows (bytes), several times smaller than the parsed records.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import sys
 import time
 import zlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,10 +30,11 @@ from extract.pipeline.runlog import Execution
 from extract.streams import STREAMS
 from extract.streams.base import ExtractOptions, Failure, Stream, StreamContext, Unit, UnitResult
 from extract.warehouse.connection import connect
-from extract.warehouse.landing import RawLander
+from extract.warehouse.landing import PreparedResult, RawLander
 from extract.warehouse.state import load_cursors, universe
 
 log = logging.getLogger("extract.streams")
+SPARE_UNITS = 4
 
 
 @dataclass
@@ -117,9 +119,9 @@ def extract_stream(
         summary.units = len(units)
         lander = RawLander(conn, run_id, batch_rows)
         with progress_bar(progress, len(units), f"extract {stream_name}") as advance:
-            for result in fetch_all(stream, client, units, ctx, workers or default_workers(settings)):
-                lander.add(result)
-                tally(summary, result, execution)
+            for prepared in fetch_all(stream, client, units, ctx, workers or default_workers(settings), lander.prepare):
+                lander.add(prepared)
+                tally(summary, prepared, execution)
                 advance(1)
         lander.flush()
         summary.rows_landed = lander.rows_landed
@@ -143,27 +145,46 @@ def plan_units(conn: Any, stream: Stream, ctx: StreamContext) -> list[Unit]:
 
 
 def fetch_all(
-    stream: Stream, client: FmpClient, units: list[Unit], ctx: StreamContext, workers: int
-) -> Iterator[UnitResult]:
+    stream: Stream,
+    client: FmpClient,
+    units: list[Unit],
+    ctx: StreamContext,
+    workers: int,
+    prepare: Callable[[UnitResult], PreparedResult],
+) -> Iterator[PreparedResult]:
     """Fetch units concurrently with a bounded number in flight, yielding results as they complete.
 
+    Each worker also `prepare`s its result (encodes the records for COPY), so the results waiting while the
+    calling thread lands a batch hold bytes, not the much larger parsed records.
     A result may hand back follow-up units (a bulk day that found a split): they join the queue.
     """
-    pending: set[Future[UnitResult]] = set()
+    pending: set[Future[PreparedResult]] = set()
     queue = deque(units)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fmp") as pool:
         try:
             while queue or pending:
-                while queue and len(pending) < workers * 2:
-                    pending.add(pool.submit(fetch_one, stream, client, queue.popleft(), ctx))
+                # A few more units than workers: the spare ones keep the workers busy while this thread lands a
+                # batch, and no more wait than that (results waiting in memory are what a backfill's RSS grows by).
+                while queue and len(pending) < workers + SPARE_UNITS:
+                    pending.add(pool.submit(fetch_prepared, stream, client, queue.popleft(), ctx, prepare))
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
-                    result = future.result()
-                    queue.extend(result.follow_ups)
-                    yield result
+                    prepared = future.result()
+                    queue.extend(prepared.result.follow_ups)
+                    yield prepared
         finally:
             for future in pending:
                 future.cancel()
+
+
+def fetch_prepared(
+    stream: Stream,
+    client: FmpClient,
+    unit: Unit,
+    ctx: StreamContext,
+    prepare: Callable[[UnitResult], PreparedResult],
+) -> PreparedResult:
+    return prepare(fetch_one(stream, client, unit, ctx))
 
 
 def fetch_one(stream: Stream, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
@@ -177,7 +198,8 @@ def fetch_one(stream: Stream, client: FmpClient, unit: Unit, ctx: StreamContext)
         return UnitResult(failures=[Failure(stream.name, unit.key, str(exc), exc.reason, exc.status)])
 
 
-def tally(summary: ExtractSummary, result: UnitResult, execution: Execution | None) -> None:
+def tally(summary: ExtractSummary, prepared: PreparedResult, execution: Execution | None) -> None:
+    result = prepared.result
     summary.records_failed += result.records_failed
     summary.failures.extend(result.failures)
     summary.refetched.extend(c.symbol for c in result.cursors if c.refetched)
@@ -185,7 +207,7 @@ def tally(summary: ExtractSummary, result: UnitResult, execution: Execution | No
         if c.refetched:
             log.info("%s history of %s changed in the overlap: refetched in full", c.stream, c.symbol)
     if execution is not None:
-        execution.count(processed=result.rows, failed=result.records_failed + len(result.failures))
+        execution.count(processed=prepared.rows, failed=result.records_failed + len(result.failures))
 
 
 @contextmanager

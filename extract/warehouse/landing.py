@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -97,6 +98,28 @@ class CopySource:
         return b""
 
 
+@dataclass
+class PreparedResult:
+    """A unit result whose records are already COPY rows: a fraction of their memory as Python objects, so the
+    results waiting to be landed stay small, and the encoding runs in the worker that fetched them."""
+
+    result: UnitResult  # cursors, failures, counts and follow-ups; its landings emptied
+    copies: list[tuple[str, bytes]]  # (raw table, COPY rows)
+    rows: int
+
+
+def check_tables(landings: Iterable[Landing]) -> None:
+    for landing in landings:
+        if landing.table not in RAW_TABLES:
+            raise ValueError(f"not a raw table: {landing.table}")
+
+
+def prepare(result: UnitResult, run_id: str) -> PreparedResult:
+    check_tables(result.landings)
+    copies = [(landing.table, copy_rows(landing, run_id)) for landing in result.landings]
+    return PreparedResult(replace(result, landings=[]), copies, result.rows)
+
+
 class RawLander:
     """Buffers unit results and flushes them as one transaction once `batch_rows` records are waiting."""
 
@@ -104,37 +127,56 @@ class RawLander:
         self.conn = conn
         self.run_id = run_id
         self.batch_rows = batch_rows
-        self._pending: list[UnitResult] = []
+        self._pending: list[UnitResult | PreparedResult] = []
         self._pending_rows = 0
         self.rows_landed = 0
         self.batches = 0
 
-    def add(self, result: UnitResult) -> None:
-        self._pending.append(result)
-        self._pending_rows += result.rows
+    def prepare(self, result: UnitResult) -> PreparedResult:
+        """Encode a result's records for this lander; safe to call from any thread."""
+        return prepare(result, self.run_id)
+
+    def add(self, item: UnitResult | PreparedResult) -> None:
+        if isinstance(item, UnitResult):
+            check_tables(item.landings)
+        self._pending.append(item)
+        self._pending_rows += item.rows
         if self._pending_rows >= self.batch_rows:
             self.flush()
 
     def flush(self) -> None:
         if not self._pending:
             return
-        results, self._pending, self._pending_rows = self._pending, [], 0
-        landings = [landing for r in results for landing in r.landings]
+        items, self._pending, rows, self._pending_rows = self._pending, [], self._pending_rows, 0
+        results = [item.result if isinstance(item, PreparedResult) else item for item in items]
         cursors = [c for r in results for c in r.cursors]
         failures = [f for r in results for f in r.failures]
         with self.conn, self.conn.cursor() as cur:
-            for table in sorted({landing.table for landing in landings}):
-                self._copy(cur, table, [landing for landing in landings if landing.table == table])
+            for table in sorted(self._tables(items)):
+                source = CopySource(self._chunks(items, table))
+                cur.copy_expert(f"copy {table} {COPY_COLUMNS} from stdin with (encoding 'utf8')", source)
             self._save_cursors(cur, cursors)
             self._save_failures(cur, failures, succeeded=cursors)
-        self.rows_landed += sum(len(landing.records) for landing in landings)
+        self.rows_landed += rows
         self.batches += 1
 
-    def _copy(self, cur: psycopg2.extensions.cursor, table: str, landings: Iterable[Landing]) -> None:
-        if table not in RAW_TABLES:
-            raise ValueError(f"not a raw table: {table}")
-        source = CopySource(copy_rows(landing, self.run_id) for landing in landings)
-        cur.copy_expert(f"copy {table} {COPY_COLUMNS} from stdin with (encoding 'utf8')", source)
+    @staticmethod
+    def _tables(items: list[UnitResult | PreparedResult]) -> set[str]:
+        tables: set[str] = set()
+        for item in items:
+            if isinstance(item, PreparedResult):
+                tables.update(table for table, _ in item.copies)
+            else:
+                tables.update(landing.table for landing in item.landings)
+        return tables
+
+    def _chunks(self, items: list[UnitResult | PreparedResult], table: str) -> Iterator[bytes]:
+        """The COPY rows for `table`; records not yet encoded are encoded here, while PostgreSQL parses."""
+        for item in items:
+            if isinstance(item, PreparedResult):
+                yield from (rows for t, rows in item.copies if t == table)
+            else:
+                yield from (copy_rows(landing, self.run_id) for landing in item.landings if landing.table == table)
 
     def _save_cursors(self, cur: psycopg2.extensions.cursor, cursors: list[CursorUpdate]) -> None:
         if not cursors:
