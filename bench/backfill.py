@@ -8,6 +8,7 @@ allows, and its peak RSS must not grow with the number of rows landed.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -30,7 +31,7 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
     from extract.config import Settings
     from extract.streams.base import ExtractOptions
 
-    settings = Settings.from_env(spec["env"])
+    settings = Settings.from_env()
     options = ExtractOptions(symbols=spec["symbols"], date_from=date.fromisoformat(spec["from"]))
     result = run_streams(settings, spec["url"], ("prices",), DAY, options=options)
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -64,19 +65,13 @@ def backfill(warehouse: Warehouse, scale: Scale, n_symbols: int) -> dict[str, An
     url = warehouse.database(f"backfill_{n_symbols}")
     with SimulatorProcess(spec) as sim, scratch_dir() as home:
         settings = sim.settings(home)
-        request = {
-            "url": url,
-            "symbols": sim.symbols(),
-            "from": START.isoformat(),
-            "env": {
-                "FMP_BASE_URL": settings.base_url,
-                "FMP_API_KEY": settings.require_api_key(),
-                "FMP_PLAN": PLAN,
-                "FMP_ELT_HOME": str(home),
-            },
-        }
+        request = {"url": url, "symbols": sim.symbols(), "from": START.isoformat()}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("FMP_", "DATABASE_URL"))}
+        env.update(FMP_BASE_URL=settings.base_url, FMP_API_KEY=settings.require_api_key(), FMP_PLAN=PLAN)
+        env.update(FMP_ELT_HOME=str(home))  # the key travels in the environment, never on a command line
         done = subprocess.run(
             [sys.executable, "-m", "bench.backfill", json.dumps(request)],
+            env=env,
             capture_output=True,
             text=True,
             check=False,
