@@ -71,6 +71,29 @@ def land(url: str, symbols: int, first: object, last: object, age: str) -> int:
     return rows
 
 
+def land_history(url: str, symbols: int, first: object, last: object) -> int:
+    """Land the history with the raw indexes dropped and rebuilt after (the same definitions): several times
+    faster than maintaining them row by row, and it ends in the same state. Only the set-up is sped up."""
+    tables = [table.split(".")[1] for table, _, _ in TABLES]
+    conn = psycopg2.connect(url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(
+                "select indexname, indexdef from pg_indexes where schemaname = 'raw' and tablename = any(%s)", (tables,)
+            )
+            indexes = cur.fetchall()
+            for name, _ in indexes:
+                cur.execute(f"drop index raw.{name}")
+        rows = land(url, symbols, first, last, "1 day")
+        with conn, conn.cursor() as cur:
+            cur.execute("set maintenance_work_mem = '512MB'")
+            for _, definition in indexes:
+                cur.execute(definition)
+    finally:
+        conn.close()
+    return rows
+
+
 def settle(url: str, *tables: str) -> None:
     """What autovacuum does between two daily runs: summarize BRIN ranges, refresh planner statistics.
 
@@ -105,7 +128,7 @@ class History:
 def measure(warehouse: Warehouse, symbols: int, years: int) -> History:
     url = warehouse.database(f"dbt_{years}y")
     first = DAY_BEFORE - timedelta(days=round(365.25 * years)) + timedelta(days=1)
-    raw_rows = land(url, symbols, first, DAY_BEFORE, "1 day")
+    raw_rows = land_history(url, symbols, first, DAY_BEFORE)
     settle(url, *(table for table, _, _ in TABLES))
     with scratch_dir() as home:
         paths = DbtPaths.under(home)
