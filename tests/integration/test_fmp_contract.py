@@ -41,3 +41,29 @@ def test_recorded_eod_rows_are_newest_first_with_fmp_types(replay_server) -> Non
 def test_the_recorded_samples_are_there() -> None:
     """The contract tests above are parametrized by these files: without them they would silently vanish."""
     assert len(sample_files()) >= 6
+
+
+def test_the_extractor_runs_unchanged_against_another_fmp_server(replay_server, database_url) -> None:
+    """`fmp-elt extract` pointed by FMP_BASE_URL at a server that is not our simulator (recorded FMP answers)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.fixtures.postgres import query
+
+    base, handler = replay_server
+    env = {**os.environ, "FMP_BASE_URL": f"{base}/stable", "FMP_API_KEY": KEY, "DATABASE_URL": database_url}
+    done = subprocess.run(
+        [sys.executable, "-m", "extract", "extract", "ratios", "--symbols", "AAPL"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    landed = query(database_url, "select symbol, payload, _endpoint from raw.fmp_ratios")
+    recorded = load_sample("stable_ratios_AAPL_annual_limit1.json")
+    assert [(s, p, e) for s, p, e in landed] == [("AAPL", recorded[0], "ratios")] * 2  # annual and quarter asked
+    assert {q["period"][0] for q in handler.seen_queries} == {"annual", "quarter"}
+    assert set(handler.seen_keys) == {KEY}
