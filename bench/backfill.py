@@ -1,8 +1,11 @@
-"""A 5-year backfill of N symbols, in a child process whose peak memory (VmHWM) is read at two sizes.
+"""5-year backfills of N symbols, each in a child process whose peak memory (VmHWM) is read, at three sizes.
 
 The child runs the real extractor (`prices --from <5 years ago>`) at Ultimate's 3,000 calls/min against the
-simulator (in yet another process, so its memory is not counted); the run must take about the time the limit
-allows, and its peak RSS must not grow with the number of rows landed.
+simulator (in yet another process, so its memory is not counted); the largest run must take about the time the
+limit allows. Peak RSS is the interpreter and libraries plus what the pipeline holds: the units being fetched
+and parsed by the workers and the COPY rows waiting to be landed, all bounded by the number of workers and the
+batch size. The smallest backfill (about 100k rows) ends before that pipeline fills; from the middle size on it is
+full, and from there the peak must stay flat however many rows follow.
 """
 
 from __future__ import annotations
@@ -86,12 +89,11 @@ def backfill(warehouse: Warehouse, scale: Scale, n_symbols: int) -> dict[str, An
 
 
 def run(warehouse: Warehouse, scale: Scale) -> list[Row]:
-    small = backfill(warehouse, scale, scale.backfill_small)
-    large = backfill(warehouse, scale, scale.backfill_large)
+    small, middle, large = (backfill(warehouse, scale, n) for n in scale.backfill_sizes)
     allowed = large["calls"] * 60.0 / large["limit"]
     ok = large["rate_limited"] == 0 and large["failures"] == 0
-    size = f"{scale.backfill_large:,} symbols x {YEARS} y: {large['rows']:,} rows, {large['calls']:,} calls"
-    growth = large["peak_rss_kb"] / small["peak_rss_kb"]
+    size = f"{scale.backfill_sizes[2]:,} symbols x {YEARS} y: {large['rows']:,} rows, {large['calls']:,} calls"
+    flat = large["peak_rss_kb"] / middle["peak_rss_kb"]
     return [
         Row(
             f"backfill {PLAN} ({large['limit']:,}/min)",
@@ -111,13 +113,25 @@ def run(warehouse: Warehouse, scale: Scale) -> list[Row]:
         ),
         Row(
             "backfill: peak RSS of the extractor",
-            f"{large['peak_rss_kb'] / 1024:,.0f} MiB at {large['rows']:,} rows",
-            f"{small['peak_rss_kb'] / 1024:,.0f} MiB at {small['rows']:,} rows",
-            f"x{growth:.2f}",
-            verdict(growth <= 1.5, "flat: <= 1.5x for the larger backfill"),
-            f"{large['rows'] / small['rows']:.0f}x the rows",
+            f"{mib(large)} at {large['rows']:,} rows",
+            f"{mib(middle)} at {middle['rows']:,} rows",
+            f"x{flat:.2f}",
+            verdict(flat <= 1.2, "flat: <= 1.2x"),
+            f"{large['rows'] / middle['rows']:.0f}x the rows",
+        ),
+        Row(
+            "backfill: peak RSS, smallest backfill",
+            f"{mib(small)} at {small['rows']:,} rows",
+            f"{mib(large)} at {large['rows']:,} rows",
+            f"x{large['peak_rss_kb'] / small['peak_rss_kb']:.2f}",
+            "",
+            "ends before the pipeline fills",
         ),
     ]
+
+
+def mib(result: dict[str, Any]) -> str:
+    return f"{result['peak_rss_kb'] / 1024:,.0f} MiB"
 
 
 if __name__ == "__main__":

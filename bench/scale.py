@@ -22,8 +22,7 @@ class Scale:
     daily_symbols: int  # NASDAQ common stocks in the daily runs
     daily_history_days: int  # calendar days held before the daily run
     bulk_interval_s: float  # between two eod-bulk calls (FMP: 30 s)
-    backfill_small: int  # symbols x 5 years: the small backfill of the memory comparison
-    backfill_large: int  # symbols x 5 years: the large one
+    backfill_sizes: tuple[int, int, int]  # symbols x 5 years: the memory comparison's three backfills
     dbt_symbols: int
     dbt_years: tuple[int, int]
     shard_symbols: int
@@ -44,8 +43,7 @@ SCALES = {
         daily_symbols=40,
         daily_history_days=20,
         bulk_interval_s=1.0,
-        backfill_small=4,
-        backfill_large=12,
+        backfill_sizes=(4, 12, 24),
         dbt_symbols=10,
         dbt_years=(1, 3),
         shard_symbols=20,
@@ -60,8 +58,7 @@ SCALES = {
         daily_symbols=300,
         daily_history_days=60,
         bulk_interval_s=5.0,
-        backfill_small=40,
-        backfill_large=400,
+        backfill_sizes=(40, 400, 800),
         dbt_symbols=300,
         dbt_years=(1, 10),
         shard_symbols=300,
@@ -76,8 +73,7 @@ SCALES = {
         daily_symbols=5000,
         daily_history_days=60,
         bulk_interval_s=30.0,
-        backfill_small=40,
-        backfill_large=5000,
+        backfill_sizes=(40, 400, 5000),
         dbt_symbols=5000,
         dbt_years=(1, 10),
         shard_symbols=1000,
