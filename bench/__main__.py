@@ -26,6 +26,11 @@ from bench.env import Warehouse
 from bench.report import Row, table, write_json
 from bench.scale import SCALES, Scale
 
+MODES = {
+    "smoke": "the smallest scale, seconds (the test suite runs it)",
+    "quick": "every benchmark at a reduced scale, minutes (the default)",
+    "full": "the issue's sizes: 5,000 symbols, 10 years, a 12.5M-row backfill; about an hour",
+}
 # Each benchmark is a module with `run(warehouse, scale) -> list[Row]`, run in this order.
 BENCHMARKS = ("rate", "landing", "daily", "backfill", "dbt_scale", "shard")
 
@@ -64,10 +69,10 @@ def _memory() -> str:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Run the benchmarks and print one table.")
     mode = parser.add_mutually_exclusive_group()
-    for name in SCALES:
-        mode.add_argument(f"--{name}", dest="scale", action="store_const", const=name, help=f"{name} scale")
+    for name, text in MODES.items():
+        mode.add_argument(f"--{name}", dest="scale", action="store_const", const=name, help=text)
     parser.set_defaults(scale="quick")
     parser.add_argument("--only", default="", help=f"comma-separated subset of: {', '.join(BENCHMARKS)}")
     parser.add_argument("--json", type=Path, help="also write the rows and the machine to this JSON file")
