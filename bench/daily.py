@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from bench.env import SimSpec, SimulatorProcess, Warehouse, scratch_dir
 from bench.extraction import TimedRun, prepare_cursors, run_streams, simulator_size
-from bench.report import Row, number, percent, verdict
+from bench.report import Row, number, percent, rate_verdict, verdict
 from bench.scale import DAY, DAY_BEFORE, Scale
 from extract.config import PLANS
 
@@ -78,7 +78,7 @@ def run(warehouse: Warehouse, scale: Scale) -> list[Row]:
                     number(achieved, "calls/min"),
                     number(limit, "calls/min"),
                     percent(achieved / limit),
-                    verdict(0.95 * limit <= achieved <= limit, "95-100% of the limit"),
+                    rate_verdict(achieved, limit, result.elapsed_s),
                     f"{result.calls:,} calls, {scale.latency_ms:.0f} ms latency",
                 )
             )

