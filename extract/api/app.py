@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -20,6 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from psycopg2.extensions import connection as Connection
 
+from extract import clock
 from extract.api import STATIC_DIR, models, queries
 from extract.errors import WarehouseUnavailable
 from extract.pipeline.job_config import JobConfig, load_jobs
@@ -102,7 +102,7 @@ def executions(
 @router.get("/etl/jobs", response_model=models.JobsResponse)
 def job_definitions(jobs: Jobs) -> models.JobsResponse:
     """The job configuration (the seed's ETLJobConfig) with each job's next fire time."""
-    return models.JobsResponse(jobs=queries.job_definitions(jobs, datetime.now(UTC)))
+    return models.JobsResponse(jobs=queries.job_definitions(jobs, clock.now()))
 
 
 @router.get("/quality", response_model=models.QualityResponse)

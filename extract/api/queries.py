@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from psycopg2.extensions import connection as Connection
 
+from extract import clock
 from extract.api import models
 from extract.pipeline.job_config import JobConfig
 
@@ -82,7 +83,7 @@ STATE = {"completed": "success", "failed": "failed", "running": "running"}
 
 def status(conn: Connection, jobs: list[JobConfig], now: datetime | None = None) -> models.StatusResponse:
     """The seed's status: per job its latest run and next fire, and one overall verdict."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     latest = latest_executions(conn)
     job_states = [
         models.JobStatus(
@@ -195,7 +196,7 @@ def _jsonb(value: Any) -> dict[str, Any]:
 def freshness(conn: Connection, jobs: list[JobConfig], now: datetime | None = None) -> list[models.TableFreshness]:
     """Per table: what the latest quality check measured (`data_freshness` as a lag, `is_fresh`); for a raw
     table no check covers, when its extract job last completed (stale after missing two of its fires)."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     estimates = row_estimates(conn)
     tables = {
         table: models.TableFreshness(
@@ -280,5 +281,5 @@ def prices(conn: Connection, symbol: str, limit: int = 400) -> models.PricesResp
 
 
 def job_definitions(jobs: list[JobConfig], now: datetime | None = None) -> list[models.JobDefinition]:
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     return [models.JobDefinition(**job.as_seed(), next_run=job.next_fire(now)) for job in jobs]

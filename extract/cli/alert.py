@@ -8,9 +8,10 @@ database, and it is not throttled: each call is one message.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 
 import click
+
+from extract import clock
 
 
 @click.command("alert")
@@ -33,7 +34,7 @@ def command(subject: str, detail: str | None, run_id: str) -> None:
         click.echo("no alert channel is configured (SLACK_WEBHOOK_URL, SMTP_HOST): nothing sent", err=True)
         return
     condition = Condition(f"adhoc:{subject}", "job_failed", active=True, subject=subject, detail=detail)
-    alert = Alert(condition, "opened", run_id, run_link(run_id, os.environ), datetime.now(UTC))
+    alert = Alert(condition, "opened", run_id, run_link(run_id, os.environ), clock.now())
     if not deliver(alert, channels):
         raise click.ClickException("no channel took the alert (see the warnings above)")
     click.echo(f"sent on {', '.join(channel.name for channel in channels)}: {alert.title}")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import click
 import psycopg2
 
 from extract.config import Settings
+from extract.pipeline import trading_calendar
 from extract.warehouse.connection import connect, database_url
 
 DEMO_DB = "fmp_demo"
@@ -28,7 +29,7 @@ def command(n_symbols: int, plan: str, seed: int) -> None:
     started = time.monotonic()
     base = Settings.from_env()
     url = fresh_demo_database(database_url(base))
-    today = date.today()
+    today = trading_calendar.latest_session()
     simulator = Simulator(
         SimulatorConfig(
             n_symbols=n_symbols, seed=seed, start=today - timedelta(days=365 * 6), end=today, keys={DEMO_KEY: plan}

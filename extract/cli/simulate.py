@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import signal
 import threading
-from datetime import date, datetime
+from datetime import datetime
 from types import FrameType
 
 import click
 
 from extract.errors import ConfigError
+from extract.pipeline import trading_calendar
 
 
 @click.command("simulate")
@@ -61,7 +62,7 @@ def command(
         n_symbols=n_symbols,
         seed=seed,
         start=start.date(),
-        end=end.date() if end is not None else date.today(),
+        end=end.date() if end is not None else trading_calendar.latest_session(),
         keys={key: plan},
         latency_ms=latency_ms,
         enforce_rate_limit=rate_limit,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from extract import clock
 from extract.config import Settings
 from extract.warehouse.connection import connect, database_url
 from extract.warehouse.schema import ensure_schema
@@ -39,7 +40,7 @@ def command(as_json: bool) -> None:
     ensure_schema(url)
     conn = connect(url)
     try:
-        now = datetime.now(UTC)
+        now = clock.now()
         status = queries.status(conn, jobs, now)
         if as_json:
             click.echo(status.model_dump_json(indent=2))

@@ -20,9 +20,10 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
+from extract import clock
 from extract.errors import ConfigError
 from extract.pipeline import runlog
 from extract.pipeline.job_config import JobConfig, downstream, select
@@ -122,7 +123,7 @@ def run(
 
 def due_jobs(url: str, jobs: list[JobConfig], now: datetime | None = None) -> list[JobConfig]:
     """Jobs whose schedule fired since their last completed run, and every job downstream of them."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     last = last_completed(url)
     due = {job.name for job in jobs if job.name not in last or job.previous_fire(now) > last[job.name]}
     wanted = downstream(jobs, due)

@@ -15,13 +15,14 @@ import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from psycopg2.extensions import connection as Connection
 from pydantic import BaseModel
 
+from extract import clock
 from extract.api import STATIC_DIR, models, queries
 from extract.config import Settings
 from extract.pipeline.job_config import JobConfig
@@ -71,7 +72,7 @@ def build_site(
     now: datetime | None = None,
 ) -> SiteReport:
     """Write the site into `out` (its dashboard/, dbt/ and quality/ are replaced) and return what it holds."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     out.mkdir(parents=True, exist_ok=True)
     report = SiteReport(out / "index.html")
     report.symbols = write_dashboard(url, out / "dashboard", jobs, now, max_symbols)

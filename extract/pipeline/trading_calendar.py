@@ -12,6 +12,8 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from extract import clock
+
 NEW_YORK = ZoneInfo("America/New_York")
 REGULAR_CLOSE = time(16, 0)
 EARLY_CLOSE = time(13, 0)
@@ -155,3 +157,8 @@ def last_completed_trading_day(now: datetime) -> date:
     if is_trading_day(today) and local >= session_close(today):
         return today
     return previous_trading_day(today - ONE_DAY)
+
+
+def latest_session() -> date:
+    """The newest session that has closed by the pipeline's clock: the market's "today"."""
+    return last_completed_trading_day(clock.now())

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from extract.pipeline.trading_calendar import latest_session
+
 
 def _default_keys() -> dict[str, str]:
     return {"test-key": "starter"}
@@ -18,7 +20,7 @@ class SimulatorConfig:
     seed: int = 42
     # Trading-day span of the synthetic history; `end` is the first "today" (see Simulator.set_today).
     start: date = date(2015, 1, 2)
-    end: date = field(default_factory=date.today)
+    end: date = field(default_factory=latest_session)
     keys: dict[str, str] = field(default_factory=_default_keys)  # api key -> plan name
     latency_ms: float = 0.0  # slept before every answer, to model the network in benchmarks
     enforce_rate_limit: bool = True

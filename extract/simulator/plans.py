@@ -6,7 +6,8 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from datetime import UTC, datetime
+
+from extract import clock
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class RateLimiter:
                 allowed = len(window) < per_minute
                 window.append(now)
             if plan.calls_per_day is not None:
-                today = datetime.now(UTC).date().isoformat()
+                today = clock.today().isoformat()
                 day, count = self._daily.get(key, (today, 0))
                 count = count + 1 if day == today else 1
                 self._daily[key] = (today, count)

@@ -22,6 +22,7 @@ from typing import Any
 
 import click
 
+from extract import clock
 from extract.config import Settings
 from extract.errors import ConfigError
 from extract.fmp.client import FmpClient, RetryPolicy
@@ -121,7 +122,7 @@ def extract_stream(
     limit_malloc_arenas()
     options = options or ExtractOptions()
     client = client or make_client(settings)
-    ctx = StreamContext(settings, options, today or date.today())
+    ctx = StreamContext(settings, options, today or clock.today())
     summary = ExtractSummary(stream_name)
     started = time.monotonic()
     conn = connect(database_url, application_name=f"fmp-elt:extract:{stream_name}")

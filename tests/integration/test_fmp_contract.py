@@ -6,7 +6,8 @@ import pytest
 
 from extract.fmp.client import FmpClient
 from extract.fmp.ratelimit import RateLimiter
-from tests.fixtures.replay import load_sample, sample_files, sample_route
+from tests.fixtures.replay import sample_route
+from tests.fixtures.samples import load_sample, sample_files
 
 KEY = "sk-contract-KEY-0123456789"
 

@@ -1,20 +1,18 @@
 """The simulator answers with the field names, order and JSON types of FMP's recorded answers.
 
-If the simulator drifts from the recorded samples in /work/shared/fmp-samples (or FMP_API.md's field lists),
+If the simulator drifts from the recorded samples in tests/fixtures/fmp_samples (or the field lists in docs/fmp-api.md),
 these tests fail.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 from extract.simulator import Simulator
 from extract.simulator.ratios import TTM_FIELDS
+from tests.fixtures.samples import load_sample
 from tests.fixtures.simulator import fmp_get
 
-SAMPLES = Path("/work/shared/fmp-samples")
 # Present in FMP's live ratios since the samples were recorded (FMP_API.md 4c, fmpsdk and fmpdotnet).
 RATIOS_ADDED_SINCE_SAMPLE = ["priceToEarningsDilutedRatio", "priceToEarningsDilutedGrowthRatio"]
 
@@ -36,7 +34,8 @@ def shape(record: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def sample(name: str) -> list[dict[str, Any]]:
-    return json.loads((SAMPLES / name).read_text())
+    records: list[dict[str, Any]] = load_sample(name)
+    return records
 
 
 def stock(sim: Simulator) -> str:

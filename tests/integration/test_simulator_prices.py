@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from extract.simulator import Simulator
-from extract.simulator.calendar import is_trading_day, trading_days
+from extract.simulator.calendar import is_trading_day, trading_days, years_before
 from tests.fixtures.simulator import fmp_get
 
 FULL = "historical-price-eod/full"
@@ -41,8 +41,9 @@ def test_newest_first_on_trading_days_with_inclusive_bounds(fmp_simulator: Simul
 
 def test_default_range_is_about_five_years(fmp_simulator: Simulator) -> None:
     records = full(fmp_simulator, plain_stock(fmp_simulator))
-    assert records[0]["date"] == "2026-11-25"
-    assert records[-1]["date"] >= "2021-11-25"
+    end = fmp_simulator.today
+    assert records[0]["date"] == end.isoformat()
+    assert records[-1]["date"] >= years_before(end, 5).isoformat()
     assert 1240 <= len(records) <= 1265
 
 
@@ -62,19 +63,19 @@ def test_dashed_share_class_is_served(fmp_simulator: Simulator) -> None:
 def test_cap_keeps_the_newest_5000_rows(make_simulator: Callable[..., Simulator]) -> None:
     sim = make_simulator(n_symbols=3, start=date(1998, 1, 2))
     symbol = next(s for s in sim.symbols if sim.profile(s).listed == date(1998, 1, 2))
-    records = full(sim, symbol, key="premium-key", **{"from": "1998-01-01", "to": "2026-11-25"})
+    records = full(sim, symbol, key="premium-key", **{"from": "1998-01-01", "to": sim.today.isoformat()})
     assert len(records) == 5000
-    days = trading_days(date(1998, 1, 2), date(2026, 11, 25))
-    assert records[0]["date"] == "2026-11-25"
+    days = trading_days(date(1998, 1, 2), sim.today)
+    assert records[0]["date"] == sim.today.isoformat()
     assert records[-1]["date"] == days[-5000].isoformat()  # the oldest rows were dropped
 
 
 def test_plan_history_depth(fmp_simulator: Simulator) -> None:
     symbol = plain_stock(fmp_simulator)
-    window = {"from": "2019-01-01", "to": "2026-11-25"}
+    window = {"from": "2019-01-01", "to": fmp_simulator.today.isoformat()}
     starter = full(fmp_simulator, symbol, **window)
     premium = full(fmp_simulator, symbol, key="premium-key", **window)
-    assert starter[-1]["date"] >= "2021-11-25"
+    assert starter[-1]["date"] >= years_before(fmp_simulator.today, 5).isoformat()
     assert premium[-1]["date"] == "2019-01-02"
     assert premium[: len(starter)] == starter
 

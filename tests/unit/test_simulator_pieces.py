@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -13,8 +11,8 @@ from extract.simulator.faults import FaultBox, FaultKind, Faults
 from extract.simulator.plans import PLANS, BulkThrottle, RateLimiter
 from extract.simulator.ratios import RATIO_FIELDS, TTM_FIELDS, fiscal_quarters
 from extract.simulator.universe import build_universe
+from tests.fixtures.samples import load_sample
 
-SAMPLES = Path("/work/shared/fmp-samples")
 DILUTED = {"priceToEarningsDilutedRatio", "priceToEarningsDilutedGrowthRatio"}
 
 
@@ -34,7 +32,7 @@ def test_universe_has_the_traits_filters_need() -> None:
 
 
 def test_ratio_fields_are_the_sample_plus_the_diluted_pair() -> None:
-    sample = json.loads((SAMPLES / "stable_ratios_AAPL_annual_limit1.json").read_text())[0]
+    sample = load_sample("stable_ratios_AAPL_annual_limit1.json")[0]
     numeric = [k for k in sample if k not in ("symbol", "date", "fiscalYear", "period", "reportedCurrency")]
     assert len(RATIO_FIELDS) == 61
     assert [f for f in RATIO_FIELDS if f not in DILUTED] == numeric

@@ -13,9 +13,10 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from extract import clock
 from extract.errors import ConfigError
 from extract.pipeline.job_config import JobConfig
 from extract.warehouse.connection import connect
@@ -200,7 +201,7 @@ def after_run(
     channels = channels_from_env(env)
     if not channels:
         return []
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     conditions = job_conditions(report) + data_conditions(url, jobs, now)
     link = run_link(report.run_id, env)
     sent: list[Alert] = []

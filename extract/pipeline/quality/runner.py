@@ -5,10 +5,11 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from extract import clock
 from extract.config import data_dir
 from extract.errors import ConfigError
 from extract.pipeline.quality import freshness, store
@@ -40,7 +41,7 @@ def run_validation(
     """
     run_id = _run_id(run_id)
     names = select_datasets(datasets)
-    checked_at = datetime.now(UTC)
+    checked_at = clock.now()
     as_of = as_of or checked_at
     if as_of.tzinfo is None:
         raise ValueError("as_of must be timezone-aware")
