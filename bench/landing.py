@@ -20,14 +20,14 @@ from datetime import date, timedelta
 
 import psycopg2
 import psycopg2.extras
+from fmp_elt.simulator import SimulatorConfig
+from fmp_elt.simulator.market_state import Market
+from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, UnitResult
+from fmp_elt.warehouse.landing import RawLander
 
 from bench.env import Warehouse
 from bench.report import Row, number, percent, verdict
 from bench.scale import DAY, Scale
-from extract.simulator import SimulatorConfig
-from extract.simulator.state import Market
-from extract.streams.base import Cursor, CursorUpdate, Landing, UnitResult
-from extract.warehouse.landing import RawLander
 
 ENDPOINT = "historical-price-eod/full"
 BATCH_ROWS = 20_000
@@ -135,7 +135,7 @@ def dlt_rates(url: str, records: list[dict]) -> dict[str, float] | None:
         return None
     from urllib.parse import quote
 
-    from extract.warehouse.connection import connection_parts
+    from fmp_elt.warehouse.connection import connection_parts
 
     parts = connection_parts(url)
     # dlt wants a password and a host name; a Unix socket directory goes in the query, as libpq reads it.

@@ -13,7 +13,7 @@ def fmp_elt(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("FMP_", "DATABASE_URL"))}
     full_env.update(env)
     return subprocess.run(
-        [sys.executable, "-m", "extract", *args], capture_output=True, text=True, env=full_env, timeout=120, check=False
+        [sys.executable, "-m", "fmp_elt", *args], capture_output=True, text=True, env=full_env, timeout=120, check=False
     )
 
 

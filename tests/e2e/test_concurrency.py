@@ -8,8 +8,8 @@ import sys
 import time
 
 import psycopg2
+from fmp_elt.warehouse import runlog
 
-from extract.pipeline import runlog
 from tests.fixtures.postgres import query, scalar
 from tests.integration.test_extract import rows_by_symbol
 
@@ -20,7 +20,7 @@ def env_for(sim, db: str, **extra: str) -> dict[str, str]:
 
 def fmp_elt(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "extract", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "fmp_elt", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
 
 

@@ -25,7 +25,7 @@ MARTS = ("marts.symbols", "marts.daily_prices", "marts.daily_ma", "marts.ratios"
 
 def start_run(env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "extract", "run", "--jobs", JOBS, "--retry-delay", "0"],
+        [sys.executable, "-m", "fmp_elt", "run", "--jobs", JOBS, "--retry-delay", "0"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

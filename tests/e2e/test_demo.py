@@ -16,7 +16,7 @@ from tests.fixtures.postgres import scalar
 
 def fmp_elt(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "extract", *args], env=env, capture_output=True, text=True, timeout=900, check=False
+        [sys.executable, "-m", "fmp_elt", *args], env=env, capture_output=True, text=True, timeout=900, check=False
     )
 
 

@@ -51,7 +51,7 @@ def test_the_key_is_in_no_log_row_artifact_or_page(make_simulator, database_url,
         "FMP_ELT_HOME": str(home),
     }
     run = subprocess.run(
-        [sys.executable, "-m", "extract", "run", "--jobs", "symbols,prices,ratios,transform,quality,site"],
+        [sys.executable, "-m", "fmp_elt", "run", "--jobs", "symbols,prices,ratios,transform,quality,site"],
         env=env,
         capture_output=True,
         text=True,
@@ -61,7 +61,7 @@ def test_the_key_is_in_no_log_row_artifact_or_page(make_simulator, database_url,
     assert run.returncode == 0, run.stdout + run.stderr
     site = tmp_path / "published"
     export = subprocess.run(
-        [sys.executable, "-m", "extract", "site", str(site)],
+        [sys.executable, "-m", "fmp_elt", "site", str(site)],
         env=env,
         capture_output=True,
         text=True,

@@ -12,9 +12,9 @@ import jsonschema
 import pytest
 import requests
 from bokeh_sampledata.stocks import AAPL
+from fmp_elt.job_config import load_jobs
+from fmp_elt.serve.api import create_app
 
-from extract.api.app import create_app
-from extract.pipeline.job_config import load_jobs
 from tests.fixtures.ops import PIPELINE, PRICES_ERROR, query, seed_history, serve
 
 NOW = datetime.now(UTC)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from fmp_elt import transform
+from fmp_elt.cli import cli
 
-from extract.cli import cli
-from extract.pipeline import dbt_runner
 from tests.fixtures.postgres import create_database, drop_database, with_database
 from tests.fixtures.raw_rows import (
     ADJUSTED,
@@ -72,12 +72,12 @@ def warehouse(pg_server_url: str, pg_template: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def paths(tmp_path_factory: pytest.TempPathFactory) -> dbt_runner.DbtPaths:
-    return dbt_runner.DbtPaths.under(tmp_path_factory.mktemp("home"))
+def paths(tmp_path_factory: pytest.TempPathFactory) -> transform.DbtPaths:
+    return transform.DbtPaths.under(tmp_path_factory.mktemp("home"))
 
 
 @pytest.fixture(scope="module")
-def first_build(warehouse: str, paths: dbt_runner.DbtPaths) -> dbt_runner.DbtResult:
+def first_build(warehouse: str, paths: transform.DbtPaths) -> transform.DbtResult:
     """The history landed by a first extraction, then `dbt build` with the unit tests on a fresh database."""
     days = trading_days(DAYS)
     land(warehouse, SCREENER, [screener("AAPL"), screener("MSFT"), screener("TSLA")], loaded_at=at(0))
@@ -111,10 +111,10 @@ def first_build(warehouse: str, paths: dbt_runner.DbtPaths) -> dbt_runner.DbtRes
         loaded_at=at(0),
     )
     land(warehouse, RATIOS, [ratio("AAPL", "2023-09-30", "FY", currentRatio=0.95)], loaded_at=at(2))
-    return dbt_runner.build(warehouse, paths, unit_tests=True)
+    return transform.build(warehouse, paths, unit_tests=True)
 
 
-def test_first_build_passes_with_unit_tests_on_a_fresh_database(first_build: dbt_runner.DbtResult) -> None:
+def test_first_build_passes_with_unit_tests_on_a_fresh_database(first_build: transform.DbtResult) -> None:
     assert first_build.ok, first_build.output[-3000:]
     counts = first_build.counts()
     assert counts["unit_test"] == {"pass": 12}
@@ -123,7 +123,7 @@ def test_first_build_passes_with_unit_tests_on_a_fresh_database(first_build: dbt
     assert set(counts["test"]) == {"pass"}
 
 
-def test_marts_hold_one_row_per_key(warehouse: str, first_build: dbt_runner.DbtResult) -> None:
+def test_marts_hold_one_row_per_key(warehouse: str, first_build: transform.DbtResult) -> None:
     assert row_counts(warehouse) == {
         "symbols": 3,
         "daily_prices": 2 * DAYS + 10,
@@ -132,7 +132,7 @@ def test_marts_hold_one_row_per_key(warehouse: str, first_build: dbt_runner.DbtR
     }
 
 
-def test_bulk_rows_are_typed_and_derived(warehouse: str, first_build: dbt_runner.DbtResult) -> None:
+def test_bulk_rows_are_typed_and_derived(warehouse: str, first_build: transform.DbtResult) -> None:
     rows = query(
         warehouse,
         "select open, high, close, adj_close, volume, change, change_percent, vwap, price_source"
@@ -182,7 +182,7 @@ def test_moving_averages_match_pandas(warehouse: str, first_build) -> None:
 
 def test_second_build_changes_nothing(warehouse: str, paths, first_build) -> None:
     before = row_counts(warehouse)
-    second = dbt_runner.build(warehouse, paths)
+    second = transform.build(warehouse, paths)
     assert second.ok, second.output[-3000:]
     assert row_counts(warehouse) == before
     assert set(second.metadata()["rowsAffected"].values()) == {0, -1}  # views report -1, the merges 0 rows
@@ -199,7 +199,7 @@ def test_incremental_build_equals_full_refresh(warehouse: str, paths, first_buil
     land(warehouse, RATIOS, [ratio("AAPL", "2023-12-30", "Q1")], loaded_at=at(48))
     tsla_before = query(warehouse, "select * from marts.daily_ma where symbol = 'TSLA' order by price_date")
 
-    incremental = dbt_runner.build(warehouse, paths)
+    incremental = transform.build(warehouse, paths)
     assert incremental.ok, incremental.output[-3000:]
     # all of MSFT (split), AAPL's new day, and AAPL's five days with a new adj_close: same close, same averages
     assert incremental.metadata()["rowsAffected"]["daily_ma"] == (DAYS + 1) + 1 + 5
@@ -211,14 +211,14 @@ def test_incremental_build_equals_full_refresh(warehouse: str, paths, first_buil
     assert adjusted == [(5,)]
 
     snapshot_marts(warehouse, "incremental")
-    refreshed = dbt_runner.build(warehouse, paths, full_refresh=True)
+    refreshed = transform.build(warehouse, paths, full_refresh=True)
     assert refreshed.ok, refreshed.output[-3000:]
     assert rows_changed_since(warehouse, "incremental") == dict.fromkeys(MARTS, 0)
 
 
 def test_source_freshness_passes_within_the_thresholds(warehouse: str, paths, first_build) -> None:
     """Every raw table landed 3 to 5 days ago: inside 4 days (prices) and 8 days (symbols, ratios)."""
-    result = dbt_runner.source_freshness(warehouse, paths)
+    result = transform.source_freshness(warehouse, paths)
     assert result.ok, result.output[-3000:]
     assert {node.name: node.status for node in result.nodes} == {
         "fmp.symbols": "pass",
@@ -229,7 +229,7 @@ def test_source_freshness_passes_within_the_thresholds(warehouse: str, paths, fi
 
 
 def test_docs_site_is_one_static_file(warehouse: str, paths, first_build) -> None:
-    result = dbt_runner.generate_docs(warehouse, paths)
+    result = transform.generate_docs(warehouse, paths)
     assert result.ok, result.output[-3000:]
     html = paths.static_docs.read_text(encoding="utf-8")
     assert len(html) > 1_000_000
@@ -260,14 +260,14 @@ REMOTE = "postgresql://fmp:s3cret@db.example:6543/warehouse"
 
 
 def test_dbt_gets_the_connection_but_none_of_our_secrets() -> None:
-    env = dbt_runner.dbt_env(REMOTE, base={"FMP_API_KEY": "key", "DATABASE_URL": REMOTE, "PATH": "/usr/bin"})
+    env = transform.dbt_env(REMOTE, base={"FMP_API_KEY": "key", "DATABASE_URL": REMOTE, "PATH": "/usr/bin"})
     assert (env["FMP_ELT_DB_HOST"], env["FMP_ELT_DB_PORT"], env["FMP_ELT_DB_USER"], env["FMP_ELT_DB_NAME"]) == (
         "db.example",
         "6543",
         "fmp",
         "warehouse",
     )
-    assert env[dbt_runner.PASSWORD_VAR] == "s3cret"  # dbt scrubs DBT_ENV_SECRET_* values from its logs
+    assert env[transform.PASSWORD_VAR] == "s3cret"  # dbt scrubs DBT_ENV_SECRET_* values from its logs
     assert "FMP_API_KEY" not in env
     assert "DATABASE_URL" not in env
     assert (env["DO_NOT_TRACK"], env["DBT_SEND_ANONYMOUS_USAGE_STATS"], env["PATH"]) == ("1", "false", "/usr/bin")

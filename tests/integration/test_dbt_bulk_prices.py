@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
+from fmp_elt import transform
+from fmp_elt.config import Settings
+from fmp_elt.extraction import extract_stream
+from fmp_elt.fmp.client import FmpClient, RetryPolicy
+from fmp_elt.fmp.ratelimit import RateLimiter
+from fmp_elt.simulator import Simulator
+from fmp_elt.streams.base import ExtractOptions
+from fmp_elt.warehouse import runlog
 
-from extract.config import Settings
-from extract.fmp.client import FmpClient, RetryPolicy
-from extract.fmp.ratelimit import RateLimiter
-from extract.pipeline import dbt_runner, runlog
-from extract.simulator import Simulator
-from extract.streams.base import ExtractOptions
-from extract.streams.runner import extract_stream
 from tests.fixtures.postgres import create_database, drop_database, with_database
 from tests.fixtures.raw_rows import MARTS, moving_average_errors, query, rows_changed_since, snapshot_marts
 from tests.fixtures.simulator import simulator_config
@@ -29,7 +30,7 @@ KEY = "ultimate-key"
 class Run:
     url: str
     simulator: Simulator
-    paths: dbt_runner.DbtPaths
+    paths: transform.DbtPaths
     symbols: list[str]
 
     def extract(self, today: date):
@@ -41,8 +42,8 @@ class Run:
             settings, self.url, "prices", options, run_id=runlog.new_run_id(), client=client, today=today
         )
 
-    def build(self, **options) -> dbt_runner.DbtResult:
-        result = dbt_runner.build(self.url, self.paths, **options)
+    def build(self, **options) -> transform.DbtResult:
+        result = transform.build(self.url, self.paths, **options)
         assert result.ok, result.output[-3000:]
         return result
 
@@ -57,7 +58,7 @@ def bulk_run(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.Temp
         run = Run(
             with_database(pg_server_url, name),
             simulator,
-            dbt_runner.DbtPaths.under(tmp_path_factory.mktemp("home")),
+            transform.DbtPaths.under(tmp_path_factory.mktemp("home")),
             symbols,
         )
         simulator.set_today(TODAY - timedelta(days=1))

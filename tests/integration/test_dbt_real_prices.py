@@ -14,14 +14,15 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from fmp_elt import transform
+from fmp_elt.config import Settings
+from fmp_elt.extraction import extract_stream
+from fmp_elt.fmp.client import FmpClient, RetryPolicy
+from fmp_elt.fmp.ratelimit import RateLimiter
+from fmp_elt.simulator import Simulator
+from fmp_elt.streams.base import ExtractOptions
+from fmp_elt.warehouse import runlog
 
-from extract.config import Settings
-from extract.fmp.client import FmpClient, RetryPolicy
-from extract.fmp.ratelimit import RateLimiter
-from extract.pipeline import dbt_runner, runlog
-from extract.simulator import Simulator
-from extract.streams.base import ExtractOptions
-from extract.streams.runner import extract_stream
 from tests.fixtures.postgres import create_database, drop_database, with_database
 from tests.fixtures.raw_rows import MARTS, SMA_WINDOWS, query, row_counts, rows_changed_since, snapshot_marts
 from tests.fixtures.simulator import simulator_config
@@ -102,7 +103,7 @@ def worst_errors(url: str, closes: dict[str, pd.Series]) -> dict[str, float]:
 class Pipeline:
     url: str
     simulator: Simulator
-    paths: dbt_runner.DbtPaths
+    paths: transform.DbtPaths
     bars: dict[str, list[dict]]
 
     def extract(self, stream: str, today: date, **options) -> object:
@@ -115,8 +116,8 @@ class Pipeline:
             settings, self.url, stream, options, run_id=runlog.new_run_id(), client=client, today=today
         )
 
-    def build(self, **options) -> dbt_runner.DbtResult:
-        result = dbt_runner.build(self.url, self.paths, **options)
+    def build(self, **options) -> transform.DbtResult:
+        result = transform.build(self.url, self.paths, **options)
         assert result.ok, result.output[-3000:]
         return result
 
@@ -134,7 +135,7 @@ def pipeline(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.Temp
         yield Pipeline(
             with_database(pg_server_url, name),
             simulator,
-            dbt_runner.DbtPaths.under(tmp_path_factory.mktemp("home")),
+            transform.DbtPaths.under(tmp_path_factory.mktemp("home")),
             bars,
         )
     finally:

@@ -6,13 +6,13 @@ import logging
 from datetime import date, timedelta
 
 import pytest
+from fmp_elt.config import Settings
+from fmp_elt.extraction import extract_stream
+from fmp_elt.fmp.client import FmpClient, RetryPolicy
+from fmp_elt.fmp.ratelimit import RateLimiter
+from fmp_elt.streams.base import ExtractOptions
+from fmp_elt.warehouse import runlog
 
-from extract.config import Settings
-from extract.fmp.client import FmpClient, RetryPolicy
-from extract.fmp.ratelimit import RateLimiter
-from extract.pipeline import runlog
-from extract.streams.base import ExtractOptions
-from extract.streams.runner import extract_stream
 from tests.fixtures.postgres import query, scalar
 
 FAST_RETRY = RetryPolicy(max_tries=12, base_seconds=0.01, cap_seconds=0.05)
@@ -145,7 +145,7 @@ def test_a_split_between_runs_refetches_that_symbol_only(fmp_simulator, database
 
 
 def test_a_429_storm_without_retry_after_loses_no_symbol(fmp_simulator, database_url) -> None:
-    from extract.simulator import Faults
+    from fmp_elt.simulator import Faults
 
     sim = fmp_simulator
     sim.faults = Faults(rate_429_storm=40)
@@ -167,7 +167,7 @@ def test_a_429_storm_without_retry_after_loses_no_symbol(fmp_simulator, database
     ],
 )
 def test_each_fmp_error_class(fmp_simulator, key, plan, endpoint, params, error) -> None:
-    from extract.fmp import errors
+    from fmp_elt.fmp import errors
 
     client = FmpClient(fmp_simulator.base_url, key, RateLimiter(60_000), retry=FAST_RETRY)
     with pytest.raises(getattr(errors, error)) as raised:
@@ -176,8 +176,8 @@ def test_each_fmp_error_class(fmp_simulator, key, plan, endpoint, params, error)
 
 
 def test_200_with_an_error_object_is_an_error_and_empty_list_is_no_data(fmp_simulator) -> None:
-    from extract.fmp.errors import FmpErrorObject
-    from extract.simulator import Faults
+    from fmp_elt.fmp.errors import FmpErrorObject
+    from fmp_elt.simulator import Faults
 
     client = FmpClient(fmp_simulator.base_url, "test-key", RateLimiter(60_000), retry=FAST_RETRY)
     assert client.get_json("historical-price-eod/full", {"symbol": "NOSUCH"}) == []
@@ -187,7 +187,7 @@ def test_200_with_an_error_object_is_an_error_and_empty_list_is_no_data(fmp_simu
 
 
 def test_a_plan_gated_symbol_is_recorded_and_the_others_land(fmp_simulator, database_url) -> None:
-    from extract.simulator import Faults
+    from fmp_elt.simulator import Faults
 
     sim = fmp_simulator
     gated = sim.symbols[2]
@@ -201,7 +201,7 @@ def test_a_plan_gated_symbol_is_recorded_and_the_others_land(fmp_simulator, data
 
 
 def test_the_key_appears_in_no_log_line_row_or_url(fmp_simulator, database_url, caplog) -> None:
-    from extract.simulator import Faults
+    from fmp_elt.simulator import Faults
 
     key = "sk-LEAKCHECK-4242-abcdef"
     sim = fmp_simulator

@@ -8,14 +8,14 @@ from datetime import date, timedelta
 
 import psycopg2
 import pytest
+from fmp_elt.extraction import extract_stream
+from fmp_elt.fmp.client import FmpClient
+from fmp_elt.fmp.errors import FmpAuthError
+from fmp_elt.fmp.ratelimit import RateLimiter
+from fmp_elt.simulator import Faults
+from fmp_elt.streams.base import ExtractOptions
+from fmp_elt.warehouse import runlog
 
-from extract.fmp.client import FmpClient
-from extract.fmp.errors import FmpAuthError
-from extract.fmp.ratelimit import RateLimiter
-from extract.pipeline import runlog
-from extract.simulator import Faults
-from extract.streams.base import ExtractOptions
-from extract.streams.runner import extract_stream
 from tests.fixtures.postgres import scalar
 from tests.integration.test_extract import FAST_RETRY, TODAY, rows_by_symbol, settings_for, sim_get
 
@@ -117,7 +117,7 @@ def test_a_refused_key_mid_run_stops_the_run_at_once(fmp_simulator, database_url
 
 def cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "extract", *args], capture_output=True, text=True, env=env, timeout=120, check=False
+        [sys.executable, "-m", "fmp_elt", *args], capture_output=True, text=True, env=env, timeout=120, check=False
     )
 
 

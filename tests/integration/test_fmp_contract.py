@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from fmp_elt.fmp.client import FmpClient
+from fmp_elt.fmp.ratelimit import RateLimiter
 
-from extract.fmp.client import FmpClient
-from extract.fmp.ratelimit import RateLimiter
 from tests.fixtures.replay import sample_route
 from tests.fixtures.samples import load_sample, sample_files
 
@@ -55,7 +55,7 @@ def test_the_extractor_runs_unchanged_against_another_fmp_server(replay_server, 
     base, handler = replay_server
     env = {**os.environ, "FMP_BASE_URL": f"{base}/stable", "FMP_API_KEY": KEY, "DATABASE_URL": database_url}
     done = subprocess.run(
-        [sys.executable, "-m", "extract", "extract", "ratios", "--symbols", "AAPL"],
+        [sys.executable, "-m", "fmp_elt", "extract", "ratios", "--symbols", "AAPL"],
         env=env,
         capture_output=True,
         text=True,

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from extract.config import Settings
-from extract.fmp.client import FmpClient, RetryPolicy
-from extract.fmp.ratelimit import RateLimiter
-from extract.pipeline import dbt_runner, runlog
-from extract.pipeline.quality import DATASETS, run_validation
-from extract.streams.base import ExtractOptions
-from extract.streams.runner import extract_stream
+from fmp_elt import transform
+from fmp_elt.config import Settings
+from fmp_elt.extraction import extract_stream
+from fmp_elt.fmp.client import FmpClient, RetryPolicy
+from fmp_elt.fmp.ratelimit import RateLimiter
+from fmp_elt.quality import DATASETS, run_validation
+from fmp_elt.streams.base import ExtractOptions
+from fmp_elt.warehouse import runlog
 
 # Wednesday 25 November 2026, after the close (the next day is Thanksgiving).
 END = date(2026, 11, 25)
@@ -27,7 +28,7 @@ def test_simulated_pipeline_output_passes_every_suite(make_simulator, database_u
         extract_stream(
             settings, database_url, stream, ExtractOptions(), run_id=runlog.new_run_id(), client=client, today=END
         )
-    built = dbt_runner.build(database_url, dbt_runner.DbtPaths.under(tmp_path / "home"))
+    built = transform.build(database_url, transform.DbtPaths.under(tmp_path / "home"))
     assert built.ok, built.summary()
 
     report = run_validation(database_url, docs_dir=tmp_path / "docs", as_of=AS_OF)

@@ -10,10 +10,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from extract.pipeline import runlog
-from extract.pipeline.job_config import load_jobs
-from extract.pipeline.jobs import RunOptions
-from extract.pipeline.runner import due_jobs, run
+from fmp_elt.job_config import load_jobs
+from fmp_elt.orchestration.job_context import RunOptions
+from fmp_elt.orchestration.runner import due_jobs, run
+from fmp_elt.warehouse import runlog
+
 from tests.fixtures.ops import FMP_ELT, ROOT, attempt_order, cli, executions, job, query, write_jobs
 
 

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import psycopg2
-
-from extract.warehouse.schema import migrate, migration_files
+from fmp_elt.warehouse.schema import migrate, migration_files
 
 
 def test_fresh_database_has_raw_and_etl_tables(database_url: str) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from extract.simulator import Simulator
-from extract.simulator.calendar import is_trading_day, trading_days, years_before
+from fmp_elt.simulator import Simulator
+from fmp_elt.simulator.calendar import is_trading_day, trading_days, years_before
+
 from tests.fixtures.simulator import fmp_get
 
 FULL = "historical-price-eod/full"

@@ -9,9 +9,9 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
+from fmp_elt.simulator import Simulator
+from fmp_elt.simulator.ratios import TTM_FIELDS
 
-from extract.simulator import Simulator
-from extract.simulator.ratios import TTM_FIELDS
 from tests.fixtures.simulator import fmp_get
 
 
@@ -123,7 +123,7 @@ def test_simulate_command_serves_until_stopped() -> None:
         [
             sys.executable,
             "-c",
-            "from extract.cli import main; main()",
+            "from fmp_elt.cli import main; main()",
             "simulate",
             "--port",
             "0",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from extract.streams.base import Landing
-from extract.warehouse.landing import copy_payloads, copy_rows
+from fmp_elt.streams.base import Landing
+from fmp_elt.warehouse.landing import copy_payloads, copy_rows
 
 RUN_ID = "00000000-0000-0000-0000-000000000001"
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from extract.fmp.errors import FmpAuthError, FmpErrorObject, FmpMalformedResponse, FmpRateLimited
-from extract.fmp.parsing import parse_csv, parse_json_list
+from fmp_elt.fmp.errors import FmpAuthError, FmpErrorObject, FmpMalformedResponse, FmpRateLimited
+from fmp_elt.fmp.parsing import parse_csv, parse_json_list
 
 
 def test_empty_list_and_empty_body_are_no_data() -> None:

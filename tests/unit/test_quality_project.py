@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from extract.pipeline.quality import DATASETS
-from extract.pipeline.quality.freshness import Freshness, read
-from extract.pipeline.quality.gx_project import PROJECT_ROOT, publish_docs, sqlalchemy_url
-from extract.pipeline.quality.rules import HasColumns
-from extract.pipeline.quality.suites import TableFacts, build_plan
+from fmp_elt.quality import DATASETS
+from fmp_elt.quality.freshness import Freshness, read
+from fmp_elt.quality.gx_project import PROJECT_ROOT, publish_docs, sqlalchemy_url
+from fmp_elt.quality.rules import HasColumns
+from fmp_elt.quality.suites import TableFacts, build_plan
 
 CONFIG = PROJECT_ROOT / "gx" / "great_expectations.yml"
 
@@ -53,7 +52,7 @@ def test_a_tcp_url_keeps_its_password_escaped_and_its_ssl_settings() -> None:
 
 
 def test_importing_the_quality_package_does_not_import_great_expectations() -> None:
-    code = "import sys, extract.pipeline.quality, extract.cli.validate; print('great_expectations' in sys.modules)"
+    code = "import sys, fmp_elt.quality, fmp_elt.cli.validate; print('great_expectations' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
 

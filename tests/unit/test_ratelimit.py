@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from extract.fmp.ratelimit import RateLimiter
+from fmp_elt.fmp.ratelimit import RateLimiter
 
 
 class FakeClock:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
-from extract.simulator.calendar import holidays, is_trading_day, previous_trading_day, trading_days, years_before
+from fmp_elt.simulator.calendar import holidays, is_trading_day, previous_trading_day, trading_days, years_before
 
 
 @pytest.mark.parametrize(("year", "count"), [(2021, 252), (2022, 251), (2023, 250), (2024, 252)])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from extract.simulator.calendar import is_trading_day, trading_days
-from extract.simulator.market import Events, PriceSeries, generate_history, history_from_rows
-from extract.simulator.universe import Dividend, Split, build_universe
+from fmp_elt.simulator.calendar import is_trading_day, trading_days
+from fmp_elt.simulator.market import Events, PriceSeries, generate_history, history_from_rows
+from fmp_elt.simulator.universe import Dividend, Split, build_universe
 
 DAYS = trading_days(date(2019, 1, 2), date(2026, 11, 25))
 

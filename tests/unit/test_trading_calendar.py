@@ -3,8 +3,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-
-from extract.pipeline import trading_calendar as cal
+from fmp_elt import trading_calendar as cal
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """The scheduled workflow fires exactly when the job configuration says jobs are due.
 
 `fmp-elt run` picks the due jobs itself, so every cron line of .github/workflows/elt.yml must be a schedule of
-extract/pipeline/jobs.yml and every job's schedule must have its cron line; otherwise a job is never started,
+extract/fmp_elt/jobs.yml and every job's schedule must have its cron line; otherwise a job is never started,
 or the workflow wakes up for nothing.
 """
 
@@ -12,12 +12,11 @@ from pathlib import Path
 
 import yaml
 from croniter import croniter
-
-from extract.pipeline.job_config import load_jobs
+from fmp_elt.job_config import load_jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 ELT_WORKFLOW = ROOT / ".github" / "workflows" / "elt.yml"
-JOBS_FILE = ROOT / "extract" / "pipeline" / "jobs.yml"
+JOBS_FILE = ROOT / "extract" / "fmp_elt" / "jobs.yml"
 
 
 def workflow_crons() -> list[str]:

@@ -1,5 +1,0 @@
-"""`python -m extract` is `fmp-elt`."""
-
-from extract.cli import main
-
-main()

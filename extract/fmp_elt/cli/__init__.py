@@ -1,0 +1,73 @@
+"""The `fmp-elt` command line. Each command lives in its own module; this one only wires them.
+
+Heavy libraries (dbt, Great Expectations, FastAPI) are imported inside the commands that need them, so that
+`fmp-elt --help` and the quick commands start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import psycopg2
+
+from fmp_elt.errors import FmpEltError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="fmp-elt")
+def cli() -> None:
+    """ELT for Financial Modeling Prep market data: extract, transform (dbt), validate (GX), operate."""
+
+
+# One module per command (or command group), each exposing `command`.
+COMMAND_MODULES = [
+    "db",
+    "demo",
+    "extract_cmd",
+    "transform",
+    "validate",
+    "simulate",
+    "run",
+    "status",
+    "logs",
+    "serve",
+    "site",
+    "alert",
+]
+
+
+def _register() -> None:
+    import importlib
+
+    for name in COMMAND_MODULES:
+        cli.add_command(importlib.import_module(f"fmp_elt.cli.{name}").command)
+
+
+_register()
+
+
+def main() -> None:
+    """Entry point: known failures become one line on stderr and their exit code, never a traceback."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "fmp-elt"
+        click.echo(f"error: {exc.format_message()} (see `{command} --help`)", err=True)
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        click.echo(f"error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except FmpEltError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except psycopg2.Error as exc:
+        # The warehouse went away or refused a statement mid-run: what was committed stays, the next run resumes.
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        click.echo(f"error: warehouse: {first} (committed batches are kept; run again to resume)", err=True)
+        sys.exit(1)

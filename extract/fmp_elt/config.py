@@ -1,0 +1,125 @@
+"""Settings read from the environment (the fixed interface in DESIGN.md), validated once."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+from fmp_elt.errors import ConfigError
+
+DEFAULT_BASE_URL = "https://financialmodelingprep.com/stable"
+
+# FMP tickers: letters, digits, dots and dashes (share classes use a dash, e.g. BRK-B), `^` for indexes.
+SYMBOL_PATTERN = re.compile(r"^[A-Z0-9^][A-Z0-9.\-^=]{0,19}$")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What an FMP subscription allows: its rate limit, history depth and gated endpoints."""
+
+    name: str
+    calls_per_minute: int | None
+    calls_per_day: int | None
+    history_years: int
+    has_bulk: bool
+    has_screener: bool
+
+    @property
+    def rate_per_minute(self) -> int:
+        """The per-minute budget the limiter uses (Basic's daily quota spread over a minute window)."""
+        return self.calls_per_minute or 5
+
+
+PLANS: dict[str, Plan] = {
+    "basic": Plan("basic", None, 250, 5, has_bulk=False, has_screener=False),
+    "starter": Plan("starter", 300, None, 5, has_bulk=False, has_screener=True),
+    "premium": Plan("premium", 750, None, 30, has_bulk=False, has_screener=True),
+    "ultimate": Plan("ultimate", 3000, None, 30, has_bulk=True, has_screener=True),
+}
+
+
+def data_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where fmp-elt keeps local state (the embedded PostgreSQL, the built site)."""
+    env = os.environ if env is None else env
+    override = env.get("FMP_ELT_HOME")
+    return Path(override) if override else Path(platformdirs.user_data_dir("fmp-elt"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the pipeline reads from its environment."""
+
+    api_key: str | None = field(repr=False)
+    base_url: str
+    plan: Plan
+    rate_limit_per_minute: int
+    database_url: str | None = field(repr=False)
+    home: Path
+    bulk_interval_s: float = 30.0  # FMP throttles bulk endpoints apart; 2 calls a minute stays clear of it
+    symbols: tuple[str, ...] = ()  # an explicit universe instead of the screener (FMP_SYMBOLS)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        plan_name = env.get("FMP_PLAN", "starter").strip().lower()
+        if plan_name not in PLANS:
+            raise ConfigError(f"FMP_PLAN={plan_name!r} is not a plan; use one of {', '.join(PLANS)}")
+        plan = PLANS[plan_name]
+        rate = plan.rate_per_minute
+        raw_rate = env.get("FMP_RATE_LIMIT", "").strip()
+        if raw_rate:
+            try:
+                rate = int(raw_rate)
+            except ValueError:
+                raise ConfigError(f"FMP_RATE_LIMIT={raw_rate!r} is not a whole number of calls per minute") from None
+            if rate <= 0:
+                raise ConfigError(f"FMP_RATE_LIMIT must be positive, got {rate}")
+        base_url = env.get("FMP_BASE_URL", DEFAULT_BASE_URL).strip().rstrip("/")
+        if not base_url.startswith(("http://", "https://")):
+            raise ConfigError(f"FMP_BASE_URL={base_url!r} must start with http:// or https://")
+        bulk_interval = _positive_float(env, "FMP_BULK_INTERVAL", 30.0)
+        symbols = tuple(parse_symbols(env["FMP_SYMBOLS"])) if env.get("FMP_SYMBOLS", "").strip() else ()
+        return cls(
+            api_key=env.get("FMP_API_KEY") or None,
+            base_url=base_url,
+            plan=plan,
+            rate_limit_per_minute=rate,
+            database_url=env.get("DATABASE_URL") or None,
+            home=data_dir(env),
+            bulk_interval_s=bulk_interval,
+            symbols=symbols,
+        )
+
+    def require_api_key(self) -> str:
+        if not self.api_key:
+            raise ConfigError("FMP_API_KEY is not set; export your FMP key (or run `fmp-elt demo`)")
+        return self.api_key
+
+
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number of seconds") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative, got {value}")
+    return value
+
+
+def parse_symbols(text: str) -> list[str]:
+    """`AAPL, msft` -> ['AAPL', 'MSFT']; anything that cannot be a ticker is a usage error."""
+    symbols = [part.strip().upper() for part in text.split(",") if part.strip()]
+    bad = [s for s in symbols if not SYMBOL_PATTERN.match(s)]
+    if bad:
+        raise ConfigError(f"not a ticker symbol: {bad[0]!r} (letters, digits, '.', '-' only)")
+    if not symbols:
+        raise ConfigError("the symbol list is empty")
+    return list(dict.fromkeys(symbols))

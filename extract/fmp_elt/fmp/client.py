@@ -1,0 +1,207 @@
+"""An HTTP client for FMP's `/stable` API, safe to share between worker threads."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections import Counter
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import backoff
+import requests
+from requests.adapters import HTTPAdapter
+
+from fmp_elt.fmp.errors import (
+    RETRIABLE,
+    FmpAuthError,
+    FmpBadRequest,
+    FmpError,
+    FmpNotFound,
+    FmpPlanGate,
+    FmpRateLimited,
+    FmpServerError,
+    FmpTransportError,
+)
+from fmp_elt.fmp.parsing import parse_csv, parse_json_list
+from fmp_elt.fmp.ratelimit import RateLimiter
+
+log = logging.getLogger("fmp_elt.fmp")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter; a `Retry-After` header, when FMP sends one, wins."""
+
+    max_tries: int = 8
+    base_seconds: float = 1.0
+    cap_seconds: float = 60.0
+
+    def waits(self) -> Generator[float, Any, None]:
+        exc = yield 0.0
+        attempt = 0
+        while True:
+            retry_after = getattr(exc, "retry_after", None)
+            if retry_after is not None:
+                wait = float(retry_after)
+            else:
+                wait = random.uniform(0, min(self.cap_seconds, self.base_seconds * 2**attempt))  # noqa: S311 - jitter
+            attempt += 1
+            exc = yield wait
+
+
+@dataclass
+class ClientStats:
+    """What the client did, for the run summary and the run log. Updated from many threads."""
+
+    calls: int = 0
+    retries: int = 0
+    bytes: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, status: int | None, size: int) -> None:
+        with self.lock:
+            self.calls += 1
+            self.bytes += size
+            if status is not None:
+                self.statuses[status] += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "calls": self.calls,
+                "retries": self.retries,
+                "bytes": self.bytes,
+                "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            }
+
+
+class FmpClient:
+    """GETs `/stable/<endpoint>` with the key in the `apikey` header, never in the URL."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        limiter: RateLimiter,
+        *,
+        timeout: tuple[float, float] = (5.0, 30.0),
+        retry: RetryPolicy | None = None,
+        pool_size: int = 32,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self.limiter = limiter
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.pool_size = pool_size
+        self.stats = ClientStats()
+        self._local = threading.local()
+
+    def __repr__(self) -> str:  # the key stays out of every repr and traceback
+        return f"FmpClient({self.base_url!r})"
+
+    def get_json(self, endpoint: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """The JSON array an endpoint returns (`[]` for no data); raises an FmpError subclass otherwise."""
+        return self._with_retries(endpoint, params, parse_json_list)
+
+    def get_csv(self, endpoint: str, params: Mapping[str, Any] | None = None) -> list[dict[str, str]]:
+        """The rows of a bulk CSV endpoint; bulk refusals are not retried (FMP warns against hammering them)."""
+        body, status = self._request(endpoint, params)
+        return parse_csv(body, endpoint, status)
+
+    def _with_retries(
+        self, endpoint: str, params: Mapping[str, Any] | None, parse: Callable[[bytes, str, int], T]
+    ) -> T:
+        def attempt() -> T:
+            body, status = self._request(endpoint, params)
+            return parse(body, endpoint, status)
+
+        retrying = backoff.on_exception(
+            self.retry.waits,
+            RETRIABLE,
+            max_tries=self.retry.max_tries,
+            jitter=None,
+            on_backoff=self._on_backoff,
+            logger=None,
+        )(attempt)
+        return retrying()
+
+    def _on_backoff(self, details: Any) -> None:
+        exc = details.get("exception")
+        with self.stats.lock:
+            self.stats.retries += 1
+        if isinstance(exc, FmpRateLimited):
+            self.limiter.pause(details["wait"])
+        log.debug("retrying %s in %.2fs after %s", exc.endpoint if exc else "?", details["wait"], type(exc).__name__)
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self.pool_size, max_retries=0)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            session.headers.update({"apikey": self._api_key, "Accept": "application/json, text/csv"})
+            self._local.session = session
+        return session
+
+    def _request(self, endpoint: str, params: Mapping[str, Any] | None) -> tuple[bytes, int]:
+        self.limiter.acquire()
+        url = f"{self.base_url}/{endpoint.lstrip('/')}"
+        try:
+            response = self._session().get(url, params=dict(params or {}), timeout=self.timeout)
+            body = response.content
+        except requests.Timeout:
+            self.stats.record(None, 0)
+            raise FmpTransportError(f"timeout calling {endpoint}", endpoint=endpoint) from None
+        except requests.ConnectionError as exc:
+            self.stats.record(None, 0)
+            kind = "connection reset" if "reset" in str(exc).lower() else "connection failed"
+            raise FmpTransportError(f"{kind} calling {endpoint}", endpoint=endpoint) from None
+        except requests.RequestException as exc:
+            self.stats.record(None, 0)
+            raise FmpTransportError(f"{type(exc).__name__} calling {endpoint}", endpoint=endpoint) from None
+        self.stats.record(response.status_code, len(body))
+        self._raise_for_status(response.status_code, response.headers, body, endpoint)
+        return body, response.status_code
+
+    @staticmethod
+    def _raise_for_status(status: int, headers: Mapping[str, str], body: bytes, endpoint: str) -> None:
+        if status < 400:
+            return
+        text = body[:300].decode("utf-8", "replace").strip()
+        if status in (401, 403):
+            hint = "FMP refused the API key" if status == 401 else "FMP refused access (legacy or restricted key)"
+            raise FmpAuthError(
+                f"{hint} (HTTP {status} on {endpoint}); check FMP_API_KEY", status=status, endpoint=endpoint
+            )
+        if status == 402:
+            raise FmpPlanGate(f"not in your FMP plan: {endpoint}: {text[:160]}", status=status, endpoint=endpoint)
+        if status == 429:
+            raise FmpRateLimited(
+                f"FMP rate limit reached on {endpoint}", endpoint=endpoint, retry_after=_retry_after(headers)
+            )
+        if status == 404:
+            raise FmpNotFound(f"FMP has no endpoint {endpoint} (HTTP 404)", status=status, endpoint=endpoint)
+        if status == 400:
+            raise FmpBadRequest(
+                f"FMP rejected the request to {endpoint}: {text[:160]}", status=status, endpoint=endpoint
+            )
+        if status >= 500:
+            raise FmpServerError(f"FMP server error {status} on {endpoint}", status=status, endpoint=endpoint)
+        raise FmpError(f"unexpected HTTP {status} from {endpoint}", status=status, endpoint=endpoint)
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP date: fall back to our own backoff

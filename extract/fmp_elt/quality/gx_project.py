@@ -1,0 +1,108 @@
+"""The Great Expectations file context committed under `expectations/gx/`, and how a run opens it.
+
+The committed `great_expectations.yml` names the warehouse, one table asset per dataset, and Data Docs; it
+reads every run-specific value from the environment (`${FMP_ELT_GX_...}`), which `gx_environment` sets for
+the duration of a run. Suites, validation definitions, the checkpoint and results go to a state directory of
+the run, so validating never edits a file in the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlparse
+
+from fmp_elt.errors import ConfigError
+from fmp_elt.warehouse.connection import connection_parts
+
+if TYPE_CHECKING:
+    from great_expectations.data_context import FileDataContext
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3] / "expectations"
+DATASOURCE = "warehouse"
+BATCH_DEFINITION = "whole_table"
+CHECKPOINT = "quality"
+ENV_WAREHOUSE = "FMP_ELT_GX_WAREHOUSE"
+ENV_STATE_DIR = "FMP_ELT_GX_STATE_DIR"
+ENV_DOCS_DIR = "FMP_ELT_GX_DOCS_DIR"
+# libpq settings that `connection_parts` already covers; any other query parameter (sslmode, ...) is kept.
+_COVERED = {"host", "port", "user", "password", "dbname"}
+
+
+def sqlalchemy_url(database_url: str) -> str:
+    """The warehouse's libpq URL as a SQLAlchemy URL (psycopg2 driver).
+
+    A Unix-socket directory (the embedded server) becomes the `host` query parameter: GX rejects a socket
+    path in the URL's host part.
+    """
+    from sqlalchemy.engine import URL
+
+    parts = connection_parts(database_url)
+    query = {k: v for k, v in parse_qsl(urlparse(database_url).query) if k not in _COVERED}
+    socket = parts["host"].startswith("/")
+    if socket:
+        query.update(host=parts["host"], port=parts["port"])
+    url = URL.create(
+        "postgresql+psycopg2",
+        username=parts["user"] or None,
+        password=parts["password"] or None,
+        host=None if socket else parts["host"],
+        port=None if socket else int(parts["port"]),
+        database=parts["dbname"],
+        query=query,
+    )
+    return url.render_as_string(hide_password=False)
+
+
+@contextmanager
+def gx_environment(database_url: str, state_dir: Path, docs_dir: Path) -> Iterator[None]:
+    """Set the variables the committed configuration reads, and restore them afterwards."""
+    values = {
+        ENV_WAREHOUSE: sqlalchemy_url(database_url),
+        ENV_STATE_DIR: str(state_dir),
+        ENV_DOCS_DIR: str(docs_dir),
+        # Belt and braces: the configuration turns analytics off too.
+        "GX_ANALYTICS_ENABLED": "false",
+    }
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def open_context() -> FileDataContext:
+    """The committed file context (call inside `gx_environment`)."""
+    if not (PROJECT_ROOT / "gx" / "great_expectations.yml").is_file():
+        raise ConfigError(f"no Great Expectations project at {PROJECT_ROOT / 'gx'}; run from a checkout of fmp-elt")
+    import great_expectations as gx
+
+    return gx.get_context(mode="file", project_root_dir=str(PROJECT_ROOT))
+
+
+# What a Data Docs build writes at the top of its folder; only these are replaced when publishing.
+DOCS_ENTRIES = ("index.html", "expectations", "validations", "static")
+
+
+def publish_docs(built: Path, target: Path) -> Path:
+    """Move a fresh Data Docs build into `target`, replacing the previous build's files (and nothing else)."""
+    target.mkdir(parents=True, exist_ok=True)
+    fresh = list(built.iterdir())
+    for name in {*DOCS_ENTRIES, *(entry.name for entry in fresh)}:
+        old = target / name
+        if old.is_dir() and not old.is_symlink():
+            shutil.rmtree(old)
+        elif old.exists() or old.is_symlink():
+            old.unlink()
+    for entry in fresh:
+        shutil.move(str(entry), target / entry.name)
+    return target / "index.html"

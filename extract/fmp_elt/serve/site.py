@@ -1,0 +1,195 @@
+"""`fmp-elt site OUT`: a static site to publish (e.g. GitHub Pages): the dashboard over exported API
+snapshots, the dbt docs and the Great Expectations Data Docs, under one index page.
+
+    OUT/index.html               links to the three
+    OUT/dashboard/               the same page `fmp-elt serve` shows, reading OUT/dashboard/data/*
+    OUT/dashboard/data/KEY.json  the API's answers at build time (KEY.js: the same, loadable from file://)
+    OUT/dbt/index.html           `dbt docs generate --static` output
+    OUT/quality/                 GX Data Docs
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from psycopg2.extensions import connection as Connection
+from pydantic import BaseModel
+
+from fmp_elt import clock
+from fmp_elt.config import Settings
+from fmp_elt.job_config import JobConfig
+from fmp_elt.quality import default_docs_dir
+from fmp_elt.serve import STATIC_DIR
+from fmp_elt.status import models, queries
+from fmp_elt.transform import DbtPaths
+from fmp_elt.warehouse.connection import connect
+
+STATIC_MARKER = "<!-- fmp-elt:static-mode -->"
+PRICE_LIMIT = 400  # the dashboard's PRICE_LIMIT
+
+Snapshot = Callable[[Connection, list[JobConfig], datetime], BaseModel]
+
+# Keep in step with SOURCES in extract/fmp_elt/serve/static/app.js: same keys, same query arguments.
+SNAPSHOTS: dict[str, Snapshot] = {
+    "status": lambda conn, jobs, now: queries.status(conn, jobs, now),
+    "jobs": lambda conn, jobs, now: models.JobsResponse(jobs=queries.job_definitions(jobs, now)),
+    "executions": lambda conn, jobs, now: models.ExecutionsResponse(executions=queries.executions(conn, limit=300)),
+    "errors": lambda conn, jobs, now: models.ExecutionsResponse(
+        executions=queries.executions(conn, status="failed", limit=20)
+    ),
+    "quality": lambda conn, jobs, now: models.QualityResponse(checks=queries.quality(conn, limit=1000)),
+    "freshness": lambda conn, jobs, now: models.FreshnessResponse(tables=queries.freshness(conn, jobs, now)),
+}
+
+
+def default_sources(settings: Settings) -> tuple[Path, Path]:
+    """Where the docs are built by default: `fmp-elt transform --docs`'s file, `fmp-elt validate`'s Data Docs."""
+
+    return DbtPaths.under(settings.home).static_docs, default_docs_dir()
+
+
+@dataclass
+class SiteReport:
+    index: Path
+    sections: dict[str, Path | None] = field(default_factory=dict)
+    symbols: int = 0
+
+
+def build_site(
+    url: str,
+    out: Path,
+    jobs: list[JobConfig],
+    *,
+    dbt_docs: Path | None = None,
+    quality_docs: Path | None = None,
+    max_symbols: int = 100,
+    now: datetime | None = None,
+) -> SiteReport:
+    """Write the site into `out` (its dashboard/, dbt/ and quality/ are replaced) and return what it holds."""
+    now = now or clock.now()
+    out.mkdir(parents=True, exist_ok=True)
+    report = SiteReport(out / "index.html")
+    report.symbols = write_dashboard(url, out / "dashboard", jobs, now, max_symbols)
+    report.sections["dashboard"] = out / "dashboard" / "index.html"
+    report.sections["dbt"] = copy_dbt_docs(dbt_docs, out / "dbt")
+    report.sections["quality"] = copy_tree_docs(quality_docs, out / "quality")
+    (out / ".nojekyll").touch()  # GitHub Pages: serve folders whose names start with "_" as they are
+    report.index.write_text(index_page(report, now), encoding="utf-8")
+    return report
+
+
+def write_dashboard(url: str, target: Path, jobs: list[JobConfig], now: datetime, max_symbols: int) -> int:
+    """Copy the dashboard page and export its data; returns how many symbols got a price chart."""
+    _replace_dir(target)
+    shutil.copytree(STATIC_DIR, target / "static")
+    page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    taken = json.dumps(now.isoformat())
+    flag = f"<script>window.FMP_ELT_STATIC = true; window.FMP_ELT_SNAPSHOT_TAKEN = {taken};</script>"
+    (target / "index.html").write_text(page.replace(STATIC_MARKER, flag), encoding="utf-8")
+    data = target / "data"
+    conn = connect(url, application_name="fmp-elt-site")
+    try:
+        conn.set_session(readonly=True, autocommit=True)
+        for key, snapshot in SNAPSHOTS.items():
+            write_snapshot(data, key, snapshot(conn, jobs, now))
+        symbols = queries.symbols(conn, limit=max_symbols)
+        write_snapshot(data, "symbols", models.SymbolsResponse(symbols=symbols))
+        for symbol in symbols:
+            write_snapshot(data, f"prices/{symbol}", queries.prices(conn, symbol, PRICE_LIMIT))
+    finally:
+        conn.close()
+    return len(symbols)
+
+
+def write_snapshot(data: Path, key: str, value: BaseModel) -> None:
+    """KEY.json as the API answers it, and KEY.js that hands the same to the page by a <script> tag."""
+    path = data / key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = value.model_dump_json(by_alias=True)
+    path.with_name(path.name + ".json").write_text(body, encoding="utf-8")
+    script = f"(window.FMP_ELT_DATA = window.FMP_ELT_DATA || {{}})[{json.dumps(key)}] = {body};\n"
+    path.with_name(path.name + ".js").write_text(script, encoding="utf-8")
+
+
+def copy_dbt_docs(source: Path | None, target: Path) -> Path | None:
+    """dbt's single-file docs (target/static_index.html) become dbt/index.html."""
+    if source is not None and source.is_dir():
+        source = source / "static_index.html"
+    if source is None or not source.is_file():
+        return None
+    _replace_dir(target)
+    shutil.copyfile(source, target / "index.html")
+    return target / "index.html"
+
+
+def copy_tree_docs(source: Path | None, target: Path) -> Path | None:
+    """A built docs folder with an index.html (GX Data Docs) copied as it is."""
+    if source is None or not (source / "index.html").is_file():
+        return None
+    if source.resolve() == target.resolve():  # built in place (the default when the site is <home>/site)
+        return target / "index.html"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target)
+    return target / "index.html"
+
+
+def _replace_dir(path: Path) -> None:
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+
+
+SECTION_TEXT = {
+    "dashboard": ("Dashboard", "Jobs, run history, quality trend, freshness, errors, prices with moving averages."),
+    "dbt": ("dbt docs", "Models, sources, tests and lineage of the warehouse."),
+    "quality": ("Data quality (Great Expectations)", "Expectation suites and the latest validation results."),
+}
+MISSING_HINT = {
+    "dbt": "not built yet: run `fmp-elt transform --docs`, then `fmp-elt site` again",
+    "quality": "not built yet: run `fmp-elt validate`, then `fmp-elt site` again",
+}
+
+
+def index_page(report: SiteReport, now: datetime) -> str:
+    items = []
+    for key, (title, blurb) in SECTION_TEXT.items():
+        path = report.sections.get(key)
+        if path is None:
+            items.append(f'<li class="missing"><strong>{title}</strong>: {html.escape(MISSING_HINT[key])}</li>')
+        else:
+            href = path.relative_to(report.index.parent).as_posix()
+            items.append(f'<li><a href="{href}" id="link-{key}">{title}</a><br><span>{html.escape(blurb)}</span></li>')
+    return INDEX_TEMPLATE.format(items="\n".join(items), built=f"{now:%Y-%m-%d %H:%M} UTC")
+
+
+INDEX_TEMPLATE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>fmp-elt</title><link rel="icon" href="data:,">
+<style>
+body {{ font: 15px/1.5 system-ui, sans-serif; max-width: 760px; margin: 40px auto; padding: 0 20px; color: #1d2330; }}
+li {{ margin: 0 0 18px; }} li span, .missing, footer {{ color: #6b7280; }} a {{ font-size: 17px; font-weight: 600; }}
+</style></head>
+<body>
+<h1>fmp-elt</h1>
+<p>Financial Modeling Prep market data in PostgreSQL: extraction, dbt marts, Great Expectations checks.</p>
+<ul>
+{items}
+</ul>
+<footer>Built {built}.</footer>
+</body></html>
+"""
+
+
+def describe(report: SiteReport) -> dict[str, Any]:
+    return {
+        "index": str(report.index),
+        "sections": {k: str(v) if v else None for k, v in report.sections.items()},
+        "symbols": report.symbols,
+    }

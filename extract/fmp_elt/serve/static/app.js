@@ -1,0 +1,376 @@
+// The fmp-elt dashboard: reads the status API (or, in the static site, its exported snapshots) and draws
+// the tables and the uPlot charts. No network beyond the page's own origin.
+"use strict";
+
+(function () {
+  const STATIC = Boolean(window.FMP_ELT_STATIC);
+  // Keep in step with SNAPSHOTS in extract/fmp_elt/serve/site.py: the static site exports these under the same keys.
+  const SOURCES = {
+    status: "/api/etl/status",
+    jobs: "/api/etl/jobs",
+    executions: "/api/etl/executions?limit=300",
+    errors: "/api/etl/executions?status=failed&limit=20",
+    quality: "/api/quality?limit=1000",
+    freshness: "/api/freshness",
+    symbols: "/api/symbols",
+  };
+  const PRICE_LIMIT = 400;
+  const PALETTE = ["#1a73e8", "#e8710a", "#1e8e3e", "#d93025", "#9334e6", "#12b5cb", "#f538a0", "#5f6368"];
+  const PRICE_SERIES = [
+    ["close", "close"], ["sma5", "SMA 5"], ["sma20", "SMA 20"], ["sma50", "SMA 50"], ["sma200", "SMA 200"],
+  ];
+  const TOKEN_KEY = "fmp-elt-token";
+  const charts = {};
+
+  // ---- data -------------------------------------------------------------------------------------------
+  class AuthRequired extends Error {}
+
+  function token() {
+    const match = location.hash.match(/token=([^&]+)/);
+    if (match) {
+      localStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
+      history.replaceState(null, "", location.pathname + location.search);
+    }
+    return localStorage.getItem(TOKEN_KEY);
+  }
+
+  async function fetchJson(path) {
+    const headers = {};
+    const bearer = token();
+    if (bearer) headers.Authorization = "Bearer " + bearer;
+    const response = await fetch(path, { headers });
+    if (response.status === 401) throw new AuthRequired();
+    if (!response.ok) throw new Error(path + ": HTTP " + response.status);
+    return response.json();
+  }
+
+  function loadSnapshot(key) {
+    const store = (window.FMP_ELT_DATA = window.FMP_ELT_DATA || {});
+    if (key in store) return Promise.resolve(store[key]);
+    // <script>, not fetch: it also works when the site is opened from disk (file://)
+    return new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = "data/" + key.split("/").map(encodeURIComponent).join("/") + ".js";
+      script.onload = () => (key in store ? resolve(store[key]) : reject(new Error("snapshot " + key + " is empty")));
+      script.onerror = () => reject(new Error("no snapshot for " + key));
+      document.head.appendChild(script);
+    });
+  }
+
+  function load(key) {
+    return STATIC ? loadSnapshot(key) : fetchJson(SOURCES[key]);
+  }
+
+  function loadPrices(symbol) {
+    return STATIC
+      ? loadSnapshot("prices/" + symbol)
+      : fetchJson("/api/prices/" + encodeURIComponent(symbol) + "?limit=" + PRICE_LIMIT);
+  }
+
+  // ---- formatting -------------------------------------------------------------------------------------
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value !== null && value !== undefined) node.setAttribute(name, value);
+    }
+    for (const child of children) node.append(child === null || child === undefined ? "" : child);
+    return node;
+  }
+
+  function td(value, cls) {
+    return el("td", cls ? { class: cls } : {}, value);
+  }
+
+  function badge(status, text) {
+    return el("span", { class: "badge", "data-status": status || "" }, text || status || "never ran");
+  }
+
+  function when(iso) {
+    if (!iso) return "–";
+    const d = new Date(iso);
+    return d.toISOString().slice(0, 16).replace("T", " ");
+  }
+
+  function ago(iso) {
+    if (!iso) return "";
+    const minutes = (Date.now() - new Date(iso).getTime()) / 60000;
+    const words = (m) => (m < 90 ? Math.round(m) + " min" : m < 2880 ? Math.round(m / 60) + " h" : Math.round(m / 1440) + " d");
+    return minutes >= 0 ? words(minutes) + " ago" : "in " + words(-minutes);
+  }
+
+  function whenAgo(iso) {
+    return iso ? when(iso) + " (" + ago(iso) + ")" : "–";
+  }
+
+  function number(value) {
+    return value === null || value === undefined ? "–" : Number(value).toLocaleString("en-US");
+  }
+
+  function hours(value) {
+    return value === null || value === undefined ? "–" : value < 48 ? value.toFixed(1) + " h" : (value / 24).toFixed(1) + " d";
+  }
+
+  function seconds(value) {
+    return value === null || value === undefined ? "–" : value < 120 ? value.toFixed(1) + " s" : (value / 60).toFixed(1) + " min";
+  }
+
+  const epoch = (iso) => new Date(iso).getTime() / 1000;
+
+  // ---- charts -----------------------------------------------------------------------------------------
+  // Rows -> one series per group on a shared, sorted x axis (uPlot wants aligned columns; gaps are null).
+  function pivot(rows, xOf, groupOf, valueOf) {
+    const xs = [...new Set(rows.map(xOf))].sort((a, b) => a - b);
+    const index = new Map(xs.map((x, i) => [x, i]));
+    const groups = new Map();
+    for (const row of rows) {
+      const group = groupOf(row);
+      if (!groups.has(group)) groups.set(group, new Array(xs.length).fill(null));
+      groups.get(group)[index.get(xOf(row))] = valueOf(row);
+    }
+    const series = [...groups.keys()].sort().map((label) => ({ label, values: groups.get(label) }));
+    return { xs, series };
+  }
+
+  function drawChart(id, xs, series, yLabel, valueFormat) {
+    const box = document.getElementById(id);
+    if (charts[id]) charts[id].destroy();
+    delete charts[id];
+    box.replaceChildren();
+    box.dataset.points = String(xs.length);
+    box.dataset.series = String(series.length);
+    if (!xs.length) {
+      box.append(el("p", { class: "empty" }, "no data yet"));
+      return;
+    }
+    const format = valueFormat || ((u, v) => (v === null ? "–" : number(v)));
+    const options = {
+      width: Math.max(box.clientWidth, 300),
+      height: box.classList.contains("tall") ? 320 : 240,
+      scales: { x: { time: true }, y: { range: valueRange } },
+      series: [
+        { label: "time (UTC)", value: (u, v) => (v === null ? "–" : when(new Date(v * 1000).toISOString())) },
+        ...series.map((s, i) => ({
+          label: s.label,
+          stroke: s.color || PALETTE[i % PALETTE.length],
+          width: s.width || 2,
+          spanGaps: true,
+          points: { show: xs.length < 60 },
+          value: format,
+        })),
+      ],
+      axes: [{}, { label: yLabel, size: 70 }],
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
+    };
+    charts[id] = new uPlot(options, [xs, ...series.map((s) => s.values)], box);
+    // one point (a first run) would otherwise stretch the time axis over years: show the day around it
+    if (xs.length === 1) charts[id].setScale("x", { min: xs[0] - 43200, max: xs[0] + 43200 });
+  }
+
+  // uPlot's default spans 0 to twice a constant series; a flat line (100 % every day) reads better centred
+  function valueRange(u, min, max) {
+    if (min !== max) return uPlot.rangeNum(min, max, 0.1, true);
+    const pad = Math.abs(min) * 0.1 + 1;
+    return [min - pad, max + pad];
+  }
+
+  window.addEventListener("resize", () => {
+    for (const [id, chart] of Object.entries(charts)) {
+      const box = document.getElementById(id);
+      chart.setSize({ width: Math.max(box.clientWidth, 300), height: chart.height });
+    }
+  });
+
+  // ---- sections ---------------------------------------------------------------------------------------
+  function renderStatus(status, asOf) {
+    const overall = document.getElementById("overall");
+    overall.dataset.status = status.overallStatus;
+    overall.textContent = status.overallStatus;
+    document.getElementById("last-execution").textContent = whenAgo(status.lastExecution);
+    document.getElementById("next-execution").textContent = whenAgo(status.nextExecution);
+    document.getElementById("as-of-label").textContent = STATIC ? "snapshot taken" : "updated";
+    document.getElementById("as-of").textContent = asOf ? whenAgo(asOf) : when(new Date().toISOString());
+  }
+
+  function renderJobs(status, jobs, executions) {
+    const latest = {};
+    for (const run of executions) if (!(run.jobName in latest)) latest[run.jobName] = run;
+    const schedules = Object.fromEntries(jobs.jobs.map((job) => [job.name, job.schedule]));
+    const body = document.querySelector("#jobs tbody");
+    body.replaceChildren(
+      ...status.jobs.map((job) => {
+        const run = latest[job.name] || {};
+        return el(
+          "tr",
+          { "data-job": job.name },
+          td(job.name),
+          el("td", {}, badge(job.status)),
+          td(whenAgo(job.lastRun)),
+          td(seconds(run.durationSeconds), "num"),
+          td(number(run.recordsProcessed), "num"),
+          td(number(run.recordsFailed), "num"),
+          td(whenAgo(job.nextRun)),
+          el("td", {}, el("code", {}, schedules[job.name] || "")),
+        );
+      }),
+    );
+  }
+
+  function renderRunCharts(executions) {
+    const finished = executions.filter((run) => run.status !== "running" && !run.metadata.skipped);
+    const duration = pivot(finished, (r) => epoch(r.startTime), (r) => r.jobName, (r) => r.durationSeconds);
+    drawChart("chart-duration", duration.xs, duration.series, "seconds", (u, v) => seconds(v));
+    const rows = pivot(finished, (r) => epoch(r.startTime), (r) => r.jobName, (r) => r.recordsProcessed);
+    drawChart("chart-rows", rows.xs, rows.series, "records");
+  }
+
+  function renderQuality(quality) {
+    const checks = quality.checks;
+    const trend = pivot(checks, (c) => epoch(c.checkedAt), (c) => c.dataset, (c) => c.successPercent);
+    drawChart("chart-quality", trend.xs, trend.series, "% passed", (u, v) => (v === null ? "–" : v.toFixed(1) + "%"));
+    const latest = new Map();
+    for (const check of checks) latest.set(check.dataset, check); // oldest first: the last one wins
+    const verdict = (c) => (c.criticalFailed ? "critical" : c.success === false ? "warning" : "passed");
+    document.querySelector("#quality-latest tbody").replaceChildren(
+      ...[...latest.values()].map((c) =>
+        el(
+          "tr",
+          { "data-dataset": c.dataset },
+          td(c.dataset),
+          td(when(c.checkedAt)),
+          td(c.successPercent === null ? "–" : c.successPercent.toFixed(1) + "%", "num"),
+          td(number(c.invalidRecords), "num"),
+          td(number(c.duplicateRecords), "num"),
+          el("td", {}, badge(verdict(c))),
+        ),
+      ),
+    );
+  }
+
+  function renderFreshness(freshness) {
+    document.querySelector("#freshness tbody").replaceChildren(
+      ...freshness.tables.map((t) =>
+        el(
+          "tr",
+          { "data-table": t.table },
+          td(t.table),
+          td(when(t.lastUpdated)),
+          td(hours(t.ageHours), "num"),
+          td(hours(t.lagHours), "num"),
+          td(number(t.rows), "num"),
+          el("td", {}, t.isFresh === null ? "–" : badge(t.isFresh ? "fresh" : "stale")),
+        ),
+      ),
+    );
+  }
+
+  function renderErrors(errors) {
+    const list = document.getElementById("errors");
+    const failures = errors.executions.filter((run) => !run.metadata.skipped);
+    if (!failures.length) {
+      list.replaceChildren(el("li", { class: "empty-errors" }, "no failed runs"));
+      return;
+    }
+    list.replaceChildren(
+      ...failures.map((run) => {
+        const link = STATIC ? run.runId.slice(0, 8) : el("a", { href: "?run=" + run.runId }, run.runId.slice(0, 8));
+        return el(
+          "li",
+          { "data-job": run.jobName },
+          el("span", { class: "when" }, when(run.startTime)),
+          el("strong", {}, run.jobName),
+          " run ",
+          link,
+          ": ",
+          el("code", {}, run.errorMessage || "failed"),
+        );
+      }),
+    );
+  }
+
+  async function renderRunLogs() {
+    const runId = new URLSearchParams(location.search).get("run");
+    if (!runId || STATIC) return;
+    document.getElementById("run-logs-card").hidden = false;
+    document.getElementById("run-id").textContent = runId;
+    const page = await fetchJson("/api/etl/logs?limit=500&run=" + encodeURIComponent(runId));
+    document.getElementById("run-logs").replaceChildren(
+      ...page.logs.reverse().map((line) =>
+        el("li", {}, when(line.timestamp) + " " + line.level + " " + (line.metadata.job || "") + " ", el("code", {}, line.message)),
+      ),
+    );
+  }
+
+  async function renderSymbols(symbols) {
+    const select = document.getElementById("symbol");
+    const chosen = select.value || new URLSearchParams(location.search).get("symbol") || symbols.symbols[0];
+    select.replaceChildren(...symbols.symbols.map((s) => el("option", { value: s }, s)));
+    if (!symbols.symbols.length) {
+      drawChart("chart-prices", [], [], "");
+      return;
+    }
+    select.value = symbols.symbols.includes(chosen) ? chosen : symbols.symbols[0];
+    await renderPrices(select.value);
+  }
+
+  async function renderPrices(symbol) {
+    const data = await loadPrices(symbol);
+    const xs = data.prices.map((p) => epoch(p.date + "T00:00:00Z"));
+    const series = PRICE_SERIES.map(([key, label], i) => ({
+      label,
+      values: data.prices.map((p) => (p[key] === undefined ? null : p[key])),
+      width: i === 0 ? 2 : 1.5,
+    })).filter((s) => s.values.some((v) => v !== null));
+    const box = document.getElementById("chart-prices");
+    box.dataset.symbol = symbol;
+    drawChart("chart-prices", xs, series, "price", (u, v) => (v === null ? "–" : v.toFixed(2)));
+  }
+
+  // ---- wiring -----------------------------------------------------------------------------------------
+  function showMessage(text) {
+    const box = document.getElementById("message");
+    box.textContent = text;
+    box.hidden = !text;
+  }
+
+  async function refresh() {
+    try {
+      const keys = Object.keys(SOURCES);
+      const values = await Promise.all(keys.map(load));
+      const data = Object.fromEntries(keys.map((k, i) => [k, values[i]]));
+      showMessage("");
+      document.getElementById("token-form").hidden = true;
+      renderStatus(data.status, STATIC ? window.FMP_ELT_SNAPSHOT_TAKEN : null);
+      renderJobs(data.status, data.jobs, data.executions.executions);
+      renderRunCharts(data.executions.executions);
+      renderQuality(data.quality);
+      renderFreshness(data.freshness);
+      renderErrors(data.errors);
+      await renderSymbols(data.symbols);
+      await renderRunLogs();
+      document.body.dataset.loaded = "true";
+    } catch (error) {
+      if (error instanceof AuthRequired) {
+        document.getElementById("token-form").hidden = false;
+        showMessage("");
+      } else {
+        showMessage("Could not load the data: " + error.message);
+      }
+    }
+  }
+
+  document.getElementById("refresh").addEventListener("click", refresh);
+  document.getElementById("symbol").addEventListener("change", (event) => {
+    renderPrices(event.target.value).catch((error) => showMessage(error.message));
+  });
+  document.getElementById("token-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    localStorage.setItem(TOKEN_KEY, document.getElementById("token").value);
+    refresh();
+  });
+  if (STATIC) {
+    document.getElementById("refresh").hidden = true;
+  } else {
+    setInterval(refresh, 60000);
+  }
+  refresh();
+})();

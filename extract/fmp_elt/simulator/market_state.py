@@ -1,0 +1,262 @@
+"""The simulated market: universe, price histories (generated lazily, kept in an LRU), events, 'today'."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from fmp_elt.simulator.calendar import trading_days, years_before
+from fmp_elt.simulator.config import SimulatorConfig
+from fmp_elt.simulator.market import Events, History, PriceSeries, generate_history, history_from_rows
+from fmp_elt.simulator.ratios import PeriodRow, period_rows
+from fmp_elt.simulator.universe import Dividend, Profile, Split, build_universe, loaded_profile
+
+_CLOSE_UTC = time(21, 0)  # 16:00 New York in winter; close enough for a quote timestamp
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A symbol's last visible session, as the screener and quote endpoints report it."""
+
+    day: date
+    price: float
+    open: float
+    day_low: float
+    day_high: float
+    previous_close: float
+    volume: int
+    avg_volume: int
+    price_avg50: float
+    price_avg200: float
+    year_low: float
+    year_high: float
+    market_cap: int
+    last_annual_dividend: float
+
+    @property
+    def change(self) -> float:
+        return round(self.price - self.previous_close, 4)
+
+    @property
+    def change_percentage(self) -> float:
+        return round(100.0 * self.change / self.previous_close, 5) if self.previous_close else 0.0
+
+    @property
+    def timestamp(self) -> int:
+        return int(datetime.combine(self.day, _CLOSE_UTC, tzinfo=UTC).timestamp())
+
+
+class Market:
+    """Thread-safe state behind every endpoint. Data only depends on the config and the calls made here."""
+
+    def __init__(self, config: SimulatorConfig) -> None:
+        if config.end < config.start:
+            raise ValueError("SimulatorConfig.end is before start")
+        self.seed = config.seed
+        self.days = trading_days(config.start, config.end)
+        if not self.days:
+            raise ValueError("SimulatorConfig start..end holds no trading day")
+        self._lock = threading.RLock()
+        self._profiles = {p.symbol: p for p in build_universe(config.n_symbols, config.seed, config.start, config.end)}
+        self._loaded: dict[str, History] = {}
+        self._events: dict[str, Events] = {}
+        self._series: OrderedDict[str, PriceSeries] = OrderedDict()
+        self._cache_size = max(1, config.history_cache_size)
+        self._ratios: dict[str, list[PeriodRow]] = {}
+        self._quotes: dict[str, Quote | None] = {}
+        self._version = 0  # bumped by every change, so a computation that raced one is not cached
+        self._end = config.end
+        self.today = self.days[-1]
+        self.basic_symbols = self._basic_sample()
+
+    def _basic_sample(self) -> frozenset[str]:
+        """Basic keys only reach a fixed sample: the larger half of the listing."""
+        ranked = sorted(self._profiles.values(), key=lambda p: p.shares * p.start_price, reverse=True)
+        return frozenset(p.symbol for p in ranked[: (len(ranked) + 1) // 2])
+
+    # -- the listing -------------------------------------------------------------------------------------
+
+    @property
+    def symbols(self) -> list[str]:
+        return sorted(self._profiles)
+
+    def profile(self, symbol: str) -> Profile | None:
+        """The symbol's profile if it is listed by 'today'."""
+        profile = self._profiles.get(symbol)
+        return profile if profile is not None and profile.listed <= self.today else None
+
+    def listed(self) -> list[Profile]:
+        today = self.today
+        return [p for p in self._profiles.values() if p.listed <= today]
+
+    # -- prices ------------------------------------------------------------------------------------------
+
+    def series(self, symbol: str) -> PriceSeries | None:
+        if self.profile(symbol) is None:
+            return None
+        with self._lock:
+            cached = self._series.get(symbol)
+            if cached is not None:
+                self._series.move_to_end(symbol)
+                return cached
+            history = self._loaded.get(symbol)
+            events = self._events.get(symbol, Events())
+            version = self._version
+        if history is None:
+            history = generate_history(self._profiles[symbol], self.seed, self.days)
+        series = PriceSeries(history, events)
+        with self._lock:
+            if version == self._version:  # no split, dividend or load raced with us
+                self._series[symbol] = series
+                while len(self._series) > self._cache_size:
+                    self._series.popitem(last=False)
+        return series
+
+    def history_floor(self, years: int) -> date:
+        """The oldest day a plan with `years` of history may see."""
+        return years_before(self.today, years)
+
+    def _changed(self, symbol: str | None = None) -> None:
+        """Forget what depends on the symbol's events (or, with no symbol, on 'today': the quotes)."""
+        with self._lock:
+            self._version += 1
+            if symbol is not None:
+                self._series.pop(symbol, None)
+            self._quotes.clear()
+
+    def _require(self, symbol: str) -> Profile:
+        profile = self._profiles.get(symbol)
+        if profile is None:
+            raise KeyError(f"unknown symbol {symbol!r}")
+        return profile
+
+    def apply_split(self, symbol: str, on: date, numerator: float, denominator: float) -> None:
+        self._require(symbol)
+        with self._lock:
+            events = self._events.get(symbol, Events())
+            self._events[symbol] = replace(events, splits=(*events.splits, Split(on, numerator, denominator)))
+        self._changed(symbol)
+
+    def add_dividend(self, symbol: str, on: date, amount: float) -> None:
+        self._require(symbol)
+        with self._lock:
+            events = self._events.get(symbol, Events())
+            self._events[symbol] = replace(events, dividends=(*events.dividends, Dividend(on, amount)))
+        self._changed(symbol)
+
+    def set_today(self, day: date) -> None:
+        with self._lock:
+            self.today = day
+        self._changed()
+
+    def load_prices(
+        self,
+        symbol: str,
+        rows: Iterable[Mapping[str, Any]],
+        splits: Sequence[Split] = (),
+        dividends: Sequence[Dividend] = (),
+    ) -> None:
+        history = history_from_rows(symbol, rows, splits, dividends)
+        if not history.ordinals:
+            raise ValueError("load_prices needs at least one row")
+        first = date.fromordinal(history.ordinals[0])
+        with self._lock:
+            known = self._profiles.get(symbol)
+            profile = loaded_profile(symbol, first) if known is None else replace(known, listed=first)
+            self._profiles[symbol] = replace(profile, delisted=None, splits=tuple(splits))
+            self._loaded[symbol] = history
+            self._ratios.pop(symbol, None)
+        self._changed(symbol)
+
+    def events(self, symbol: str) -> tuple[tuple[Split, ...], tuple[Dividend, ...]]:
+        """Every split and dividend of the symbol, including those added at run time, oldest first."""
+        series = PriceSeries(self._history_for_events(symbol), self._events.get(symbol, Events()))
+        return series.splits, series.dividends
+
+    def _history_for_events(self, symbol: str) -> History:
+        self._require(symbol)
+        cached = self._series.get(symbol)
+        if cached is not None:
+            return cached.history
+        return self._loaded.get(symbol) or generate_history(self._profiles[symbol], self.seed, self.days)
+
+    # -- derived views -----------------------------------------------------------------------------------
+
+    def quote(self, symbol: str) -> Quote | None:
+        """The last session on or before 'today' (None when the symbol has none yet)."""
+        with self._lock:
+            if symbol in self._quotes:
+                return self._quotes[symbol]
+            version = self._version
+        series = self.series(symbol)
+        quote = _quote(series, self._profiles[symbol], self.today) if series is not None else None
+        with self._lock:
+            if version == self._version:
+                self._quotes[symbol] = quote
+        return quote
+
+    def warm(self) -> None:
+        """Compute every symbol's quote now (what the screener and bulk endpoints need)."""
+        for symbol in self.symbols:
+            self.quote(symbol)
+
+    def ratio_rows(self, symbol: str) -> list[PeriodRow]:
+        """The symbol's period rows already filed by 'today', oldest first."""
+        profile = self.profile(symbol)
+        if profile is None:
+            return []
+        with self._lock:
+            rows = self._ratios.get(symbol)
+        if rows is None:
+            rows = period_rows(profile, self.seed, self._end)
+            with self._lock:
+                self._ratios[symbol] = rows
+        today = self.today
+        return [row for row in rows if row.available <= today]
+
+
+def _mean(values: Iterable[float]) -> float:
+    values = list(values)
+    return sum(values) / len(values) if values else 0.0
+
+
+def _quote(series: PriceSeries, profile: Profile, today: date) -> Quote | None:
+    last = series.last_index(today)
+    if last is None:
+        return None
+    o, h, low, c = series.ohlc(last)
+    previous = series.close(last - 1) if last > 0 else o
+    year_ago = series.window(today - timedelta(days=365), today)
+    closes = [series.close(i) for i in series.window(date.min, today, cap=200)]
+    year_start = today - timedelta(days=365)
+    dividend = sum(
+        d.amount / _splits_after(series.splits, d.date) for d in series.dividends if year_start < d.date <= today
+    )
+    return Quote(
+        day=date.fromisoformat(series.day(last)),
+        price=c,
+        open=o,
+        day_low=low,
+        day_high=h,
+        previous_close=previous,
+        volume=series.volume(last),
+        avg_volume=round(_mean(series.volume(i) for i in series.window(date.min, today, cap=50))),
+        price_avg50=round(_mean(closes[:50]), 4),
+        price_avg200=round(_mean(closes), 4),
+        year_low=min(series.ohlc(i)[2] for i in year_ago) if year_ago else low,
+        year_high=max(series.ohlc(i)[1] for i in year_ago) if year_ago else h,
+        market_cap=round(profile.shares * c),
+        last_annual_dividend=round(dividend, 4),
+    )
+
+
+def _splits_after(splits: Iterable[Split], day: date) -> float:
+    factor = 1.0
+    for split in splits:
+        if split.date > day:
+            factor *= split.ratio
+    return factor

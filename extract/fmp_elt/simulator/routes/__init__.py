@@ -1,0 +1,37 @@
+"""The /stable/ endpoints the simulator serves, and the lowest plan that may call each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fmp_elt.simulator.routes import bulk, directory, fundamentals, prices
+from fmp_elt.simulator.routes.common import Call, CsvTable, Payload, Record, Reply
+
+__all__ = ["ROUTES", "Call", "CsvTable", "Payload", "Record", "Reply", "Route"]
+
+
+@dataclass(frozen=True)
+class Route:
+    handler: Callable[[Call], Payload]
+    min_plan: str
+    bulk: bool = False  # CSV, behind the bulk throttle
+    streamed: bool = False  # sent chunked, without Content-Length
+
+
+ROUTES: dict[str, Route] = {
+    "stock-list": Route(directory.stock_list, "starter"),
+    "actively-trading-list": Route(directory.actively_trading_list, "starter"),
+    "available-exchanges": Route(directory.available_exchanges, "starter"),
+    "company-screener": Route(directory.company_screener, "starter"),
+    "nasdaq-constituent": Route(directory.nasdaq_constituent, "premium"),
+    "batch-exchange-quote": Route(directory.batch_exchange_quote, "ultimate"),
+    "historical-price-eod/full": Route(prices.full, "basic"),
+    "historical-price-eod/light": Route(prices.light, "basic"),
+    "historical-price-eod/non-split-adjusted": Route(prices.non_split_adjusted, "basic"),
+    "historical-price-eod/dividend-adjusted": Route(prices.dividend_adjusted, "basic"),
+    "ratios": Route(fundamentals.ratios, "basic"),
+    "ratios-ttm": Route(fundamentals.ratios_ttm, "basic"),
+    "eod-bulk": Route(bulk.eod_bulk, "ultimate", bulk=True, streamed=True),
+    "ratios-ttm-bulk": Route(bulk.ratios_ttm_bulk, "ultimate", bulk=True),
+}

@@ -1,0 +1,40 @@
+"""historical-price-eod/{full,light,non-split-adjusted,dividend-adjusted}: one symbol's daily bars."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fmp_elt.simulator.calendar import years_before
+from fmp_elt.simulator.market import PriceSeries
+from fmp_elt.simulator.routes.common import Call, Record
+
+MAX_ROWS = 5000  # FMP's cap per call; longer ranges lose their oldest rows
+DEFAULT_YEARS = 5  # no `from`: about five years back from `to`
+
+Renderer = Callable[[PriceSeries, range], list[Record]]
+
+
+def _eod(render: Renderer) -> Callable[[Call], list[Record]]:
+    def handler(call: Call) -> list[Record]:
+        symbol = call.symbol()
+        if symbol is None:
+            return []
+        requested_from, requested_to = call.optional_date("from"), call.optional_date("to")
+        series = call.market.series(symbol)
+        if series is None:
+            return []
+        today = call.market.today
+        last = min(requested_to or today, today)
+        first = requested_from or years_before(requested_to or today, DEFAULT_YEARS)
+        first = max(first, call.market.history_floor(call.plan.history_years))
+        if first > last:
+            return []
+        return render(series, series.window(first, last, cap=MAX_ROWS))
+
+    return handler
+
+
+full = _eod(PriceSeries.full_records)
+light = _eod(PriceSeries.light_records)
+non_split_adjusted = _eod(PriceSeries.raw_records)
+dividend_adjusted = _eod(PriceSeries.dividend_adjusted_records)

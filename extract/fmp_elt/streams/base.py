@@ -1,0 +1,110 @@
+"""What a stream is: a declared dataset that plans units of work and fetches each one over HTTP.
+
+A stream never touches the database: `plan` receives the stored cursors, `fetch` returns records and the new
+cursor, and the runner lands both in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from fmp_elt.config import Settings
+from fmp_elt.fmp.client import FmpClient
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """What is stored for one (stream, symbol): the dates held and the closes of the overlap window."""
+
+    newest_date: date | None = None
+    oldest_date: date | None = None
+    recent: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Landing:
+    """Records to append to one raw table, exactly as FMP sent them."""
+
+    table: str
+    endpoint: str
+    symbol: str | None
+    records: list[Any]
+
+
+@dataclass(frozen=True)
+class CursorUpdate:
+    stream: str
+    symbol: str
+    cursor: Cursor
+    refetched: bool = False
+
+
+@dataclass(frozen=True)
+class Failure:
+    stream: str
+    symbol: str
+    reason: str
+    error_class: str
+    http_status: int | None = None
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One piece of work: a symbol (or a list) and the cursors stored for it, by cursor stream.
+
+    `batch` holds the per-symbol units a bulk unit covers; `refetch` asks for the whole history again.
+    """
+
+    key: str
+    cursors: dict[str, Cursor] = field(default_factory=dict)
+    batch: tuple[Unit, ...] = ()
+    refetch: bool = False
+
+
+@dataclass
+class UnitResult:
+    """The outcome of one unit of work (usually one symbol), and any units it found still to do."""
+
+    landings: list[Landing] = field(default_factory=list)
+    cursors: list[CursorUpdate] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    records_failed: int = 0
+    follow_ups: list[Unit] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(len(landing.records) for landing in self.landings)
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    symbols: list[str] | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    full_refresh: bool = False
+    shard: tuple[int, int] | None = None  # (i, n), 1-based i
+
+
+@dataclass(frozen=True)
+class StreamContext:
+    settings: Settings
+    options: ExtractOptions
+    today: date
+
+
+class Stream(Protocol):
+    """A dataset: its name, the cursor streams it keeps, how to split the work and how to fetch a unit."""
+
+    name: str
+    cursor_streams: tuple[str, ...]
+
+    def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
+        """The work to do, given the symbols in scope and their stored cursors."""
+        ...
+
+    def fetch(self, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
+        """HTTP only: fetch one unit and describe what to land. Raises FmpAuthError to stop the run."""
+        ...

@@ -1,0 +1,94 @@
+"""The two price series FMP serves per symbol, and how an incremental read checks and advances its cursor.
+
+Shared by the per-symbol path (`prices`) and the Ultimate bulk path (`prices_bulk`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from fmp_elt.fmp.client import FmpClient
+from fmp_elt.streams.base import Cursor
+from fmp_elt.streams.records import record_date, record_number
+
+ROW_CAP = 5000
+OVERLAP_ROWS = 5  # trading rows re-read on each incremental run
+RECENT_ROWS = 10  # closes kept in the cursor to compare the overlap against
+TOLERANCE = 1e-6  # relative: FMP rounds to cents; a re-adjusted history moves far more
+
+
+@dataclass(frozen=True)
+class PriceVariant:
+    cursor_stream: str
+    endpoint: str
+    table: str
+    close_key: str
+    required: tuple[str, ...]  # a record without these is counted as failed (and still landed)
+
+
+VARIANTS = (
+    PriceVariant(
+        "prices", "historical-price-eod/full", "raw.fmp_prices", "close", ("open", "high", "low", "close", "volume")
+    ),
+    PriceVariant(
+        "prices_adjusted",
+        "historical-price-eod/dividend-adjusted",
+        "raw.fmp_prices_adjusted",
+        "adjClose",
+        ("adjOpen", "adjHigh", "adjLow", "adjClose", "volume"),
+    ),
+)
+
+
+def fetch_range(client: FmpClient, endpoint: str, symbol: str, start: date, end: date) -> list[Any]:
+    """Every row from `start` to `end`, paging backwards past FMP's 5,000-row cap."""
+    rows: list[Any] = []
+    while start <= end:
+        page = client.get_json(endpoint, {"symbol": symbol, "from": start.isoformat(), "to": end.isoformat()})
+        rows.extend(page)
+        dates = [d for d in map(record_date, page) if d is not None]
+        if len(page) < ROW_CAP or not dates or min(dates) <= start:
+            break
+        end = min(dates) - timedelta(days=1)
+    return rows
+
+
+def overlap_start(cursor: Cursor) -> date:
+    held = sorted(cursor.recent)
+    if held:
+        return date.fromisoformat(held[-OVERLAP_ROWS:][0])
+    assert cursor.newest_date is not None
+    return cursor.newest_date - timedelta(days=7)
+
+
+def overlap_disagrees(rows: list[Any], cursor: Cursor, close_key: str) -> bool:
+    """True when a re-read day's close differs from the one we hold: the history was re-adjusted."""
+    for row in rows:
+        day = record_date(row)
+        if day is None:
+            continue
+        held = cursor.recent.get(day.isoformat())
+        close = record_number(row, close_key)
+        if held is None or close is None:
+            continue
+        if abs(close - held) > TOLERANCE * max(1.0, abs(held)):
+            return True
+    return False
+
+
+def advance(cursor: Cursor | None, rows: list[Any], close_key: str) -> Cursor:
+    """The cursor after landing `rows` on top of `cursor` (None: start afresh)."""
+    recent = dict(cursor.recent) if cursor else {}
+    dates = [] if cursor is None else [d for d in (cursor.newest_date, cursor.oldest_date) if d]
+    for row in rows:
+        day = record_date(row)
+        if day is None:
+            continue
+        dates.append(day)
+        close = record_number(row, close_key)
+        if close is not None:
+            recent[day.isoformat()] = close
+    kept = dict(sorted(recent.items())[-RECENT_ROWS:])
+    return Cursor(max(dates) if dates else None, min(dates) if dates else None, kept)

@@ -1,0 +1,64 @@
+"""Daily prices per symbol: split-adjusted `full` and split-and-dividend-adjusted `dividend-adjusted`.
+
+Incremental by default: re-read the overlap window already held; if FMP's values there changed (a split or a
+dividend re-adjusted the history) refetch the symbol's whole history. FMP caps a call at 5,000 rows and drops the
+oldest, so long ranges are paged backwards until the oldest row reaches `from`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from fmp_elt.fmp.client import FmpClient
+from fmp_elt.streams import prices_bulk
+from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, StreamContext, Unit, UnitResult
+from fmp_elt.streams.price_history import VARIANTS, PriceVariant, advance, fetch_range, overlap_disagrees, overlap_start
+from fmp_elt.streams.records import count_incomplete
+
+
+class PricesStream:
+    name = "prices"
+    cursor_streams = tuple(v.cursor_stream for v in VARIANTS)
+
+    def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
+        units = [
+            Unit(symbol, {s: cursors[(s, symbol)] for s in self.cursor_streams if (s, symbol) in cursors})
+            for symbol in symbols
+        ]
+        if prices_bulk.should_use_bulk(units, ctx):
+            return [Unit(prices_bulk.BULK_ENDPOINT, batch=tuple(units))]
+        return units
+
+    def fetch(self, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
+        if unit.batch:
+            return prices_bulk.fetch_bulk(client, unit, ctx)
+        result = UnitResult()
+        for variant in VARIANTS:
+            self._fetch_variant(client, variant, unit, ctx, result)
+        return result
+
+    def _fetch_variant(
+        self, client: FmpClient, variant: PriceVariant, unit: Unit, ctx: StreamContext, result: UnitResult
+    ) -> None:
+        symbol, opts = unit.key, ctx.options
+        cursor = unit.cursors.get(variant.cursor_stream)
+        to = opts.date_to or ctx.today
+        history_start = ctx.today - timedelta(days=round(365.25 * ctx.settings.plan.history_years))
+        refetched = False
+        if opts.date_from is not None:
+            rows = fetch_range(client, variant.endpoint, symbol, opts.date_from, to)
+        elif cursor is None or cursor.newest_date is None or opts.full_refresh or unit.refetch:
+            rows = fetch_range(client, variant.endpoint, symbol, history_start, to)
+            refetched = unit.refetch
+        else:
+            rows = fetch_range(client, variant.endpoint, symbol, overlap_start(cursor), to)
+            if overlap_disagrees(rows, cursor, variant.close_key):
+                rows = fetch_range(client, variant.endpoint, symbol, history_start, to)
+                refetched = True
+        result.landings.append(Landing(variant.table, variant.endpoint, symbol, rows))
+        result.records_failed += count_incomplete(rows, variant.required)
+        base = None if refetched or opts.full_refresh else cursor
+        result.cursors.append(
+            CursorUpdate(variant.cursor_stream, symbol, advance(base, rows, variant.close_key), refetched)
+        )

@@ -1,0 +1,88 @@
+"""The daily price update from `eod-bulk` (Ultimate): one call per trading day for every symbol.
+
+FMP's bulk endpoints have a throttle of their own (answered as a 200 with a JSON error), so bulk calls are spaced
+by the bulk interval, and bulk is only chosen when it takes less time than per-symbol calls would. The first bulk
+day is the newest day already held: it plays the part of the per-symbol overlap, and a symbol whose closes there
+changed (a split, a dividend), or that is new, is handed back as a per-symbol unit that refetches its history.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from fmp_elt.fmp.client import FmpClient
+from fmp_elt.fmp.errors import FmpRateLimited
+from fmp_elt.streams.base import CursorUpdate, Landing, StreamContext, Unit, UnitResult
+from fmp_elt.streams.price_history import VARIANTS, advance, overlap_disagrees
+from fmp_elt.streams.records import count_incomplete
+from fmp_elt.trading_calendar import trading_days
+
+BULK_ENDPOINT = "eod-bulk"
+BULK_TRIES = 3
+BULK_REQUIRED = ("open", "high", "low", "close", "adjClose", "volume")
+
+
+def overlap_day(units: list[Unit]) -> date | None:
+    """The newest day held by any symbol: bulk starts there. Symbols behind it catch up per symbol."""
+    newest = [c.newest_date for u in units for c in u.cursors.values() if c.newest_date is not None]
+    return max(newest) if newest else None
+
+
+def bulk_days(units: list[Unit], today: date) -> list[date]:
+    """Trading days from the overlap day up to today."""
+    start = overlap_day(units)
+    return trading_days(start, today) if start else []
+
+
+def should_use_bulk(units: list[Unit], ctx: StreamContext) -> bool:
+    """Bulk when the plan has it, for an incremental update, when it is faster than per-symbol calls."""
+    settings, opts = ctx.settings, ctx.options
+    if not settings.plan.has_bulk or opts.full_refresh or opts.date_from is not None or not units:
+        return False
+    days = len(bulk_days(units, opts.date_to or ctx.today))
+    per_symbol_seconds = len(units) * len(VARIANTS) * 60.0 / settings.rate_limit_per_minute
+    return days > 0 and days * settings.bulk_interval_s < per_symbol_seconds
+
+
+def fetch_bulk_day(client: FmpClient, day: date, interval_s: float) -> list[dict[str, str]]:
+    """One day's CSV, waiting out the bulk throttle a few times before giving up."""
+    for attempt in range(BULK_TRIES):
+        try:
+            return client.get_csv(BULK_ENDPOINT, {"date": day.isoformat()})
+        except FmpRateLimited:
+            if attempt == BULK_TRIES - 1:
+                raise
+            time.sleep(interval_s)
+    return []
+
+
+def fetch_bulk(client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
+    interval = ctx.settings.bulk_interval_s
+    wanted = {u.key for u in unit.batch}
+    rows_by_symbol: dict[str, list[Any]] = defaultdict(list)
+    for i, day in enumerate(bulk_days(list(unit.batch), ctx.options.date_to or ctx.today)):
+        if i:
+            time.sleep(interval)
+        for row in fetch_bulk_day(client, day, interval):
+            if row.get("symbol") in wanted:
+                rows_by_symbol[row["symbol"]].append(row)
+    result = UnitResult()
+    start = overlap_day(list(unit.batch))
+    for sub in unit.batch:
+        rows = rows_by_symbol.get(sub.key, [])
+        held = [sub.cursors.get(v.cursor_stream) for v in VARIANTS]
+        if any(c is None or c.newest_date is None or c.newest_date < start for c in held):  # type: ignore[operator]
+            result.follow_ups.append(Unit(sub.key, sub.cursors))  # new or behind: per symbol, from its cursor
+            continue
+        if any(overlap_disagrees(rows, c, v.close_key) for c, v in zip(held, VARIANTS, strict=True) if c):
+            result.follow_ups.append(Unit(sub.key, sub.cursors, refetch=True))
+            continue
+        result.landings.append(Landing("raw.fmp_prices", BULK_ENDPOINT, sub.key, rows))
+        result.records_failed += count_incomplete(rows, BULK_REQUIRED)
+        for cursor, variant in zip(held, VARIANTS, strict=True):
+            new = advance(cursor, rows, variant.close_key)
+            result.cursors.append(CursorUpdate(variant.cursor_stream, sub.key, new))
+    return result

@@ -1,0 +1,47 @@
+"""Financial ratios per symbol, annual and quarterly. Recent periods are re-read each run (FMP restates them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from fmp_elt.fmp.client import FmpClient
+from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, StreamContext, Unit, UnitResult
+from fmp_elt.streams.records import record_date
+
+FULL_LIMIT = 1000  # FMP's maximum per request
+RECENT_LIMIT = {"annual": 3, "quarter": 8}
+BASIC_LIMIT = 5  # the Basic plan refuses more than 5 rows and quarterly periods
+
+
+def is_ratio_record(record: Any) -> bool:
+    """Keys the mart needs: a period end date and the period (FY, Q1..Q4)."""
+    return record_date(record) is not None and isinstance(record.get("period"), str) and bool(record["period"])
+
+
+class RatiosStream:
+    name = "ratios"
+    cursor_streams: tuple[str, ...] = ("ratios",)
+
+    def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
+        for symbol in symbols:
+            held = {"ratios": cursors[("ratios", symbol)]} if ("ratios", symbol) in cursors else {}
+            yield Unit(symbol, held)
+
+    def fetch(self, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
+        symbol = unit.key
+        cursor = unit.cursors.get("ratios")
+        first = cursor is None or ctx.options.full_refresh or ctx.options.date_from is not None
+        basic = ctx.settings.plan.name == "basic"
+        periods = ("annual",) if basic else ("annual", "quarter")
+        result = UnitResult()
+        dates = [d for d in (cursor.newest_date, cursor.oldest_date) if d] if cursor and not first else []
+        for period in periods:
+            limit = BASIC_LIMIT if basic else FULL_LIMIT if first else RECENT_LIMIT[period]
+            rows = client.get_json("ratios", {"symbol": symbol, "period": period, "limit": limit})
+            result.landings.append(Landing("raw.fmp_ratios", "ratios", symbol, rows))
+            result.records_failed += sum(1 for r in rows if not is_ratio_record(r))
+            dates.extend(d for d in map(record_date, rows) if d is not None)
+        new_cursor = Cursor(max(dates) if dates else None, min(dates) if dates else None)
+        result.cursors.append(CursorUpdate("ratios", symbol, new_cursor))
+        return result

@@ -1,0 +1,53 @@
+"""The symbol universe: NASDAQ-listed common stocks from `company-screener`, or an explicit list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from fmp_elt.fmp.client import FmpClient
+from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, StreamContext, Unit, UnitResult
+
+PAGE_SIZE = 10_000
+MAX_PAGES = 100
+NASDAQ_FILTERS = {"exchange": "NASDAQ", "isEtf": "false", "isFund": "false", "isActivelyTrading": "true"}
+
+
+class SymbolsStream:
+    name = "symbols"
+    cursor_streams: tuple[str, ...] = ("symbols",)
+
+    def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
+        yield Unit("explicit" if explicit_symbols(ctx) else "company-screener")
+
+    def fetch(self, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
+        if explicit := explicit_symbols(ctx):
+            records: list[Any] = [{"symbol": s} for s in explicit]
+            endpoint = "symbol-list"
+        else:
+            records, endpoint = screen_nasdaq(client), "company-screener"
+        seen = Cursor(newest_date=ctx.today, oldest_date=ctx.today)
+        result = UnitResult(landings=[Landing("raw.fmp_symbols", endpoint, None, records)])
+        for record in records:
+            symbol = record.get("symbol") if isinstance(record, dict) else None
+            if isinstance(symbol, str) and symbol:
+                result.cursors.append(CursorUpdate("symbols", symbol, seen))
+            else:
+                result.records_failed += 1
+        return result
+
+
+def explicit_symbols(ctx: StreamContext) -> list[str]:
+    """--symbols, else FMP_SYMBOLS: a fixed universe instead of the screener."""
+    return ctx.options.symbols or list(ctx.settings.symbols)
+
+
+def screen_nasdaq(client: FmpClient) -> list[Any]:
+    """Every page of the screener, 0-based, until a short page."""
+    records: list[Any] = []
+    for page in range(MAX_PAGES):
+        rows = client.get_json("company-screener", {**NASDAQ_FILTERS, "limit": PAGE_SIZE, "page": page})
+        records.extend(rows)
+        if len(rows) < PAGE_SIZE:
+            break
+    return records

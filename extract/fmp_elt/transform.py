@@ -1,0 +1,282 @@
+"""Run dbt against the warehouse: the same connection as every other command, telemetry off.
+
+dbt runs in a child process (its own entry point, this interpreter) with an environment built here: the
+connection parts of the warehouse URL in the variables `dbt_project/profiles.yml` reads, and none of our own
+secrets (the FMP key, DATABASE_URL, webhooks). The password goes in a `DBT_ENV_SECRET_` variable, which dbt
+scrubs from its logs. A child process keeps dbt's global logging and flags out of ours and lets the job runner
+kill it cleanly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fmp_elt.errors import ConfigError
+from fmp_elt.warehouse.connection import connection_parts
+
+PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+# dbt's own console script, run by this interpreter (so the same environment) without needing it on PATH.
+DBT_MAIN = "import sys; from dbt.cli.main import cli; sys.argv[0] = 'dbt'; sys.exit(cli())"
+PASSWORD_VAR = "DBT_ENV_SECRET_FMP_ELT_DB_PASSWORD"  # noqa: S105 - the variable name, not a password
+
+# Never handed to dbt: it needs none of them, and what it is not given it cannot log.
+_WITHHELD = (
+    "FMP_API_KEY",
+    "DATABASE_URL",
+    "TEST_DATABASE_URL",
+    "SLACK_WEBHOOK_URL",
+    "SMTP_PASSWORD",
+    "ETL_API_TOKEN",
+    "PGPASSWORD",
+)
+_TELEMETRY_OFF = {"DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+
+
+@dataclass(frozen=True)
+class DbtPaths:
+    """Where dbt writes its artifacts and logs: per warehouse home, so two projects never share them."""
+
+    target: Path
+    logs: Path
+
+    @classmethod
+    def under(cls, home: Path) -> DbtPaths:
+        return cls(target=home / "dbt" / "target", logs=home / "dbt" / "logs")
+
+    @property
+    def static_docs(self) -> Path:
+        """The single-file docs site `dbt docs generate --static` writes."""
+        return self.target / "static_index.html"
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """One node of run_results.json: a model, a data test, a unit test, ..."""
+
+    unique_id: str
+    resource_type: str
+    status: str  # success, error, skipped, pass, fail, warn, ...
+    seconds: float
+    message: str | None
+    failures: int | None
+    rows_affected: int | None
+
+    @property
+    def name(self) -> str:
+        return self.unique_id.split(".", 2)[-1]
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("error", "fail", "runtime error")
+
+
+@dataclass
+class DbtResult:
+    """What one dbt invocation did."""
+
+    command: list[str]
+    returncode: int
+    seconds: float
+    output: str
+    nodes: list[NodeResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    def counts(self) -> dict[str, Counter[str]]:
+        """status counts per resource type, e.g. {"model": {"success": 4}, "test": {"pass": 80, "warn": 1}}."""
+        counts: dict[str, Counter[str]] = {}
+        for node in self.nodes:
+            counts.setdefault(node.resource_type, Counter())[node.status] += 1
+        return counts
+
+    def problems(self) -> list[NodeResult]:
+        """Nodes that failed, errored or warned, in run order."""
+        return [node for node in self.nodes if node.failed or node.status == "warn"]
+
+    def summary(self) -> str:
+        """One line: what ran, how it ended, how long it took."""
+        parts = []
+        for resource_type, statuses in sorted(self.counts().items()):
+            detail = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
+            parts.append(f"{resource_type}s: {detail}")
+        verdict = "ok" if self.ok else f"FAILED (exit {self.returncode})"
+        what = "; ".join(parts) or "nothing ran"
+        return f"dbt {self.command[0]} {verdict} in {self.seconds:.1f}s - {what}"
+
+    def metadata(self) -> dict[str, Any]:
+        """JSON-ready facts for the run log."""
+        return {
+            "command": " ".join(self.command),
+            "ok": self.ok,
+            "seconds": round(self.seconds, 2),
+            "counts": {kind: dict(statuses) for kind, statuses in self.counts().items()},
+            "rowsAffected": {
+                node.name: node.rows_affected
+                for node in self.nodes
+                if node.resource_type == "model" and node.rows_affected is not None
+            },
+            "problems": [
+                {"node": node.name, "status": node.status, "message": node.message} for node in self.problems()
+            ],
+        }
+
+
+def dbt_env(url: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment dbt runs in: ours minus our secrets, plus the warehouse connection and telemetry off."""
+    base = os.environ if base is None else base
+    env = {key: value for key, value in base.items() if key not in _WITHHELD}
+    parts = connection_parts(url)
+    env.update(
+        {
+            "FMP_ELT_DB_HOST": parts["host"],
+            "FMP_ELT_DB_PORT": parts["port"],
+            "FMP_ELT_DB_USER": parts["user"],
+            "FMP_ELT_DB_NAME": parts["dbname"],
+            PASSWORD_VAR: parts["password"],
+            "DBT_PROFILES_DIR": str(PROJECT_DIR),
+            "DBT_PROJECT_DIR": str(PROJECT_DIR),
+            **_TELEMETRY_OFF,
+        }
+    )
+    return env
+
+
+def run_dbt(
+    args: Sequence[str],
+    url: str,
+    paths: DbtPaths,
+    *,
+    timeout: float | None = None,
+    echo: bool = False,
+) -> DbtResult:
+    """Run `dbt <args>` against the warehouse at `url`; never raises for a failed build (read `.ok`)."""
+    if not (PROJECT_DIR / "dbt_project.yml").is_file():
+        raise ConfigError(f"the dbt project is not at {PROJECT_DIR}; run fmp-elt from a checkout of the repository")
+    paths.target.mkdir(parents=True, exist_ok=True)
+    paths.logs.mkdir(parents=True, exist_ok=True)
+    # `source freshness` reports in sources.json, every other command in run_results.json
+    results_file = paths.target / ("sources.json" if list(args[:2]) == ["source", "freshness"] else "run_results.json")
+    results_file.unlink(missing_ok=True)
+    command = [
+        *args,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(PROJECT_DIR),
+        "--target-path",
+        str(paths.target),
+        "--log-path",
+        str(paths.logs),
+    ]
+    started = time.monotonic()
+    completed = subprocess.run(
+        [sys.executable, "-c", DBT_MAIN, *command],
+        env=dbt_env(url),
+        cwd=PROJECT_DIR,
+        stdout=None if echo else subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return DbtResult(
+        command=list(args),
+        returncode=completed.returncode,
+        seconds=time.monotonic() - started,
+        output=completed.stdout or "",
+        nodes=read_run_results(results_file),
+    )
+
+
+def read_run_results(path: Path) -> list[NodeResult]:
+    """The per-node results dbt wrote (empty when it stopped before running anything).
+
+    run_results.json and sources.json share the fields read here.
+    """
+    if not path.is_file():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    nodes = []
+    for item in data.get("results", []):
+        unique_id = item.get("unique_id", "")
+        adapter = item.get("adapter_response") or {}
+        nodes.append(
+            NodeResult(
+                unique_id=unique_id,
+                resource_type=unique_id.split(".", 1)[0],
+                status=str(item.get("status")),
+                seconds=float(item.get("execution_time") or 0.0),
+                message=item.get("message"),
+                failures=item.get("failures"),
+                rows_affected=adapter.get("rows_affected"),
+            )
+        )
+    return nodes
+
+
+def build_args(
+    *,
+    select: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    full_refresh: bool = False,
+    unit_tests: bool = False,
+    dbt_vars: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Arguments of `dbt build`.
+
+    Unit tests are left out unless asked for: they test our SQL, not the data, and belong in CI (the test
+    suite runs them); a production run on a fresh warehouse has nothing for them to compare against.
+    """
+    args = ["build"]
+    if select:
+        args += ["--select", *select]
+    if exclude:
+        args += ["--exclude", *exclude]
+    if not unit_tests:
+        args += ["--exclude-resource-type", "unit_test"]
+    if full_refresh:
+        args.append("--full-refresh")
+    if dbt_vars:
+        args += ["--vars", json.dumps(dict(dbt_vars))]
+    return args
+
+
+def build(
+    url: str,
+    paths: DbtPaths,
+    *,
+    select: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    full_refresh: bool = False,
+    unit_tests: bool = False,
+    dbt_vars: Mapping[str, Any] | None = None,
+    timeout: float | None = None,
+    echo: bool = False,
+) -> DbtResult:
+    """`dbt build`: staging views, marts and their data tests, in dependency order."""
+    args = build_args(
+        select=select, exclude=exclude, full_refresh=full_refresh, unit_tests=unit_tests, dbt_vars=dbt_vars
+    )
+    return run_dbt(args, url, paths, timeout=timeout, echo=echo)
+
+
+def source_freshness(url: str, paths: DbtPaths, *, timeout: float | None = None) -> DbtResult:
+    """`dbt source freshness`: per raw table pass, warn or error against the `_loaded_at` thresholds of
+    _fmp__sources.yml (exit code 1 only when one is past `error_after`)."""
+    return run_dbt(["source", "freshness"], url, paths, timeout=timeout)
+
+
+def generate_docs(url: str, paths: DbtPaths, *, timeout: float | None = None, echo: bool = False) -> DbtResult:
+    """`dbt docs generate --static`: one self-contained HTML file at `paths.static_docs`."""
+    return run_dbt(["docs", "generate", "--static"], url, paths, timeout=timeout, echo=echo)

@@ -1,1 +1,0 @@
-"""Orchestration: the run log, jobs and their runner, dbt and GX invocations, notifications."""
