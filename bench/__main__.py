@@ -29,7 +29,7 @@ from bench.scale import SCALES, Scale
 MODES = {
     "smoke": "the smallest scale, seconds (the test suite runs it)",
     "quick": "every benchmark at a reduced scale, minutes (the default)",
-    "full": "the issue's sizes: 5,000 symbols, 10 years, a 12.5M-row backfill; about an hour",
+    "full": "the target sizes: 5,000 symbols, 10 years, a 12.5M-row backfill; about an hour",
 }
 # Each benchmark is a module with `run(warehouse, scale) -> list[Row]`, run in this order.
 BENCHMARKS = ("rate", "landing", "daily", "backfill", "dbt_scale", "shard")
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         facts = machine(warehouse)
         for name in args.only:
             rows.extend(run_one(name, warehouse, scale))
-    facts["scale"] = scale.name + (" (reduced: ratios, not the issue's sizes)" if scale.reduced else "")
+    facts["scale"] = scale.name + (" (reduced: ratios, not the target sizes)" if scale.reduced else "")
     facts["simulated latency"] = f"{scale.latency_ms:.0f} ms per answer"
     facts["wall time"] = f"{time.monotonic() - started:.0f} s"
     print()

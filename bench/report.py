@@ -9,7 +9,7 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Row:
-    """A figure next to its reference measured in the same run, and the check the issue sets on the pair."""
+    """A figure next to its reference measured in the same run, and the check set on the pair."""
 
     benchmark: str
     measured: str

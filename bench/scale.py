@@ -1,5 +1,5 @@
 """How big each benchmark runs: --smoke (seconds, for the test suite), --quick (the default, minutes) and
---full (the sizes the issue names). Reduced scales keep the ratios honest, not the absolute times."""
+--full (the target sizes). Reduced scales keep the ratios honest, not the absolute times."""
 
 from __future__ import annotations
 

@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
-# The whole test suite from nothing but Python 3.11+: virtualenv, dependencies, Chromium, lint, tests.
+# The whole test suite from nothing but Python 3.11+: virtualenv, dependencies, Chromium and faketime, lint, tests.
+#
+#   bash tests/run.sh [pytest args]              the suite on today's clock, then the clock-reading tests
+#                                                (marker `clock`) again a year ahead and on a market holiday
+#   bash tests/run.sh --clock SPEC [pytest args] the suite once, under `faketime`: SPEC is an offset (+400d) or a
+#                                                date ('2027-12-25 12:00:00')
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export DO_NOT_TRACK=1 GX_ANALYTICS_ENABLED=false DBT_SEND_ANONYMOUS_USAGE_STATS=false PIP_DISABLE_PIP_VERSION_CHECK=1
+
+clock=""
+if [ "${1:-}" = "--clock" ]; then
+    [ $# -ge 2 ] || { echo "tests/run.sh: --clock needs a faketime offset or date" >&2; exit 2; }
+    clock=$2
+    shift 2
+fi
 
 PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
@@ -12,16 +24,44 @@ fi
 .venv/bin/pip install --quiet --upgrade pip
 .venv/bin/pip install --quiet -e '.[dev]'
 
-# The dashboard tests drive a real headless Chromium (Debian's package; Playwright's own download is not used).
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian packages the tests drive: Chromium for the dashboard (Playwright's own download is not used) and
+# faketime, which moves the clock of a whole process tree (Python, dbt and the embedded PostgreSQL alike).
+apt_install() {
     if [ "$(id -u)" = 0 ]; then
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
     elif command -v sudo >/dev/null 2>&1; then
-        sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+        sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
     fi
+}
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v faketime >/dev/null 2>&1 || missing+=(faketime)
+if [ ${#missing[@]} -gt 0 ]; then
+    apt_install "${missing[@]}"
+fi
+
+# pytest under a moved clock; packages are installed before, as TLS certificates have validity dates.
+pytest_at() {
+    local spec=$1
+    shift
+    case "$spec" in
+        "") .venv/bin/pytest "$@" ;;
+        [+-]*) faketime -f "$spec" .venv/bin/pytest "$@" ;;
+        *) faketime "$spec" .venv/bin/pytest "$@" ;;
+    esac
+}
+
+if [ -n "$clock" ]; then
+    pytest_at "$clock" "$@"
+    exit
 fi
 
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
 .venv/bin/pytest "$@"
+# The suite must not depend on its date: what reads the clock runs again 400 days ahead and on Christmas 2027.
+# (Exit code 5: the arguments selected no such test.)
+for spec in "+400d" "2027-12-25 12:00:00"; do
+    pytest_at "$spec" -m clock "$@" || [ $? -eq 5 ]
+done

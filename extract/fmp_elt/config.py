@@ -1,9 +1,8 @@
-"""Settings read from the environment (the fixed interface in DESIGN.md), validated once."""
+"""Settings read from the environment (the variables in the README's Configuration table), validated once."""
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,11 +10,9 @@ from pathlib import Path
 import platformdirs
 
 from fmp_elt.errors import ConfigError
+from fmp_elt.tickers import is_ticker
 
 DEFAULT_BASE_URL = "https://financialmodelingprep.com/stable"
-
-# FMP tickers: letters, digits, dots and dashes (share classes use a dash, e.g. BRK-B), `^` for indexes.
-SYMBOL_PATTERN = re.compile(r"^[A-Z0-9^][A-Z0-9.\-^=]{0,19}$")
 
 
 @dataclass(frozen=True)
@@ -117,9 +114,9 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
 def parse_symbols(text: str) -> list[str]:
     """`AAPL, msft` -> ['AAPL', 'MSFT']; anything that cannot be a ticker is a usage error."""
     symbols = [part.strip().upper() for part in text.split(",") if part.strip()]
-    bad = [s for s in symbols if not SYMBOL_PATTERN.match(s)]
+    bad = [s for s in symbols if not is_ticker(s)]
     if bad:
-        raise ConfigError(f"not a ticker symbol: {bad[0]!r} (letters, digits, '.', '-' only)")
+        raise ConfigError(f"not a ticker symbol: {bad[0]!r} (letters, digits, '.', '-', a leading '^', '=')")
     if not symbols:
         raise ConfigError("the symbol list is empty")
     return list(dict.fromkeys(symbols))

@@ -6,34 +6,55 @@ The file ships inside the package; `FMP_ELT_JOBS` points at another file (a depl
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from croniter import croniter
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictStr, ValidationError
+from pydantic_core import ErrorDetails
 
 from fmp_elt.errors import ConfigError
 
 JOBS_FILE_ENV = "FMP_ELT_JOBS"
-FIELDS = ("name", "schedule", "timeout", "retryCount", "dependencies", "environment", "module", "critical")
 
 
-@dataclass(frozen=True)
-class JobConfig:
-    """One job: when it runs, how long it may take, how often it is retried, what it waits for."""
+def _cron(schedule: str) -> str:
+    if not croniter.is_valid(schedule):
+        raise ValueError("not a cron schedule")
+    return schedule
 
-    name: str
-    schedule: str
-    timeout: float
-    retry_count: int
-    dependencies: tuple[str, ...]
-    environment: Mapping[str, str] = field(default_factory=dict)
-    module: str = ""
-    critical: bool = True
+
+def _names(value: Any) -> Any:
+    return value or []  # `dependencies:` left empty reads as null
+
+
+def _variables(value: Any) -> Any:
+    """An environment for a process: string keys and values (YAML reads `1` and `true` as numbers and booleans)."""
+    value = value or {}
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+
+class JobConfig(BaseModel):
+    """One job: when it runs, how long it may take, how often it is retried, what it waits for.
+
+    Validated as the file spells it (`retryCount`, unknown keys refused). Numbers are strict: a quoted `"60"` or
+    a `true` is not a timeout; text fields take whatever YAML read, as text.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Annotated[str, Field(strict=True, min_length=1)]
+    schedule: Annotated[str, BeforeValidator(str), AfterValidator(_cron)]
+    timeout: Annotated[float, Field(strict=True, gt=0)]
+    retry_count: Annotated[int, Field(strict=True, ge=0, alias="retryCount")]
+    dependencies: Annotated[tuple[StrictStr, ...], BeforeValidator(_names)]
+    environment: Annotated[dict[str, str], BeforeValidator(_variables)]
+    module: Annotated[str, BeforeValidator(str)]
+    critical: Annotated[bool, BeforeValidator(bool)] = True
 
     def next_fire(self, after: datetime) -> datetime:
         """The first time the schedule fires strictly after `after` (UTC, like the workflow's cron)."""
@@ -52,6 +73,22 @@ class JobConfig:
             "dependencies": list(self.dependencies),
             "environment": dict(self.environment),
         }
+
+
+class JobsFile(BaseModel):
+    """The whole file: a non-empty `jobs:` list. Other top-level keys are ignored (room for YAML anchors)."""
+
+    jobs: Annotated[list[JobConfig], Field(min_length=1)]
+
+
+FIELDS = tuple(info.alias or name for name, info in JobConfig.model_fields.items())
+# Pydantic's wording names Python types; users get the file's terms.
+VALUE_PROBLEMS = {
+    "timeout": "timeout must be a positive number of seconds",
+    "retryCount": "retryCount must be a whole number >= 0",
+    "dependencies": "dependencies must be a list of job names",
+    "environment": "environment must be a mapping of variables",
+}
 
 
 def jobs_file() -> Path | None:
@@ -75,46 +112,39 @@ def load_jobs(path: Path | None = None) -> list[JobConfig]:
         document = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{where} is not valid YAML: {str(exc).splitlines()[0]}") from None
-    entries = document.get("jobs") if isinstance(document, dict) else None
-    if not isinstance(entries, list) or not entries:
-        raise ConfigError(f"{where} must have a non-empty `jobs:` list")
-    return dependency_order([parse_job(entry, where) for entry in entries], where)
+    try:
+        jobs = JobsFile.model_validate(document).jobs
+    except ValidationError as exc:
+        raise ConfigError(first_problem(document, exc.errors(), where)) from None
+    return dependency_order(jobs, where)
 
 
-def parse_job(entry: Any, where: str) -> JobConfig:
-    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"]:
-        raise ConfigError(f"{where}: every job needs a `name`")
-    name = entry["name"]
-    unknown = sorted(set(entry) - set(FIELDS))
-    if unknown:
-        raise ConfigError(f"{where}: job {name!r} has unknown field {unknown[0]!r} (fields: {', '.join(FIELDS)})")
-    missing = [key for key in FIELDS[:-1] if key not in entry]
-    if missing:
-        raise ConfigError(f"{where}: job {name!r} is missing {missing[0]!r}")
-    schedule = str(entry["schedule"])
-    if not croniter.is_valid(schedule):
-        raise ConfigError(f"{where}: job {name!r} has an invalid cron schedule {schedule!r}")
-    timeout, retries = entry["timeout"], entry["retryCount"]
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        raise ConfigError(f"{where}: job {name!r}: timeout must be a positive number of seconds")
-    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-        raise ConfigError(f"{where}: job {name!r}: retryCount must be a whole number >= 0")
-    dependencies = entry["dependencies"] or []
-    environment = entry["environment"] or {}
-    if not isinstance(dependencies, list) or not all(isinstance(d, str) for d in dependencies):
-        raise ConfigError(f"{where}: job {name!r}: dependencies must be a list of job names")
-    if not isinstance(environment, dict):
-        raise ConfigError(f"{where}: job {name!r}: environment must be a mapping of variables")
-    return JobConfig(
-        name=name,
-        schedule=schedule,
-        timeout=float(timeout),
-        retry_count=retries,
-        dependencies=tuple(dependencies),
-        environment={str(k): str(v) for k, v in environment.items()},
-        module=str(entry["module"]),
-        critical=bool(entry.get("critical", True)),
-    )
+def first_problem(document: Any, errors: list[ErrorDetails], where: str) -> str:
+    """One line for the first broken job, as a reader checks it: its name, unknown keys, missing keys, values."""
+    if any(len(error["loc"]) < 2 for error in errors):
+        return f"{where} must have a non-empty `jobs:` list"
+    index = min(int(error["loc"][1]) for error in errors)
+    entry_errors = [error for error in errors if error["loc"][1] == index]
+    if any(len(error["loc"]) < 3 or error["loc"][2] == "name" for error in entry_errors):
+        return f"{where}: every job needs a `name`"
+    name = document["jobs"][index]["name"]
+
+    def order(error: ErrorDetails) -> tuple[int, int, str]:
+        key = error["loc"][2]
+        if error["type"] == "extra_forbidden":
+            return 0, 0, str(key)
+        return (1 if error["type"] == "missing" else 2), FIELDS.index(str(key)), ""
+
+    error = min(entry_errors, key=order)
+    key = error["loc"][2]
+    if error["type"] == "extra_forbidden":
+        return f"{where}: job {name!r} has unknown field {key!r} (fields: {', '.join(FIELDS)})"
+    if error["type"] == "missing":
+        return f"{where}: job {name!r} is missing {key!r}"
+    if key == "schedule":
+        return f"{where}: job {name!r} has an invalid cron schedule {str(error['input'])!r}"
+    problem = VALUE_PROBLEMS.get(str(key)) or f"{key}: {error['msg']}"
+    return f"{where}: job {name!r}: {problem}"
 
 
 def dependency_order(jobs: list[JobConfig], where: str = "jobs.yml") -> list[JobConfig]:

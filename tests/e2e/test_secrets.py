@@ -8,6 +8,10 @@ import sys
 from pathlib import Path
 
 import psycopg2
+import pytest
+
+# Reads the wall clock: tests/run.sh runs it again with the clock moved.
+pytestmark = pytest.mark.clock
 
 KEY = "sk-FMPELT-CANARY-7f3e9d2c41"
 

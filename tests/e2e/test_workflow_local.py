@@ -26,6 +26,7 @@ from typing import Any
 import psycopg2
 import pytest
 import yaml
+from fmp_elt import trading_calendar
 from fmp_elt.job_config import load_jobs
 from fmp_elt.orchestration.runner import due_jobs
 
@@ -285,7 +286,7 @@ def elt_pipeline(
 def test_elt_scheduled_run_loads_the_marts_and_builds_the_site_and_the_artifacts(
     database_url: str, make_simulator: Any, tmp_path: Path, local_jobs: list[LocalJob]
 ) -> None:
-    simulator = make_simulator(n_symbols=4, start=date(2023, 1, 3), end=date.today())
+    simulator = make_simulator(n_symbols=4, start=date(2023, 1, 3), end=trading_calendar.latest_session())
     job = elt_pipeline(local_jobs, tmp_path, database_url, simulator.base_url)
     results = job.run()
     assert_green(results)
@@ -311,7 +312,7 @@ def test_elt_scheduled_run_loads_the_marts_and_builds_the_site_and_the_artifacts
 def test_elt_dispatch_inputs_become_the_backfill_options(
     database_url: str, make_simulator: Any, tmp_path: Path, local_jobs: list[LocalJob]
 ) -> None:
-    simulator = make_simulator(n_symbols=3, start=date(2023, 1, 3), end=date.today())
+    simulator = make_simulator(n_symbols=3, start=date(2023, 1, 3), end=trading_calendar.latest_session())
     inputs = {"jobs": "symbols,prices", "symbols": "", "from": "2024-01-02", "to": "2024-03-28", "full_refresh": True}
     job = elt_pipeline(local_jobs, tmp_path, database_url, simulator.base_url, inputs)
     assert_green(job.run(only=("pipeline",)))

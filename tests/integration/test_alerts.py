@@ -16,6 +16,9 @@ from fmp_elt.orchestration.runner import RunReport, run
 from tests.fixtures.ops import cli, insert_quality, job, query, write_jobs
 from tests.fixtures.ops_alerts import SMTP_USER, MailInbox, SlackInbox, bodies, slack_webhook, smtp_env, smtp_server
 
+# Reads the wall clock: tests/run.sh runs it again with the clock moved.
+pytestmark = pytest.mark.clock
+
 DASHBOARD = "http://dashboard.example.test/"
 
 

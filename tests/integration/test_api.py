@@ -1,4 +1,4 @@
-"""The status/logs API over real HTTP: the seed's shapes (checked against the OpenAPI document), filters,
+"""The status/logs API over real HTTP: the contract's shapes (checked against the OpenAPI document), filters,
 pagination, validation, token auth, read-only, and a warehouse whose marts do not exist yet."""
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ from fmp_elt.job_config import load_jobs
 from fmp_elt.serve.api import create_app
 
 from tests.fixtures.ops import PIPELINE, PRICES_ERROR, query, seed_history, serve
+
+# Reads the wall clock: tests/run.sh runs it again with the clock moved.
+pytestmark = pytest.mark.clock
 
 NOW = datetime.now(UTC)
 
@@ -73,7 +76,7 @@ def test_status_has_the_seed_shape_and_reports_the_failed_job(api: str) -> None:
 def test_status_is_healthy_when_every_job_and_check_passed(database_url: str) -> None:
     seed_history(database_url, NOW, last_prices_failed=False)
     pipeline = [job for job in load_jobs() if job.name in PIPELINE]
-    # the seed's latest run still lost a few price records and failed a few expectations: a perfect day has none
+    # the seeded history's latest run lost a few price records and failed a few expectations: a perfect day has none
     query(database_url, "update etl.executions set records_failed = 0 returning 1")
     query(database_url, "update etl.data_quality set success = true, success_percent = 100 returning 1")
     with serve(create_app(database_url, jobs=pipeline)) as base:
@@ -178,7 +181,7 @@ def test_prices_carry_the_moving_averages(api: str) -> None:
     assert prices[-1]["close"] == pytest.approx(AAPL["close"][-1])
     assert prices[-1]["sma5"] == pytest.approx(statistics.fmean(AAPL["close"][-5:]))
     assert prices[-1]["sma200"] == pytest.approx(statistics.fmean(AAPL["close"][-200:]))
-    # the seed holds 300 rows: the 200-day average exists from its 200th row on
+    # the seeded history holds 300 rows: the 200-day average exists from its 200th row on
     assert [p["sma200"] is None for p in prices].count(True) == 199 - 50
 
 

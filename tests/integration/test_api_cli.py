@@ -10,9 +10,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.fixtures.ops import FMP_ELT, PRICES_ERROR, ROOT, cli, query, seed_history
+
+# Reads the wall clock: tests/run.sh runs it again with the clock moved.
+pytestmark = pytest.mark.clock
 
 
 def test_status_prints_the_verdict_jobs_quality_and_freshness(database_url: str) -> None:

@@ -6,6 +6,7 @@ import logging
 from datetime import date, timedelta
 
 import pytest
+from fmp_elt import trading_calendar
 from fmp_elt.config import Settings
 from fmp_elt.extraction import extract_stream
 from fmp_elt.fmp.client import FmpClient, RetryPolicy
@@ -15,8 +16,12 @@ from fmp_elt.warehouse import runlog
 
 from tests.fixtures.postgres import query, scalar
 
+# Reads the wall clock: tests/run.sh runs it again with the clock moved.
+pytestmark = pytest.mark.clock
+
 FAST_RETRY = RetryPolicy(max_tries=12, base_seconds=0.01, cap_seconds=0.05)
-TODAY = date(2026, 11, 25)
+# The extraction's today is the simulated market's last session: both follow the clock.
+TODAY = trading_calendar.latest_session()
 
 
 def settings_for(base_url: str, key: str, plan: str = "starter") -> Settings:
@@ -230,7 +235,7 @@ def test_the_key_appears_in_no_log_line_row_or_url(fmp_simulator, database_url, 
 
 def test_ultimate_daily_update_uses_eod_bulk_and_refetches_a_split_symbol(fmp_simulator, database_url) -> None:
     sim = fmp_simulator
-    sim.set_today(TODAY - timedelta(days=1))
+    sim.set_today(trading_calendar.previous_trading_day(TODAY - timedelta(days=1)))
     symbols = [s for s in sim.symbols if sim.profile(s).delisted is None][:4]
     run(sim.base_url, database_url, "prices", key="ultimate-key", plan="ultimate", symbols=symbols)
     split_symbol = symbols[0]

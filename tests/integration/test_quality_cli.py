@@ -5,8 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from tests.fixtures.marts import execute, query, seed_clean
 from tests.fixtures.ops import cli
+
+# Reads the wall clock: tests/run.sh runs it again with the clock moved.
+pytestmark = pytest.mark.clock
 
 
 def validate(url: str, tmp_path: Path, *args: str):

@@ -1,20 +1,24 @@
 """The simulator answers with the field names, order and JSON types of FMP's recorded answers.
 
-If the simulator drifts from the recorded samples in tests/fixtures/fmp_samples (or the field lists in docs/fmp-api.md),
-these tests fail.
+If the simulator drifts from the recorded samples in tests/fixtures/fmp_samples (or the field lists in
+extract/fmp_elt/fmp/README.md), these tests fail.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fmp_elt.simulator import Simulator
 from fmp_elt.simulator.ratios import TTM_FIELDS
 
 from tests.fixtures.samples import load_sample
 from tests.fixtures.simulator import fmp_get
 
-# Present in FMP's live ratios since the samples were recorded (FMP_API.md 4c, fmpsdk and fmpdotnet).
+# Reads the wall clock: tests/run.sh runs it again with the clock moved.
+pytestmark = pytest.mark.clock
+
+# In FMP's live ratios since the samples were recorded (extract/fmp_elt/fmp/README.md 4.3; fmpsdk, fmpdotnet).
 RATIOS_ADDED_SINCE_SAMPLE = ["priceToEarningsDilutedRatio", "priceToEarningsDilutedGrowthRatio"]
 
 
@@ -46,7 +50,9 @@ def stock(sim: Simulator) -> str:
 def test_full_matches_recorded_sample(fmp_simulator: Simulator) -> None:
     expected = shape(sample("stable_historical-price-eod-full_AAPL_2023-01-01_2023-01-10.json")[0])
     window = {"from": "2023-01-01", "to": "2023-01-10"}
-    response = fmp_get(fmp_simulator, "historical-price-eod/full", symbol=stock(fmp_simulator), **window)
+    # premium: 2023 stays within the plan's history depth whatever the date (Starter serves five years)
+    symbol = stock(fmp_simulator)
+    response = fmp_get(fmp_simulator, "historical-price-eod/full", key="premium-key", symbol=symbol, **window)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/json")
     records = response.json()

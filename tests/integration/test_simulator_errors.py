@@ -1,4 +1,4 @@
-"""Every error class of FMP_API.md section 2, as the simulator sends it over HTTP."""
+"""Every error class of FMP's dialect (extract/fmp_elt/fmp/README.md, section 2), as the simulator sends it."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ from fmp_elt.warehouse.schema import ensure_schema
 def command(out: Path, dbt_docs: Path | None, quality_docs: Path | None, max_symbols: int) -> None:
     """Write a static site to publish: OUT/index.html links the dashboard, the dbt docs and the GX docs."""
     from fmp_elt.job_config import load_jobs
-    from fmp_elt.serve.site import build_site, default_sources
+    from fmp_elt.serve.static_site import build_site, default_sources
 
     settings = Settings.from_env()
     url = database_url(settings)

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-import random
 import threading
 from collections import Counter
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import backoff
 import requests
 from requests.adapters import HTTPAdapter
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from fmp_elt.fmp.errors import (
     RETRIABLE,
@@ -40,17 +39,18 @@ class RetryPolicy:
     base_seconds: float = 1.0
     cap_seconds: float = 60.0
 
-    def waits(self) -> Generator[float, Any, None]:
-        exc = yield 0.0
-        attempt = 0
-        while True:
-            retry_after = getattr(exc, "retry_after", None)
-            if retry_after is not None:
-                wait = float(retry_after)
-            else:
-                wait = random.uniform(0, min(self.cap_seconds, self.base_seconds * 2**attempt))  # noqa: S311 - jitter
-            attempt += 1
-            exc = yield wait
+    def wait(self, state: RetryCallState) -> float:
+        """Seconds to sleep before the next try. Full jitter: uniform in [0, min(cap, base * 2**retry)), where
+        `retry` counts every retry so far, those that waited for a `Retry-After` included."""
+        retry_after = getattr(_failure(state), "retry_after", None)
+        if retry_after is not None:
+            return float(retry_after)
+        return wait_random_exponential(multiplier=self.base_seconds, max=self.cap_seconds)(state)
+
+
+def _failure(state: RetryCallState) -> BaseException | None:
+    """The exception the try that just ended raised."""
+    return state.outcome.exception() if state.outcome else None
 
 
 @dataclass
@@ -121,23 +121,24 @@ class FmpClient:
             body, status = self._request(endpoint, params)
             return parse(body, endpoint, status)
 
-        retrying = backoff.on_exception(
-            self.retry.waits,
-            RETRIABLE,
-            max_tries=self.retry.max_tries,
-            jitter=None,
-            on_backoff=self._on_backoff,
-            logger=None,
-        )(attempt)
-        return retrying()
+        retrying = Retrying(
+            retry=retry_if_exception_type(RETRIABLE),
+            stop=stop_after_attempt(self.retry.max_tries),
+            wait=self.retry.wait,
+            before_sleep=self._before_sleep,
+            reraise=True,  # the caller sees the last FmpError itself, not a wrapper
+        )
+        return retrying(attempt)
 
-    def _on_backoff(self, details: Any) -> None:
-        exc = details.get("exception")
+    def _before_sleep(self, state: RetryCallState) -> None:
+        exc, wait = _failure(state), state.upcoming_sleep
         with self.stats.lock:
             self.stats.retries += 1
         if isinstance(exc, FmpRateLimited):
-            self.limiter.pause(details["wait"])
-        log.debug("retrying %s in %.2fs after %s", exc.endpoint if exc else "?", details["wait"], type(exc).__name__)
+            # A 429 throttles the key, not one thread: hold every worker back for the same wait.
+            self.limiter.pause(wait)
+        endpoint = exc.endpoint if isinstance(exc, FmpError) else "?"
+        log.debug("retrying %s in %.2fs after %s", endpoint, wait, type(exc).__name__)
 
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fmp_elt.job_config import load_jobs
 from fmp_elt.orchestration.job_context import JobContext, JobResult
-from fmp_elt.serve.site import build_site, default_sources, describe
+from fmp_elt.serve.static_site import build_site, default_sources, describe
 
 
 def run(ctx: JobContext) -> JobResult:

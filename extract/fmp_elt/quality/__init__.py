@@ -2,9 +2,10 @@
 
 - `suites`: the datasets and the rules each promises (the suites, in code);
 - `rules`: a rule as a GX expectation and as the SQL predicate the metrics count with;
-- `metrics`: the seed's DataQualityMetrics and their definitions; `freshness`: against the trading calendar;
+- `metrics`: the DataQualityMetrics of `etl.data_quality` and their definitions;
+- `freshness`: against the trading calendar;
 - `checkpoint` and `gx_project`: the committed file context in `expectations/gx/`, the run, Data Docs;
-- `runner.run_validation`: what `fmp-elt validate` and the `quality` job call.
+- `validate.run_validation`: what `fmp-elt validate` and the `quality` job call.
 
 Importing this package does not import Great Expectations (that takes seconds); running a validation does.
 """

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
@@ -370,11 +370,3 @@ class NewestAtLeast(TableRule):
         import great_expectations.expectations as gxe
 
         return gxe.ExpectColumnMaxToBeBetween(column=self.column, min_value=self.threshold)
-
-
-def rule_columns(rules: Sequence[RowRule | TableRule]) -> set[str]:
-    return {column for rule in rules for column in rule.columns}
-
-
-def expectation_meta(rule: RowRule | TableRule) -> dict[str, Any]:
-    return {"rule": rule.name}

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from fmp_elt import tickers
 from fmp_elt.quality.freshness import Freshness
 from fmp_elt.quality.rules import (
     Between,
@@ -36,6 +37,9 @@ from fmp_elt.quality.rules import (
     UniqueKey,
     literal,
 )
+from fmp_elt.streams import RAW_DATASETS
+from fmp_elt.streams.dataset import RawDataset
+from fmp_elt.streams.symbols import SYMBOLS
 
 
 @dataclass(frozen=True)
@@ -132,9 +136,6 @@ def build_plan(dataset: Dataset, facts: TableFacts) -> SuitePlan:
 # --- raw landing -------------------------------------------------------------------------------------
 
 RAW_REQUIRED = ("payload", "_run_id", "_loaded_at", "_endpoint")
-# Daily extracts (weekdays): a long weekend is four days without a load. Ratios are extracted weekly.
-DAILY_LOAD = timedelta(days=5)
-WEEKLY_LOAD = timedelta(days=9)
 ISO_DATE = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
@@ -179,55 +180,31 @@ def _raw_rules(fields: tuple[str, ...], numbers: tuple[str, ...], per_symbol: bo
     return rules
 
 
-def _raw(
-    name: str, table: str, fields: tuple[str, ...], numbers: tuple[str, ...], what: str, loaded_every: timedelta
-) -> Dataset:
-    per_symbol = name != "raw_symbols"
+def _raw(declared: RawDataset) -> Dataset:
+    """The suite of one declared raw table: its fields and types, and its load freshness."""
+    per_symbol = declared.per_symbol
     return Dataset(
-        name=name,
-        table=table,
+        name=declared.quality_name,
+        table=declared.table,
         critical=False,
-        description=f"Raw landing of {what}: one row per record exactly as FMP sent it (append-only).",
+        description=f"Raw landing of {declared.description}: one row per record exactly as FMP sent it (append-only).",
         key=(),
         required=(*RAW_REQUIRED, "symbol") if per_symbol else RAW_REQUIRED,
-        rules=_raw_rules(fields, numbers, per_symbol),
-        freshness=Freshness("_loaded_at", max_age=loaded_every),
+        rules=_raw_rules(declared.fields, declared.numbers, per_symbol),
+        freshness=Freshness("_loaded_at", max_age=declared.freshness.warn_after),
         identity=("_seq", "symbol", "_endpoint"),
     )
 
 
-PRICE_NUMBERS = ("open", "high", "low", "close", "volume")
-RAW_DATASETS = (
-    _raw("raw_symbols", "raw.fmp_symbols", ("symbol",), (), "the symbol universe", DAILY_LOAD),
-    _raw(
-        "raw_prices",
-        "raw.fmp_prices",
-        ("date", *PRICE_NUMBERS),
-        PRICE_NUMBERS,
-        "split-adjusted daily prices",
-        DAILY_LOAD,
-    ),
-    _raw(
-        "raw_prices_adjusted",
-        "raw.fmp_prices_adjusted",
-        ("date", "adjClose"),
-        ("adjOpen", "adjHigh", "adjLow", "adjClose", "volume"),
-        "dividend-adjusted daily prices",
-        DAILY_LOAD,
-    ),
-    _raw("raw_ratios", "raw.fmp_ratios", ("date", "period", "fiscalYear"), (), "financial ratios", WEEKLY_LOAD),
-)
+RAW_SUITES = tuple(_raw(declared) for declared in RAW_DATASETS.values())
 
 
 # --- marts -------------------------------------------------------------------------------------------
 
-# Tickers: upper-case letters and digits, with `.` or `-` for share classes (BRK-B, BF.B).
-SYMBOL_FORMAT = "^[A-Z0-9][A-Z0-9.-]{0,14}$"
-
 
 def _symbols_rules(facts: TableFacts) -> Sequence[RowRule]:
     return (
-        Matches("symbol", SYMBOL_FORMAT),
+        Matches("symbol", tickers.PATTERN),
         Between("market_cap", 0),
         NotLess("last_seen_at", "first_seen_at"),
     )
@@ -368,7 +345,7 @@ MART_DATASETS = (
         key=("symbol",),
         required=(),
         rules=_symbols_rules,
-        freshness=Freshness("last_seen_at", max_age=DAILY_LOAD),
+        freshness=Freshness("last_seen_at", max_age=SYMBOLS.freshness.warn_after),
     ),
     Dataset(
         name="daily_prices",
@@ -404,4 +381,4 @@ MART_DATASETS = (
     ),
 )
 
-DATASETS: dict[str, Dataset] = {dataset.name: dataset for dataset in (*RAW_DATASETS, *MART_DATASETS)}
+DATASETS: dict[str, Dataset] = {dataset.name: dataset for dataset in (*RAW_SUITES, *MART_DATASETS)}

@@ -1,6 +1,6 @@
 """The status/logs API and the dashboard, read-only (`fmp-elt serve`).
 
-Routes under /api answer the seed's contracts (see models.py); `/` is the dashboard, `/openapi.json` the
+Routes under /api answer the status/logs contracts (status/models.py); `/` is the dashboard, `/openapi.json` the
 OpenAPI document. When a token is configured every /api route wants `Authorization: Bearer <token>`; the page
 and the OpenAPI document hold no data and stay open. Each request reads on its own read-only connection.
 """
@@ -19,14 +19,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from psycopg2.extensions import connection as Connection
 
-from fmp_elt import clock
+from fmp_elt import clock, tickers
 from fmp_elt.errors import WarehouseUnavailable
 from fmp_elt.job_config import JobConfig, load_jobs
 from fmp_elt.serve import STATIC_DIR
 from fmp_elt.status import models, queries
 from fmp_elt.warehouse.connection import connect
 
-SYMBOL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.\-^=]{0,19}$"
 JOB_PATTERN = r"^[A-Za-z0-9_.\-]{1,100}$"
 
 Job = Annotated[str | None, Query(pattern=JOB_PATTERN, description="only this job's entries")]
@@ -102,7 +101,7 @@ def executions(
 
 @router.get("/etl/jobs", response_model=models.JobsResponse)
 def job_definitions(jobs: Jobs) -> models.JobsResponse:
-    """The job configuration (the seed's ETLJobConfig) with each job's next fire time."""
+    """The job configuration (the ETLJobConfig fields of jobs.yml) with each job's next fire time."""
     return models.JobsResponse(jobs=queries.job_definitions(jobs, clock.now()))
 
 
@@ -131,7 +130,7 @@ def symbols(conn: Db) -> models.SymbolsResponse:
 @router.get("/prices/{symbol}", response_model=models.PricesResponse)
 def prices(
     conn: Db,
-    symbol: Annotated[str, PathParam(pattern=SYMBOL_PATTERN)],
+    symbol: Annotated[str, PathParam(pattern=tickers.ANY_CASE_PATTERN)],
     limit: Annotated[int, Query(ge=1, le=5000)] = 400,
 ) -> models.PricesResponse:
     """A symbol's close with its simple moving averages, oldest first."""

@@ -4,7 +4,8 @@
         requests.get(f"{sim.base_url}/historical-price-eod/full", params={"symbol": sim.symbols[0]},
                      headers={"apikey": "k"})
 
-It follows FMP_API.md sections 2 to 6. Data is deterministic from the config (same seed, same answers).
+It follows the FMP behaviour written down in fmp/README.md. Data is deterministic from the config (same seed,
+same answers).
 Where FMP's behaviour is unknown or ambiguous, these are the choices made:
 
 Prices

@@ -1,6 +1,6 @@
 """Synthetic financial ratios per fiscal period (`ratios`) and trailing twelve months (`ratios-ttm`).
 
-Field names, order and JSON types follow FMP's live set (FMP_API.md 4c/4d). Each symbol gets its own level
+Field names, order and JSON types follow FMP's live set (fmp/README.md, 4.3 and 4.4). Each symbol gets its own level
 for every ratio, each period some noise around it, and the identities FMP's numbers obey hold here too
 (margins that coincide, yield percentage = 100 x yield, free cash flow = operating cash flow - capex).
 """

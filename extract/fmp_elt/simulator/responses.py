@@ -1,4 +1,4 @@
-"""FMP's answers other than data: the error catalogue of FMP_API.md section 2, verbatim."""
+"""FMP's answers other than data: FMP's error catalogue (fmp/README.md, section 2), verbatim."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Response shapes of the status/logs API (the seed's contracts, camelCase on the wire).
+"""Response shapes of the status/logs API (the status/logs contracts, camelCase on the wire).
 
-`StatusResponse` and `LogsResponse` are fixed by DESIGN.md; the others serve the dashboard.
+`StatusResponse` and `LogsResponse` are the fixed contracts (README, API and dashboard); the others serve the dashboard.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ class JobsResponse(ApiModel):
 
 
 class QualityCheck(ApiModel):
-    """One dataset's quality measurement (the seed's DataQualityMetrics plus GX statistics)."""
+    """One dataset's quality measurement (DataQualityMetrics plus GX statistics)."""
 
     dataset: str
     checked_at: datetime

@@ -17,13 +17,8 @@ from fmp_elt import clock
 from fmp_elt.job_config import JobConfig
 from fmp_elt.quality.suites import DATASETS
 from fmp_elt.status import models
+from fmp_elt.streams import RAW_DATASETS
 
-# The raw tables each extract job fills: without a quality check, their freshness is the job's last completed run.
-RAW_TABLES = {
-    "symbols": ("raw.fmp_symbols",),
-    "prices": ("raw.fmp_prices", "raw.fmp_prices_adjusted"),
-    "ratios": ("raw.fmp_ratios",),
-}
 EXECUTION_COLUMNS = (
     "id::text, run_id::text, job_name, status, start_time, end_time,"
     " extract(epoch from end_time - start_time)::float8, records_processed, records_failed, error_message, metadata"
@@ -196,7 +191,7 @@ def _jsonb(value: Any) -> dict[str, Any]:
 
 def freshness(conn: Connection, jobs: list[JobConfig], now: datetime | None = None) -> list[models.TableFreshness]:
     """Per table: what the latest quality check measured (`data_freshness` as a lag, `is_fresh`); for a raw
-    table no check covers, when its extract job last completed (stale after missing two of its fires)."""
+    table no check covers, when its extract job last completed (stale past its declared `warn_after`)."""
     now = now or clock.now()
     estimates = row_estimates(conn)
     tables = {
@@ -216,17 +211,18 @@ def freshness(conn: Connection, jobs: list[JobConfig], now: datetime | None = No
     for job in jobs:
         done = last_done.get(job.name)
         updated = done.end_time if done else None
-        for table in RAW_TABLES.get(job.name, ()):
+        # Without a quality check yet, a raw table's last load is its job's last completed run.
+        for raw in (dataset for dataset in RAW_DATASETS.values() if dataset.job == job.name):
             tables.setdefault(
-                table,
+                raw.table,
                 models.TableFreshness(
-                    table=table,
+                    table=raw.table,
                     layer="raw",
                     last_updated=updated,
                     age_hours=_hours(now, updated),
                     lag_hours=None,
-                    is_fresh=updated is not None and updated >= job.previous_fire(job.previous_fire(now)),
-                    rows=estimates.get(table),
+                    is_fresh=updated is not None and now - updated <= raw.freshness.warn_after,
+                    rows=estimates.get(raw.table),
                 ),
             )
     return sorted(tables.values(), key=lambda t: (t.layer != "raw", t.table))

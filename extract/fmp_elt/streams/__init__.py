@@ -1,8 +1,9 @@
-"""Streams: one small module per FMP dataset. Register a new one in STREAMS."""
+"""Streams: one small module per FMP dataset, each declaring the raw tables it lands. Register a new one in STREAMS."""
 
 from __future__ import annotations
 
 from fmp_elt.streams.base import Stream
+from fmp_elt.streams.dataset import RawDataset
 from fmp_elt.streams.prices import PricesStream
 from fmp_elt.streams.ratios import RatiosStream
 from fmp_elt.streams.symbols import SymbolsStream
@@ -11,4 +12,9 @@ STREAMS: dict[str, Stream] = {
     "symbols": SymbolsStream(),
     "prices": PricesStream(),
     "ratios": RatiosStream(),
+}
+
+# Every raw table, by name (raw.fmp_<name>), in registration order: what landing, status and quality read.
+RAW_DATASETS: dict[str, RawDataset] = {
+    dataset.table: dataset for stream in STREAMS.values() for dataset in stream.datasets
 }

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from fmp_elt.config import Settings
 from fmp_elt.fmp.client import FmpClient
+from fmp_elt.streams.dataset import RawDataset
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class Stream(Protocol):
 
     name: str
     cursor_streams: tuple[str, ...]
+    datasets: tuple[RawDataset, ...]  # the raw tables it lands
 
     def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
         """The work to do, given the symbols in scope and their stored cursors."""

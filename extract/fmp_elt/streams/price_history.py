@@ -11,6 +11,7 @@ from typing import Any
 
 from fmp_elt.fmp.client import FmpClient
 from fmp_elt.streams.base import Cursor
+from fmp_elt.streams.dataset import WEEKDAY_LOADS, RawDataset
 from fmp_elt.streams.records import record_date, record_number
 
 ROW_CAP = 5000
@@ -19,25 +20,51 @@ RECENT_ROWS = 10  # closes kept in the cursor to compare the overlap against
 TOLERANCE = 1e-6  # relative: FMP rounds to cents; a re-adjusted history moves far more
 
 
+BULK_ENDPOINT = "eod-bulk"  # one day of every symbol (Ultimate); its rows land with the `full` ones
+PRICE_NUMBERS = ("open", "high", "low", "close", "volume")
+ADJUSTED_NUMBERS = ("adjOpen", "adjHigh", "adjLow", "adjClose", "volume")
+
+PRICES = RawDataset(
+    table="raw.fmp_prices",
+    description="split-adjusted daily prices (`eod-bulk` rows carry every value as a string)",
+    endpoints=("historical-price-eod/full", BULK_ENDPOINT),
+    job="prices",
+    record_key=("symbol", "date"),
+    freshness=WEEKDAY_LOADS,
+    fields=("date", *PRICE_NUMBERS),
+    numbers=PRICE_NUMBERS,
+)
+PRICES_ADJUSTED = RawDataset(
+    table="raw.fmp_prices_adjusted",
+    description="split- and dividend-adjusted daily prices",
+    endpoints=("historical-price-eod/dividend-adjusted",),
+    job="prices",
+    record_key=("symbol", "date"),
+    freshness=WEEKDAY_LOADS,
+    fields=("date", "adjClose"),
+    numbers=ADJUSTED_NUMBERS,
+)
+
+
 @dataclass(frozen=True)
 class PriceVariant:
+    """One of the two series: its cursor, endpoint and raw dataset."""
+
     cursor_stream: str
     endpoint: str
-    table: str
+    dataset: RawDataset
     close_key: str
     required: tuple[str, ...]  # a record without these is counted as failed (and still landed)
 
+    @property
+    def table(self) -> str:
+        return self.dataset.table
+
 
 VARIANTS = (
+    PriceVariant("prices", "historical-price-eod/full", PRICES, "close", PRICE_NUMBERS),
     PriceVariant(
-        "prices", "historical-price-eod/full", "raw.fmp_prices", "close", ("open", "high", "low", "close", "volume")
-    ),
-    PriceVariant(
-        "prices_adjusted",
-        "historical-price-eod/dividend-adjusted",
-        "raw.fmp_prices_adjusted",
-        "adjClose",
-        ("adjOpen", "adjHigh", "adjLow", "adjClose", "volume"),
+        "prices_adjusted", "historical-price-eod/dividend-adjusted", PRICES_ADJUSTED, "adjClose", ADJUSTED_NUMBERS
     ),
 )
 

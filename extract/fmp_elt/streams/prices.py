@@ -13,13 +13,24 @@ from datetime import timedelta
 from fmp_elt.fmp.client import FmpClient
 from fmp_elt.streams import prices_bulk
 from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, StreamContext, Unit, UnitResult
-from fmp_elt.streams.price_history import VARIANTS, PriceVariant, advance, fetch_range, overlap_disagrees, overlap_start
+from fmp_elt.streams.dataset import RawDataset
+from fmp_elt.streams.price_history import (
+    PRICES,
+    PRICES_ADJUSTED,
+    VARIANTS,
+    PriceVariant,
+    advance,
+    fetch_range,
+    overlap_disagrees,
+    overlap_start,
+)
 from fmp_elt.streams.records import count_incomplete
 
 
 class PricesStream:
     name = "prices"
     cursor_streams = tuple(v.cursor_stream for v in VARIANTS)
+    datasets: tuple[RawDataset, ...] = (PRICES, PRICES_ADJUSTED)
 
     def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
         units = [

@@ -16,11 +16,10 @@ from typing import Any
 from fmp_elt.fmp.client import FmpClient
 from fmp_elt.fmp.errors import FmpRateLimited
 from fmp_elt.streams.base import CursorUpdate, Landing, StreamContext, Unit, UnitResult
-from fmp_elt.streams.price_history import VARIANTS, advance, overlap_disagrees
+from fmp_elt.streams.price_history import BULK_ENDPOINT, PRICES, VARIANTS, advance, overlap_disagrees
 from fmp_elt.streams.records import count_incomplete
 from fmp_elt.trading_calendar import trading_days
 
-BULK_ENDPOINT = "eod-bulk"
 BULK_TRIES = 3
 BULK_REQUIRED = ("open", "high", "low", "close", "adjClose", "volume")
 
@@ -80,7 +79,7 @@ def fetch_bulk(client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
         if any(overlap_disagrees(rows, c, v.close_key) for c, v in zip(held, VARIANTS, strict=True) if c):
             result.follow_ups.append(Unit(sub.key, sub.cursors, refetch=True))
             continue
-        result.landings.append(Landing("raw.fmp_prices", BULK_ENDPOINT, sub.key, rows))
+        result.landings.append(Landing(PRICES.table, BULK_ENDPOINT, sub.key, rows))
         result.records_failed += count_incomplete(rows, BULK_REQUIRED)
         for cursor, variant in zip(held, VARIANTS, strict=True):
             new = advance(cursor, rows, variant.close_key)

@@ -7,11 +7,22 @@ from typing import Any
 
 from fmp_elt.fmp.client import FmpClient
 from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, StreamContext, Unit, UnitResult
+from fmp_elt.streams.dataset import WEEKLY_LOADS, RawDataset
 from fmp_elt.streams.records import record_date
 
 FULL_LIMIT = 1000  # FMP's maximum per request
 RECENT_LIMIT = {"annual": 3, "quarter": 8}
 BASIC_LIMIT = 5  # the Basic plan refuses more than 5 rows and quarterly periods
+
+RATIOS = RawDataset(
+    table="raw.fmp_ratios",
+    description="financial ratios per symbol and fiscal period, annual and quarterly",
+    endpoints=("ratios",),
+    job="ratios",
+    record_key=("symbol", "date", "period"),
+    freshness=WEEKLY_LOADS,
+    fields=("date", "period", "fiscalYear"),
+)
 
 
 def is_ratio_record(record: Any) -> bool:
@@ -22,6 +33,7 @@ def is_ratio_record(record: Any) -> bool:
 class RatiosStream:
     name = "ratios"
     cursor_streams: tuple[str, ...] = ("ratios",)
+    datasets: tuple[RawDataset, ...] = (RATIOS,)
 
     def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
         for symbol in symbols:
@@ -39,7 +51,7 @@ class RatiosStream:
         for period in periods:
             limit = BASIC_LIMIT if basic else FULL_LIMIT if first else RECENT_LIMIT[period]
             rows = client.get_json("ratios", {"symbol": symbol, "period": period, "limit": limit})
-            result.landings.append(Landing("raw.fmp_ratios", "ratios", symbol, rows))
+            result.landings.append(Landing(RATIOS.table, "ratios", symbol, rows))
             result.records_failed += sum(1 for r in rows if not is_ratio_record(r))
             dates.extend(d for d in map(record_date, rows) if d is not None)
         new_cursor = Cursor(max(dates) if dates else None, min(dates) if dates else None)

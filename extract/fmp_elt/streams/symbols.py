@@ -7,15 +7,28 @@ from typing import Any
 
 from fmp_elt.fmp.client import FmpClient
 from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, StreamContext, Unit, UnitResult
+from fmp_elt.streams.dataset import WEEKDAY_LOADS, RawDataset
 
 PAGE_SIZE = 10_000
 MAX_PAGES = 100
 NASDAQ_FILTERS = {"exchange": "NASDAQ", "isEtf": "false", "isFund": "false", "isActivelyTrading": "true"}
 
+SYMBOLS = RawDataset(
+    table="raw.fmp_symbols",
+    description="the symbol universe: screener rows, or bare symbols of an explicit list",
+    endpoints=("company-screener", "symbol-list"),
+    job="symbols",
+    record_key=("symbol",),
+    freshness=WEEKDAY_LOADS,
+    fields=("symbol",),
+    per_symbol=False,
+)
+
 
 class SymbolsStream:
     name = "symbols"
     cursor_streams: tuple[str, ...] = ("symbols",)
+    datasets: tuple[RawDataset, ...] = (SYMBOLS,)
 
     def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
         yield Unit("explicit" if explicit_symbols(ctx) else "company-screener")
@@ -27,7 +40,7 @@ class SymbolsStream:
         else:
             records, endpoint = screen_nasdaq(client), "company-screener"
         seen = Cursor(newest_date=ctx.today, oldest_date=ctx.today)
-        result = UnitResult(landings=[Landing("raw.fmp_symbols", endpoint, None, records)])
+        result = UnitResult(landings=[Landing(SYMBOLS.table, endpoint, None, records)])
         for record in records:
             symbol = record.get("symbol") if isinstance(record, dict) else None
             if isinstance(symbol, str) and symbol:

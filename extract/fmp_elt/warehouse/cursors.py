@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 
 import psycopg2.extensions
 
@@ -31,13 +30,3 @@ def universe(conn: psycopg2.extensions.connection) -> list[str]:
             " order by symbol"
         )
         return [row[0] for row in cur.fetchall()]
-
-
-def last_full_refetch(conn: psycopg2.extensions.connection, stream: str, symbol: str) -> date | None:
-    with conn.cursor() as cur:
-        cur.execute(
-            "select updated_at::date from etl.stream_state where stream = %s and symbol = %s and full_refetches > 0",
-            (stream, symbol),
-        )
-        row = cur.fetchone()
-        return row[0] if row else None

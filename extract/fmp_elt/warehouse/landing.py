@@ -16,9 +16,10 @@ import orjson
 import psycopg2.extensions
 import psycopg2.extras
 
+from fmp_elt.streams import RAW_DATASETS
 from fmp_elt.streams.base import CursorUpdate, Failure, Landing, UnitResult
 
-RAW_TABLES = frozenset({"raw.fmp_symbols", "raw.fmp_prices", "raw.fmp_prices_adjusted", "raw.fmp_ratios"})
+RAW_TABLES = frozenset(RAW_DATASETS)  # landing writes to declared tables only
 COPY_COLUMNS = "(symbol, payload, _run_id, _endpoint)"
 # An escaped NUL (`\u0000`) preceded by an even number of backslashes: a real NUL, not text that names one.
 _ESCAPED_NUL = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
@@ -127,7 +128,7 @@ class RawLander:
         self.conn = conn
         self.run_id = run_id
         self.batch_rows = batch_rows
-        self._pending: list[UnitResult | PreparedResult] = []
+        self._pending: list[PreparedResult] = []
         self._pending_rows = 0
         self.rows_landed = 0
         self.batches = 0
@@ -136,9 +137,7 @@ class RawLander:
         """Encode a result's records for this lander; safe to call from any thread."""
         return prepare(result, self.run_id)
 
-    def add(self, item: UnitResult | PreparedResult) -> None:
-        if isinstance(item, UnitResult):
-            check_tables(item.landings)
+    def add(self, item: PreparedResult) -> None:
         self._pending.append(item)
         self._pending_rows += item.rows
         if self._pending_rows >= self.batch_rows:
@@ -148,7 +147,7 @@ class RawLander:
         if not self._pending:
             return
         items, self._pending, rows, self._pending_rows = self._pending, [], self._pending_rows, 0
-        results = [item.result if isinstance(item, PreparedResult) else item for item in items]
+        results = [item.result for item in items]
         cursors = [c for r in results for c in r.cursors]
         failures = [f for r in results for f in r.failures]
         with self.conn, self.conn.cursor() as cur:
@@ -161,22 +160,14 @@ class RawLander:
         self.batches += 1
 
     @staticmethod
-    def _tables(items: list[UnitResult | PreparedResult]) -> set[str]:
-        tables: set[str] = set()
-        for item in items:
-            if isinstance(item, PreparedResult):
-                tables.update(table for table, _ in item.copies)
-            else:
-                tables.update(landing.table for landing in item.landings)
-        return tables
+    def _tables(items: list[PreparedResult]) -> set[str]:
+        return {table for item in items for table, _ in item.copies}
 
-    def _chunks(self, items: list[UnitResult | PreparedResult], table: str) -> Iterator[bytes]:
-        """The COPY rows for `table`; records not yet encoded are encoded here, while PostgreSQL parses."""
+    @staticmethod
+    def _chunks(items: list[PreparedResult], table: str) -> Iterator[bytes]:
+        """The COPY rows for `table`, in the order the results arrived."""
         for item in items:
-            if isinstance(item, PreparedResult):
-                yield from (rows for t, rows in item.copies if t == table)
-            else:
-                yield from (copy_rows(landing, self.run_id) for landing in item.landings if landing.table == table)
+            yield from (rows for t, rows in item.copies if t == table)
 
     def _save_cursors(self, cur: psycopg2.extensions.cursor, cursors: list[CursorUpdate]) -> None:
         if not cursors:

@@ -21,7 +21,7 @@ create index fmp_prices_loaded_at on raw.fmp_prices using brin (_loaded_at);
 create index fmp_prices_adjusted_loaded_at on raw.fmp_prices_adjusted using brin (_loaded_at);
 create index fmp_ratios_loaded_at on raw.fmp_ratios using brin (_loaded_at);
 
--- The seed's ETLExecution: one row per job run.
+-- ETLExecution: one row per job run.
 create table etl.executions (
     id uuid primary key,
     run_id uuid not null,

@@ -1,7 +1,7 @@
 -- Data quality measured by Great Expectations (`fmp-elt validate`). Definitions of the counts are in
 -- extract/fmp_elt/quality/metrics.py.
 
--- The seed's DataQualityMetrics: one row per dataset per validation run, plus the suite's statistics.
+-- DataQualityMetrics: one row per dataset per validation run, plus the suite's statistics.
 create table etl.data_quality (
     id bigint generated always as identity primary key,
     run_id uuid not null,
