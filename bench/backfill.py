@@ -30,10 +30,9 @@ START = DAY - timedelta(days=round(365.25 * YEARS))
 
 def child(spec: dict[str, Any]) -> dict[str, Any]:
     """In the child: backfill, then report what it did and its own peak RSS."""
+    from bench.extraction import run_streams
     from fmp_elt.config import Settings
     from fmp_elt.streams.base import ExtractOptions
-
-    from bench.extraction import run_streams
 
     settings = Settings.from_env()
     options = ExtractOptions(symbols=spec["symbols"], date_from=date.fromisoformat(spec["from"]))

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fmp_elt.config import PLANS
-
 from bench.env import SimSpec, SimulatorProcess, Warehouse, scratch_dir
 from bench.extraction import TimedRun, prepare_cursors, run_streams, simulator_size
 from bench.report import Row, number, percent, rate_verdict, verdict
 from bench.scale import DAY, DAY_BEFORE, Scale
+from fmp_elt.config import PLANS
 
 SEED = 42
 

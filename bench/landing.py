@@ -20,14 +20,14 @@ from datetime import date, timedelta
 
 import psycopg2
 import psycopg2.extras
-from fmp_elt.simulator import SimulatorConfig
-from fmp_elt.simulator.market_state import Market
-from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, UnitResult
-from fmp_elt.warehouse.landing import RawLander
 
 from bench.env import Warehouse
 from bench.report import Row, number, percent, verdict
 from bench.scale import DAY, Scale
+from fmp_elt.simulator import SimulatorConfig
+from fmp_elt.simulator.market_state import Market
+from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, UnitResult
+from fmp_elt.warehouse.landing import RawLander
 
 ENDPOINT = "historical-price-eod/full"
 BATCH_ROWS = 20_000

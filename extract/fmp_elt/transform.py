@@ -5,6 +5,10 @@ connection parts of the warehouse URL in the variables `dbt_project/profiles.yml
 secrets (the FMP key, DATABASE_URL, webhooks). The password goes in a `DBT_ENV_SECRET_` variable, which dbt
 scrubs from its logs. A child process keeps dbt's global logging and flags out of ours and lets the job runner
 kill it cleanly.
+
+The project itself is read-only (inside the installed package, or the checkout's `dbt_project/`): dbt's
+target, logs and working directory are under FMP_ELT_HOME, and with telemetry off dbt writes no `.user.yml`
+beside profiles.yml. There are no dbt packages, so nothing ever installs into the project's `dbt_packages/`.
 """
 
 from __future__ import annotations
@@ -20,10 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fmp_elt.errors import ConfigError
+from fmp_elt import bundled
 from fmp_elt.warehouse.connection import connection_parts
 
-PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 # dbt's own console script, run by this interpreter (so the same environment) without needing it on PATH.
 DBT_MAIN = "import sys; from dbt.cli.main import cli; sys.argv[0] = 'dbt'; sys.exit(cli())"
 PASSWORD_VAR = "DBT_ENV_SECRET_FMP_ELT_DB_PASSWORD"  # noqa: S105 - the variable name, not a password
@@ -51,6 +54,11 @@ class DbtPaths:
     @classmethod
     def under(cls, home: Path) -> DbtPaths:
         return cls(target=home / "dbt" / "target", logs=home / "dbt" / "logs")
+
+    @property
+    def workdir(self) -> Path:
+        """dbt's working directory: anything it writes relative to it lands beside target/ and logs/."""
+        return self.target.parent
 
     @property
     def static_docs(self) -> Path:
@@ -132,11 +140,16 @@ class DbtResult:
         }
 
 
-def dbt_env(url: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment dbt runs in: ours minus our secrets, plus the warehouse connection and telemetry off."""
+def dbt_env(url: str, base: Mapping[str, str] | None = None, paths: DbtPaths | None = None) -> dict[str, str]:
+    """The environment dbt runs in: ours minus our secrets, plus the warehouse connection and telemetry off.
+
+    With `paths`, dbt's target and log folders too, so that dbt run by hand in this environment writes there
+    rather than into the project.
+    """
     base = os.environ if base is None else base
     env = {key: value for key, value in base.items() if key not in _WITHHELD}
     parts = connection_parts(url)
+    project = bundled.dbt_project_dir()
     env.update(
         {
             "FMP_ELT_DB_HOST": parts["host"],
@@ -144,11 +157,13 @@ def dbt_env(url: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
             "FMP_ELT_DB_USER": parts["user"],
             "FMP_ELT_DB_NAME": parts["dbname"],
             PASSWORD_VAR: parts["password"],
-            "DBT_PROFILES_DIR": str(PROJECT_DIR),
-            "DBT_PROJECT_DIR": str(PROJECT_DIR),
+            "DBT_PROFILES_DIR": str(project),
+            "DBT_PROJECT_DIR": str(project),
             **_TELEMETRY_OFF,
         }
     )
+    if paths is not None:
+        env.update({"DBT_TARGET_PATH": str(paths.target), "DBT_LOG_PATH": str(paths.logs)})
     return env
 
 
@@ -161,8 +176,7 @@ def run_dbt(
     echo: bool = False,
 ) -> DbtResult:
     """Run `dbt <args>` against the warehouse at `url`; never raises for a failed build (read `.ok`)."""
-    if not (PROJECT_DIR / "dbt_project.yml").is_file():
-        raise ConfigError(f"the dbt project is not at {PROJECT_DIR}; run fmp-elt from a checkout of the repository")
+    project = bundled.dbt_project_dir()
     paths.target.mkdir(parents=True, exist_ok=True)
     paths.logs.mkdir(parents=True, exist_ok=True)
     # `source freshness` reports in sources.json, every other command in run_results.json
@@ -171,9 +185,9 @@ def run_dbt(
     command = [
         *args,
         "--project-dir",
-        str(PROJECT_DIR),
+        str(project),
         "--profiles-dir",
-        str(PROJECT_DIR),
+        str(project),
         "--target-path",
         str(paths.target),
         "--log-path",
@@ -182,8 +196,8 @@ def run_dbt(
     started = time.monotonic()
     completed = subprocess.run(
         [sys.executable, "-c", DBT_MAIN, *command],
-        env=dbt_env(url),
-        cwd=PROJECT_DIR,
+        env=dbt_env(url, paths=paths),
+        cwd=paths.workdir,
         stdout=None if echo else subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -129,10 +129,24 @@ def add_the_stream(repo: Path) -> None:
         {
             "name": "stg_fmp__ratios_ttm",
             "description": "Trailing-twelve-month ratios, typed: the latest landed record per symbol.",
+            "constraints": [{"type": "primary_key", "columns": ["symbol"], "warn_unsupported": False}],
             "columns": [
-                {"name": "symbol", "description": "The ticker.", "data_tests": ["unique", "not_null"]},
-                {"name": "price_to_earnings_ratio_ttm", "description": "Price over trailing earnings."},
-                {"name": "_loaded_at", "description": "When the record landed."},
+                {
+                    "name": "symbol",
+                    "description": "The ticker.",
+                    "data_type": "text",
+                    "data_tests": ["unique", "not_null"],
+                },
+                {
+                    "name": "price_to_earnings_ratio_ttm",
+                    "description": "Price over trailing earnings.",
+                    "data_type": "numeric",
+                },
+                {
+                    "name": "_loaded_at",
+                    "description": "When the record landed.",
+                    "data_type": "timestamp with time zone",
+                },
             ],
         }
     )

@@ -8,8 +8,8 @@ import sys
 import time
 
 import psycopg2
-from fmp_elt.warehouse import runlog
 
+from fmp_elt.warehouse import runlog
 from tests.fixtures.postgres import query, scalar
 from tests.integration.test_extract import rows_by_symbol
 

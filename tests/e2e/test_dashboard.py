@@ -11,10 +11,10 @@ from threading import Thread
 from typing import Any
 
 import pytest
+
 from fmp_elt.job_config import load_jobs
 from fmp_elt.serve.api import create_app
 from fmp_elt.serve.static_site import build_site
-
 from tests.fixtures.ops import PRICES_ERROR, query, seed_history, serve
 from tests.fixtures.ops_browser import PageLog, chart_ink, offline_page
 

@@ -10,9 +10,9 @@ import random
 from datetime import timedelta
 
 import pytest
+
 from fmp_elt.simulator import Faults
 from fmp_elt.trading_calendar import trading_days
-
 from tests.fixtures.postgres import query, scalar
 from tests.integration.test_extract import TODAY, run, sim_get
 

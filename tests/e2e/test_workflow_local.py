@@ -26,10 +26,10 @@ from typing import Any
 import psycopg2
 import pytest
 import yaml
+
 from fmp_elt import trading_calendar
 from fmp_elt.job_config import load_jobs
 from fmp_elt.orchestration.runner import due_jobs
-
 from tests.fixtures.ops_alerts import slack_webhook
 from tests.fixtures.postgres import query
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+
 from fmp_elt.job_config import load_jobs
 from fmp_elt.orchestration.runner import RunReport, run
-
 from tests.fixtures.ops import cli, insert_quality, job, query, write_jobs
 from tests.fixtures.ops_alerts import SMTP_USER, MailInbox, SlackInbox, bodies, slack_webhook, smtp_env, smtp_server
 

@@ -12,9 +12,9 @@ import jsonschema
 import pytest
 import requests
 from bokeh_sampledata.stocks import AAPL
+
 from fmp_elt.job_config import load_jobs
 from fmp_elt.serve.api import create_app
-
 from tests.fixtures.ops import PIPELINE, PRICES_ERROR, query, seed_history, serve
 
 # Reads the wall clock: tests/run.sh runs it again with the clock moved.

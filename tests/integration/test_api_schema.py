@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import schemathesis
-from fmp_elt.serve.api import create_app
 from hypothesis import HealthCheck, given, settings
 
+from fmp_elt.serve.api import create_app
 from tests.fixtures.ops import seed_history, serve
 
 AUTH = {"Authorization": "Bearer fuzz-token"}

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
+
 from fmp_elt import transform
 from fmp_elt.config import Settings
 from fmp_elt.extraction import extract_stream
@@ -17,7 +18,6 @@ from fmp_elt.fmp.ratelimit import RateLimiter
 from fmp_elt.simulator import Simulator
 from fmp_elt.streams.base import ExtractOptions
 from fmp_elt.warehouse import runlog
-
 from tests.fixtures.postgres import create_database, drop_database, with_database
 from tests.fixtures.raw_rows import MARTS, moving_average_errors, query, rows_changed_since, snapshot_marts
 from tests.fixtures.simulator import simulator_config

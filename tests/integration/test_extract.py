@@ -6,6 +6,7 @@ import logging
 from datetime import date, timedelta
 
 import pytest
+
 from fmp_elt import trading_calendar
 from fmp_elt.config import Settings
 from fmp_elt.extraction import extract_stream
@@ -13,7 +14,6 @@ from fmp_elt.fmp.client import FmpClient, RetryPolicy
 from fmp_elt.fmp.ratelimit import RateLimiter
 from fmp_elt.streams.base import ExtractOptions
 from fmp_elt.warehouse import runlog
-
 from tests.fixtures.postgres import query, scalar
 
 # Reads the wall clock: tests/run.sh runs it again with the clock moved.

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import psycopg2
 import pytest
+
 from fmp_elt.extraction import extract_stream
 from fmp_elt.fmp.client import FmpClient
 from fmp_elt.fmp.errors import FmpAuthError
@@ -15,7 +16,6 @@ from fmp_elt.fmp.ratelimit import RateLimiter
 from fmp_elt.simulator import Faults
 from fmp_elt.streams.base import ExtractOptions
 from fmp_elt.warehouse import runlog
-
 from tests.fixtures.postgres import scalar
 from tests.integration.test_extract import FAST_RETRY, TODAY, rows_by_symbol, settings_for, sim_get
 

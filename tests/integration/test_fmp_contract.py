@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+
 from fmp_elt.fmp.client import FmpClient
 from fmp_elt.fmp.ratelimit import RateLimiter
-
 from tests.fixtures.replay import sample_route
 from tests.fixtures.samples import load_sample, sample_files
 

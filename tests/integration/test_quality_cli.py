@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
+from fmp_elt.quality import DATASETS
 from tests.fixtures.marts import execute, query, seed_clean
 from tests.fixtures.ops import cli
 
@@ -28,6 +30,13 @@ def test_clean_data_exits_zero_and_builds_data_docs(database_url: str, tmp_path:
     assert "quality passed: 8/8 suites passed" in done.stdout
     assert (tmp_path / "docs" / "index.html").is_file()
     assert query(database_url, "select count(*), bool_and(success) from etl.data_quality") == [(8, True)]
+    # One table asset per dataset, added from the declarations into the run's copy of the configuration.
+    copy = yaml.safe_load((tmp_path / "home" / "gx" / "gx" / "great_expectations.yml").read_text())
+    assets = copy["fluent_datasources"]["warehouse"]["assets"]
+    assert {name: f"{a['schema_name']}.{a['table_name']}" for name, a in assets.items()} == {
+        name: dataset.table for name, dataset in DATASETS.items()
+    }
+    assert all(list(a["batch_definitions"]) == ["whole_table"] for a in assets.values())
 
 
 def test_a_failed_critical_suite_exits_one(database_url: str, tmp_path: Path) -> None:

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg2
+
 from fmp_elt.quality import DATASETS, run_validation
 from fmp_elt.quality.metrics import table_facts
 from fmp_elt.quality.suites import build_plan
-
 from tests.fixtures.marts import execute, seed_clean
 
 AS_OF = datetime(2024, 6, 14, 22, 0, tzinfo=UTC)

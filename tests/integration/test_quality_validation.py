@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from fmp_elt.quality import DATASETS, run_validation
 
+from fmp_elt.quality import DATASETS, run_validation
 from tests.fixtures.marts import execute, query, seed_clean
 
 # Friday 14 June 2024, 18:00 in New York: that day's session has closed.

@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from fmp_elt.job_config import load_jobs
 from fmp_elt.orchestration.job_context import RunOptions
 from fmp_elt.orchestration.runner import due_jobs, run
 from fmp_elt.warehouse import runlog
-
 from tests.fixtures.ops import FMP_ELT, ROOT, attempt_order, cli, executions, job, query, write_jobs
 
 # Reads the wall clock: tests/run.sh runs it again with the clock moved.

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from fmp_elt.errors import ConfigError
 from fmp_elt.job_config import load_jobs
-
 from tests.fixtures.ops import job, write_jobs
 
 

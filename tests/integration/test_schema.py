@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import psycopg2
+
 from fmp_elt.warehouse.schema import migrate, migration_files
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from fmp_elt.simulator import Simulator
 from fmp_elt.simulator.ratios import TTM_FIELDS
-
 from tests.fixtures.samples import load_sample
 from tests.fixtures.simulator import fmp_get
 

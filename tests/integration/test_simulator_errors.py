@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import requests
+
 from fmp_elt.simulator import Simulator
 from fmp_elt.simulator.responses import INVALID_KEY, LIMIT_REACH
-
 from tests.fixtures.simulator import fmp_get
 
 FULL = "historical-price-eod/full"

@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+
 from fmp_elt.simulator import Faults, Simulator
 from fmp_elt.simulator.drift import NEW_FIELD
-
 from tests.fixtures.simulator import fmp_get
 
 FULL = "historical-price-eod/full"

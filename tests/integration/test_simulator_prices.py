@@ -6,9 +6,9 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
+
 from fmp_elt.simulator import Simulator
 from fmp_elt.simulator.calendar import is_trading_day, trading_days, years_before
-
 from tests.fixtures.simulator import fmp_get
 
 # Reads the wall clock: tests/run.sh runs it again with the clock moved.

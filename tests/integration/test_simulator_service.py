@@ -9,9 +9,9 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
+
 from fmp_elt.simulator import Simulator
 from fmp_elt.simulator.ratios import TTM_FIELDS
-
 from tests.fixtures.simulator import fmp_get
 
 

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from fmp_elt import bundled
 from fmp_elt.errors import ConfigError
 from fmp_elt.quality import gx_project

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from fmp_elt.job_config import load_jobs
 from fmp_elt.quality.suites import DATASETS
 from fmp_elt.status import queries

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+
 from fmp_elt.fmp.client import FmpClient, RetryPolicy
 from fmp_elt.fmp.errors import FmpError, FmpPlanGate, FmpRateLimited, FmpServerError, FmpTransportError
 from fmp_elt.fmp.ratelimit import RateLimiter

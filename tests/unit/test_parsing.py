@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from fmp_elt.fmp.errors import FmpAuthError, FmpErrorObject, FmpMalformedResponse, FmpRateLimited
 from fmp_elt.fmp.parsing import parse_csv, parse_json_list
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from fmp_elt.fmp.errors import FmpError
 from fmp_elt.fmp.parsing import parse_csv, parse_json_list
 from fmp_elt.streams.price_history import VARIANTS, advance, overlap_disagrees
 from fmp_elt.streams.records import count_incomplete, record_date, record_number
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from fmp_elt.quality import DATASETS
 from fmp_elt.quality.freshness import Freshness, read
 from fmp_elt.quality.gx_project import PROJECT_ROOT, publish_docs, sqlalchemy_url
@@ -18,13 +19,9 @@ from fmp_elt.quality.suites import TableFacts, build_plan
 CONFIG = PROJECT_ROOT / "gx" / "great_expectations.yml"
 
 
-def test_the_committed_context_has_one_table_asset_per_dataset() -> None:
+def test_the_committed_context_lists_no_assets_the_declarations_make_them() -> None:
     config = yaml.safe_load(CONFIG.read_text())
-    assets = config["fluent_datasources"]["warehouse"]["assets"]
-    assert {name: f"{a['schema_name']}.{a['table_name']}" for name, a in assets.items()} == {
-        name: dataset.table for name, dataset in DATASETS.items()
-    }
-    assert all(list(a["batch_definitions"]) == ["whole_table"] for a in assets.values())
+    assert "assets" not in config["fluent_datasources"]["warehouse"]
 
 
 def test_the_committed_context_is_quiet_and_holds_no_connection_or_path() -> None:

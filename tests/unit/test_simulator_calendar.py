@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from fmp_elt.simulator.calendar import holidays, is_trading_day, previous_trading_day, trading_days, years_before
 
 

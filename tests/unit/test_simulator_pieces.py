@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from fmp_elt.simulator.drift import drift_columns, drift_record
 from fmp_elt.simulator.faults import FaultBox, FaultKind, Faults
 from fmp_elt.simulator.plans import PLANS, BulkThrottle, RateLimiter
 from fmp_elt.simulator.ratios import RATIO_FIELDS, TTM_FIELDS, fiscal_quarters
 from fmp_elt.simulator.universe import build_universe
-
 from tests.fixtures.samples import load_sample
 
 DILUTED = {"priceToEarningsDilutedRatio", "priceToEarningsDilutedGrowthRatio"}

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+
 from fmp_elt import tickers
 from fmp_elt.config import parse_symbols
 from fmp_elt.errors import ConfigError

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 from croniter import croniter
+
 from fmp_elt.job_config import load_jobs
 
 ROOT = Path(__file__).resolve().parents[2]

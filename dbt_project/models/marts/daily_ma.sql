@@ -4,6 +4,7 @@
 {%- endfor -%}
 {%- set lookback = (windows | max) - 1 -%}
 
+{#- The key's unique index is the primary key's, which the contract (_marts__models.yml) creates with the table. -#}
 {{
     config(
         materialized='incremental',
@@ -11,7 +12,6 @@
         unique_key=['symbol', 'price_date'],
         on_schema_change='fail',
         indexes=[
-            {'columns': ['symbol', 'price_date'], 'unique': true},
             {'columns': ['_loaded_at']},
         ],
     )

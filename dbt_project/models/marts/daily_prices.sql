@@ -1,5 +1,6 @@
 {%- set price_columns = ['open', 'high', 'low', 'close', 'volume', 'vwap', 'change', 'change_percent'] -%}
 
+{#- The key's unique index is the primary key's, which the contract (_marts__models.yml) creates with the table. -#}
 {{
     config(
         materialized='incremental',
@@ -7,7 +8,6 @@
         unique_key=['symbol', 'price_date'],
         on_schema_change='fail',
         indexes=[
-            {'columns': ['symbol', 'price_date'], 'unique': true},
             {'columns': ['_loaded_at']},
         ],
     )

@@ -1,3 +1,4 @@
+{#- The key's unique index is the primary key's, which the contract (_marts__models.yml) creates with the table. -#}
 {{
     config(
         materialized='incremental',
@@ -5,7 +6,6 @@
         unique_key='symbol',
         on_schema_change='fail',
         indexes=[
-            {'columns': ['symbol'], 'unique': true},
             {'columns': ['last_seen_at']},
         ],
     )

@@ -14,7 +14,7 @@ from fmp_elt.warehouse.connection import database_url
 from fmp_elt.warehouse.schema import ensure_schema
 
 if TYPE_CHECKING:
-    from fmp_elt.transform import DbtResult
+    from fmp_elt.transform import DbtPaths, DbtResult
 
 
 def _words(values: Iterable[str]) -> tuple[str, ...]:
@@ -44,11 +44,11 @@ def command(
 
     settings = Settings.from_env()
     url = database_url(settings)
+    paths = transform.DbtPaths.under(settings.home)
     if print_env:
-        click.echo(env_exports(url))
+        click.echo(env_exports(url, paths))
         return
     ensure_schema(url)
-    paths = transform.DbtPaths.under(settings.home)
     # Exclusive, like `fmp-elt run`: rows landing while the marts read their high-water mark could be skipped.
     with runlog.run_lock(url):
         result = transform.build(
@@ -84,13 +84,16 @@ def report(result: DbtResult) -> None:
         click.echo("\n".join(lines[-15:]), err=True)
 
 
-def env_exports(url: str) -> str:
-    """Shell lines that let a person run dbt by hand against the same warehouse (no password printed)."""
-    from fmp_elt.transform import PASSWORD_VAR, PROJECT_DIR, dbt_env
+def env_exports(url: str, paths: DbtPaths) -> str:
+    """Shell lines that let a person run dbt by hand against the same warehouse (no password printed).
 
-    env = dbt_env(url, base={})
+    They name the project, its profiles and the home's target and log folders, so `dbt build` works from any
+    directory and never writes into the project (which may be inside the installed package).
+    """
+    from fmp_elt.transform import PASSWORD_VAR, dbt_env
+
+    env = dbt_env(url, base={}, paths=paths)
     lines = [f"export {key}={shlex.quote(env[key])}" for key in sorted(env) if key != PASSWORD_VAR]
-    lines.append(f"cd {shlex.quote(str(PROJECT_DIR))}")
     if env[PASSWORD_VAR]:
         lines.append(f"# and the warehouse password: export {PASSWORD_VAR}=...")
     return "\n".join(lines)

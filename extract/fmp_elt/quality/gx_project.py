@@ -1,9 +1,14 @@
 """The Great Expectations file context committed under `expectations/gx/`, and how a run opens it.
 
-The committed `great_expectations.yml` names the warehouse, one table asset per dataset, and Data Docs; it
+The committed `great_expectations.yml` names the warehouse data source, the stores and Data Docs (the table
+assets are added at run time from the dataset declarations, see checkpoint.py); it
 reads every run-specific value from the environment (`${FMP_ELT_GX_...}`), which `gx_environment` sets for
 the duration of a run. Suites, validation definitions, the checkpoint and results go to a state directory of
 the run, so validating never edits a file in the repository.
+
+The committed copy (in the installed package, or the checkout's `expectations/`) is only read: a run opens a
+copy of it under `<FMP_ELT_HOME>/gx/`, so whatever GX creates beside its configuration (`uncommitted/`, any
+scaffolding) lands in the home, never in the installation.
 """
 
 from __future__ import annotations
@@ -16,13 +21,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlparse
 
-from fmp_elt.errors import ConfigError
+from fmp_elt import bundled
+from fmp_elt.config import data_dir
 from fmp_elt.warehouse.connection import connection_parts
 
 if TYPE_CHECKING:
     from great_expectations.data_context import FileDataContext
 
-PROJECT_ROOT = Path(__file__).resolve().parents[3] / "expectations"
+CONFIG_FILE = "great_expectations.yml"
 DATASOURCE = "warehouse"
 BATCH_DEFINITION = "whole_table"
 CHECKPOINT = "quality"
@@ -80,13 +86,39 @@ def gx_environment(database_url: str, state_dir: Path, docs_dir: Path) -> Iterat
                 os.environ[name] = value
 
 
-def open_context() -> FileDataContext:
-    """The committed file context (call inside `gx_environment`)."""
-    if not (PROJECT_ROOT / "gx" / "great_expectations.yml").is_file():
-        raise ConfigError(f"no Great Expectations project at {PROJECT_ROOT / 'gx'}; run from a checkout of fmp-elt")
+def __getattr__(name: str) -> Path:
+    # PROJECT_ROOT, the folder of the committed context, is looked up when asked for: the lookup fails (one
+    # ConfigError line) when neither the bundle nor a checkout holds it, and importing must not.
+    if name == "PROJECT_ROOT":
+        return bundled.expectations_dir()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def working_root(home: Path | None = None) -> Path:
+    """`<FMP_ELT_HOME>/gx`: the writable project root a run opens the context from."""
+    return (data_dir() if home is None else home) / "gx"
+
+
+def prepare_working_root(home: Path | None = None) -> Path:
+    """Copy the committed configuration into the working root when it is missing or differs; return the root."""
+    committed = (bundled.expectations_dir() / "gx" / CONFIG_FILE).read_bytes()
+    root = working_root(home)
+    config = root / "gx" / CONFIG_FILE
+    if not config.is_file() or config.read_bytes() != committed:
+        config.parent.mkdir(parents=True, exist_ok=True)
+        # Written beside and renamed over: a validation running at the same time never reads half a file.
+        partial = config.with_name(f".{CONFIG_FILE}.{os.getpid()}.partial")
+        partial.write_bytes(committed)
+        partial.replace(config)
+    return root
+
+
+def open_context(home: Path | None = None) -> FileDataContext:
+    """The committed file context, opened from its copy under the home (call inside `gx_environment`)."""
+    root = prepare_working_root(home)
     import great_expectations as gx
 
-    return gx.get_context(mode="file", project_root_dir=str(PROJECT_ROOT))
+    return gx.get_context(mode="file", project_root_dir=str(root))
 
 
 # What a Data Docs build writes at the top of its folder; only these are replaced when publishing.

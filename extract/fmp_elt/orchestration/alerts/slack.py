@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+
 from fmp_elt.errors import ConfigError
 from fmp_elt.orchestration.alerts.message import Alert
 
