@@ -169,7 +169,7 @@ def test_a_new_stream_is_a_module_a_migration_and_a_staging_model(make_simulator
         "FMP_ELT_HOME": str(tmp_path / "home"),
     }
     run = subprocess.run(
-        [sys.executable, "-m", "fmp_elt", "run", "--jobs", "symbols,ratios,transform,quality"],
+        [sys.executable, "-m", "fmp_elt", "run", "--jobs", "symbols,prices,ratios,transform,quality"],
         cwd=tmp_path,
         env=env,
         capture_output=True,
