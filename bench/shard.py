@@ -94,7 +94,7 @@ def run(warehouse: Warehouse, scale: Scale) -> list[Row]:
                 [
                     sys.executable,
                     "-m",
-                    "extract",
+                    "fmp_elt",
                     "extract",
                     "prices",
                     "--shard",

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fmp_elt.errors import ConfigError
 from fmp_elt.quality import DATASETS
 from fmp_elt.quality.freshness import Freshness, read
 from fmp_elt.quality.gx_project import PROJECT_ROOT, publish_docs, sqlalchemy_url
 from fmp_elt.quality.rules import HasColumns
-from fmp_elt.quality.suites import TableFacts, build_plan
+from fmp_elt.quality.suites import TableFacts, build_plan, load_mart_suites
 
 CONFIG = PROJECT_ROOT / "gx" / "great_expectations.yml"
 
@@ -125,3 +126,19 @@ def test_a_missing_required_column_fails_the_column_check_instead_of_breaking_th
     assert {"close_not_null", "volume_not_null", "close_not_below_low"} <= set(plan.skipped)
     required = next(rule for rule in plan.table_rules if isinstance(rule, HasColumns))
     assert "close" in required.required
+
+
+def test_the_mart_suites_live_in_expectations_keyed_by_the_dbt_contracts(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    models = yaml.safe_load((root / "dbt_project" / "models" / "marts" / "_marts__models.yml").read_text())["models"]
+    contract_keys = {
+        model["name"]: tuple(c["columns"])
+        for model in models
+        for c in model["constraints"]
+        if c["type"] == "primary_key"
+    }
+    marts = load_mart_suites(root / "expectations")
+    assert {suite.name: suite.key for suite in marts} == contract_keys
+    assert all(DATASETS[suite.name].table == f"marts.{suite.name}" for suite in marts)
+    with pytest.raises(ConfigError, match="mart suites are missing"):
+        load_mart_suites(tmp_path)

@@ -17,7 +17,7 @@ from fmp_elt.quality import gx_project
 from fmp_elt.quality.metrics import HELPER_PREFIX, invalid_rows_query
 from fmp_elt.quality.report import ExpectationOutcome
 from fmp_elt.quality.rules import RowRule, TableRule
-from fmp_elt.quality.suites import SuitePlan
+from fmp_elt.quality.suite_model import SuitePlan
 
 if TYPE_CHECKING:
     from great_expectations.core import ExpectationSuite, ExpectationSuiteValidationResult

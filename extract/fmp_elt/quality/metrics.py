@@ -26,7 +26,7 @@ from typing import Any
 import psycopg2.extensions
 
 from fmp_elt.quality.rules import BATCH, ident, literal
-from fmp_elt.quality.suites import Dataset, SuitePlan, TableFacts
+from fmp_elt.quality.suite_model import Dataset, SuitePlan, TableFacts
 
 
 @dataclass(frozen=True)

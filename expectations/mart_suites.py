@@ -1,0 +1,211 @@
+"""The marts' quality suites: what each mart promises beyond its dbt contract, measured by Great Expectations.
+
+This file is read by `fmp-elt validate` (the quality runner in `fmp_elt.quality`); edit it to change a mart's
+suite. The structure of a mart (its primary key, NOT NULL columns, accepted values) is the dbt contract's
+business and fails the build; the key here is read from that contract so that duplicates are counted against
+the same columns. The suites measure what a build cannot promise: ranges, OHLC consistency, moving averages
+equal to their closes, plausible ratios, freshness against the trading calendar.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import timedelta
+
+from fmp_elt import tickers
+from fmp_elt.quality.dbt_contracts import primary_key
+from fmp_elt.quality.freshness import Freshness
+from fmp_elt.quality.rules import (
+    Between,
+    InSet,
+    Matches,
+    NotLess,
+    RowCondition,
+    RowRule,
+    SameRowCountAs,
+    TableRule,
+    literal,
+)
+from fmp_elt.quality.suite_model import Dataset, TableFacts
+from fmp_elt.streams.symbols import SYMBOLS
+
+
+def _symbols_rules(facts: TableFacts) -> Sequence[RowRule]:
+    return (
+        Matches("symbol", tickers.PATTERN),
+        Between("market_cap", 0),
+        NotLess("last_seen_at", "first_seen_at"),
+    )
+
+
+def _not_after_today(column: str, facts: TableFacts) -> RowCondition:
+    return RowCondition(
+        f"{column}_not_future",
+        f"`{column}` is not after {facts.today.isoformat()}",
+        f"{column} > {literal(facts.today)}",
+        (column,),
+    )
+
+
+def _prices_rules(facts: TableFacts) -> Sequence[RowRule]:
+    return (
+        *(Between(column, 0, strict_min=True) for column in ("open", "high", "low", "close", "adj_close")),
+        Between("volume", 0),
+        # The close is positive, so a day cannot lose 100% or more.
+        Between("change_percent", -100, strict_min=True),
+        # OHLC consistency: the high is the highest and the low the lowest price of the day.
+        NotLess("high", "low"),
+        NotLess("high", "open"),
+        NotLess("high", "close"),
+        NotLess("open", "low"),
+        NotLess("close", "low"),
+        RowCondition(
+            "price_date_is_weekday",
+            "`price_date` is a weekday",
+            "extract(isodow from price_date) > 5",
+            ("price_date",),
+        ),
+        _not_after_today("price_date", facts),
+    )
+
+
+SMA_COLUMN = re.compile(r"^sma_([0-9]+)$")
+ROW_IN_SYMBOL = "row_number() over (partition by symbol order by price_date)"
+# The mart may round its averages; this absorbs rounding to 4 decimals, while an off-by-one window on a
+# real price series misses by far more.
+SMA_TOLERANCE_ABS = 1e-4
+SMA_TOLERANCE_REL = 1e-6
+
+
+def sma_windows(columns: Sequence[str]) -> list[int]:
+    return sorted(int(match.group(1)) for column in columns if (match := SMA_COLUMN.match(column)))
+
+
+def _moving_average_rules(facts: TableFacts) -> Sequence[RowRule]:
+    found: list[RowRule] = [Between("close", 0, strict_min=True), _not_after_today("price_date", facts)]
+    for window in sma_windows(list(facts.column_types)):
+        column, mean = f"sma_{window}", f"_dq_mean_close_{window}"
+        found += [
+            Between(column, 0, strict_min=True),
+            RowCondition(
+                f"{column}_starts_at_row_{window}",
+                f"`{column}` is NULL exactly on each symbol's first {window - 1} rows",
+                f"({column} is null) <> (_dq_row_in_symbol < {window})",
+                (column, "symbol", "price_date"),
+                {"_dq_row_in_symbol": ROW_IN_SYMBOL},
+            ),
+            RowCondition(
+                f"{column}_is_mean_close",
+                f"`{column}` is the mean `close` of the symbol's last {window} rows",
+                f"abs({column} - {mean}) > {SMA_TOLERANCE_ABS} + {SMA_TOLERANCE_REL} * abs({mean})",
+                (column, "close", "symbol", "price_date"),
+                {
+                    mean: "avg(close) over (partition by symbol order by price_date"
+                    f" rows between {window - 1} preceding and current row)"
+                },
+            ),
+        ]
+    return found
+
+
+def _moving_average_table_rules(facts: TableFacts) -> Sequence[TableRule]:
+    # One moving-average row per price row; only checkable when the prices mart is there.
+    # Great Expectations looks the other table up in the batch's schema.
+    return (SameRowCountAs("daily_prices"),) if "marts.daily_prices" in facts.existing_tables else ()
+
+
+# Plausible ranges: wide enough for real outliers (FMP does not clip them), narrow enough to catch a unit
+# error (a percentage stored as a fraction or the reverse), a sign flip, or a division by almost zero.
+RATIO_RANGES: dict[str, tuple[float | None, float | None]] = {
+    # Above 1 when the cost of revenue is negative: rare but real, so only a percentage is implausible.
+    "gross_profit_margin": (-1000, 10),
+    "ebit_margin": (-1000, 100),
+    "ebitda_margin": (-1000, 100),
+    "operating_profit_margin": (-1000, 100),
+    "pretax_profit_margin": (-1000, 100),
+    "net_profit_margin": (-1000, 100),
+    "current_ratio": (0, 1000),
+    "quick_ratio": (0, 1000),
+    "cash_ratio": (0, 1000),
+    "debt_to_assets_ratio": (0, 100),
+    "debt_to_equity_ratio": (-1000, 1000),
+    "price_to_earnings_ratio": (-100_000, 100_000),
+    "price_to_book_ratio": (-100_000, 100_000),
+    "price_to_sales_ratio": (0, 100_000),
+    "dividend_yield": (0, 1),
+    "dividend_yield_percentage": (0, 100),
+    "dividend_payout_ratio": (-100, 100),
+    "effective_tax_rate": (-100, 100),
+    "asset_turnover": (0, 1000),
+}
+PERIODS = ("FY", "Q1", "Q2", "Q3", "Q4")
+
+
+def _ratios_rules(facts: TableFacts) -> Sequence[RowRule]:
+    return (
+        InSet("period", PERIODS),
+        Matches("reported_currency", "^[A-Z]{3}$"),
+        RowCondition(
+            "fiscal_year_near_period_end",
+            "`fiscal_year` is a year within one year of `period_end_date`",
+            "case when fiscal_year::text ~ '^[0-9]{4}$'"
+            " then abs(fiscal_year::text::integer - extract(year from period_end_date)::integer) > 1"
+            " else true end",
+            ("fiscal_year", "period_end_date"),
+        ),
+        _not_after_today("period_end_date", facts),
+        *(Between(column, low, high) for column, (low, high) in RATIO_RANGES.items()),
+        RowCondition(
+            "dividend_yield_units",
+            "`dividend_yield_percentage` is 100 times `dividend_yield`",
+            "abs(dividend_yield_percentage - 100 * dividend_yield) > 1e-6 + 1e-6 * abs(dividend_yield_percentage)",
+            ("dividend_yield", "dividend_yield_percentage"),
+        ),
+    )
+
+
+SUITES = (
+    Dataset(
+        name="symbols",
+        table="marts.symbols",
+        critical=True,
+        description="The symbol universe: one row per ticker with its company, exchange and flags.",
+        key=primary_key("symbols"),
+        required=(),
+        rules=_symbols_rules,
+        freshness=Freshness("last_seen_at", max_age=SYMBOLS.freshness.warn_after),
+    ),
+    Dataset(
+        name="daily_prices",
+        table="marts.daily_prices",
+        critical=True,
+        description="Daily OHLCV per symbol: split-adjusted close, split- and dividend-adjusted adj_close.",
+        key=primary_key("daily_prices"),
+        required=("open", "high", "low", "close", "volume"),
+        rules=_prices_rules,
+        freshness=Freshness("price_date", max_lag_trading_days=1),
+    ),
+    Dataset(
+        name="daily_ma",
+        table="marts.daily_ma",
+        critical=True,
+        description="Simple moving averages of close over each symbol's last N trading rows.",
+        key=primary_key("daily_ma"),
+        required=("close",),
+        rules=_moving_average_rules,
+        table_rules=_moving_average_table_rules,
+        freshness=Freshness("price_date", max_lag_trading_days=1),
+    ),
+    Dataset(
+        name="ratios",
+        table="marts.ratios",
+        critical=False,
+        description="Financial ratios per symbol and fiscal period, as FMP reports them.",
+        key=primary_key("ratios"),
+        required=("fiscal_year",),
+        rules=_ratios_rules,
+        # A fiscal year plus the weeks it takes to file its report.
+        freshness=Freshness("period_end_date", max_age=timedelta(days=460)),
+    ),
+)
