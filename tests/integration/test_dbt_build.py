@@ -119,7 +119,7 @@ def test_first_build_passes_with_unit_tests_on_a_fresh_database(first_build: tra
     counts = first_build.counts()
     assert counts["unit_test"] == {"pass": 12}
     assert counts["model"] == {"success": 8}
-    assert counts["test"]["pass"] >= 60
+    assert counts["test"]["pass"] >= 45  # structure only: keys, not-null, accepted values, relationships
     assert set(counts["test"]) == {"pass"}
 
 
