@@ -153,6 +153,13 @@ def add_the_stream(repo: Path) -> None:
     models_file.write_text(yaml.safe_dump(models, sort_keys=False), encoding="utf-8")
 
 
+def python_in(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """This interpreter with the copy's package on its path (the `env`), as a user would run it."""
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=840, check=False
+    )
+
+
 @pytest.mark.timeout(900)
 def test_a_new_stream_is_a_module_a_migration_and_a_staging_model(make_simulator, database_url, tmp_path) -> None:
     repo = tmp_path / "repo"
@@ -168,15 +175,7 @@ def test_a_new_stream_is_a_module_a_migration_and_a_staging_model(make_simulator
         "DATABASE_URL": database_url,
         "FMP_ELT_HOME": str(tmp_path / "home"),
     }
-    run = subprocess.run(
-        [sys.executable, "-m", "fmp_elt", "run", "--jobs", "symbols,prices,ratios,transform,quality"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=840,
-        check=False,
-    )
+    run = python_in(tmp_path, env, "-m", "fmp_elt", "run", "--jobs", "symbols,prices,ratios,transform,quality")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
 
     universe = scalar(database_url, "select count(*) from marts.symbols")
@@ -197,15 +196,8 @@ def test_a_new_stream_is_a_module_a_migration_and_a_staging_model(make_simulator
     )
     assert (total, fresh) == (universe, True)
     # and in the status read model that the API, the CLI, the alerts and the site share
-    status = subprocess.run(
-        [sys.executable, "-c", STATUS_FRESHNESS, database_url],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    status = python_in(tmp_path, env, "-c", STATUS_FRESHNESS, database_url)
+    assert status.returncode == 0, status.stderr[-3000:]
     assert json.loads(status.stdout)["raw.fmp_ratios_ttm"] is True
 
 
