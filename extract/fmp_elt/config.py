@@ -25,6 +25,8 @@ class Plan:
     history_years: int
     has_bulk: bool
     has_screener: bool
+    # FMP cuts a key off once it used this many bytes over a trailing 30 days (None: no cap known)
+    bandwidth_cap_bytes: int | None = None
 
     @property
     def rate_per_minute(self) -> int:
@@ -32,12 +34,23 @@ class Plan:
         return self.calls_per_minute or 5
 
 
+GB = 1_000_000_000  # FMP states its caps in GB; decimal is the smaller reading, so the alert comes no later
+
 PLANS: dict[str, Plan] = {
     "basic": Plan("basic", None, 250, 5, has_bulk=False, has_screener=False),
-    "starter": Plan("starter", 300, None, 5, has_bulk=False, has_screener=True),
-    "premium": Plan("premium", 750, None, 30, has_bulk=False, has_screener=True),
-    "ultimate": Plan("ultimate", 3000, None, 30, has_bulk=True, has_screener=True),
+    "starter": Plan("starter", 300, None, 5, has_bulk=False, has_screener=True, bandwidth_cap_bytes=20 * GB),
+    "premium": Plan("premium", 750, None, 30, has_bulk=False, has_screener=True, bandwidth_cap_bytes=50 * GB),
+    "ultimate": Plan("ultimate", 3000, None, 30, has_bulk=True, has_screener=True, bandwidth_cap_bytes=150 * GB),
 }
+
+
+def plan_from_env(env: Mapping[str, str] | None = None) -> Plan:
+    """The plan FMP_PLAN names (default starter); a name that is no plan is a ConfigError."""
+    env = os.environ if env is None else env
+    plan_name = env.get("FMP_PLAN", "starter").strip().lower()
+    if plan_name not in PLANS:
+        raise ConfigError(f"FMP_PLAN={plan_name!r} is not a plan; use one of {', '.join(PLANS)}")
+    return PLANS[plan_name]
 
 
 def data_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -63,10 +76,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        plan_name = env.get("FMP_PLAN", "starter").strip().lower()
-        if plan_name not in PLANS:
-            raise ConfigError(f"FMP_PLAN={plan_name!r} is not a plan; use one of {', '.join(PLANS)}")
-        plan = PLANS[plan_name]
+        plan = plan_from_env(env)
         rate = plan.rate_per_minute
         raw_rate = env.get("FMP_RATE_LIMIT", "").strip()
         if raw_rate:

@@ -32,6 +32,7 @@ from fmp_elt.streams import STREAMS
 from fmp_elt.streams.base import ExtractOptions, Failure, Stream, StreamContext, Unit, UnitResult
 from fmp_elt.warehouse.connection import connect
 from fmp_elt.warehouse.cursors import load_cursors, universe
+from fmp_elt.warehouse.field_sets import FieldChange, record_field_sets
 from fmp_elt.warehouse.landing import PreparedResult, RawLander
 from fmp_elt.warehouse.runlog import Execution
 
@@ -51,6 +52,7 @@ class ExtractSummary:
     bytes: int = 0
     refetched: list[str] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    schema_changes: list[FieldChange] = field(default_factory=list)
     elapsed_s: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -64,6 +66,7 @@ class ExtractSummary:
             "bytes": self.bytes,
             "refetched": self.refetched,
             "failed_symbols": [f.symbol for f in self.failures],
+            "schema_changes": [c.as_dict() for c in self.schema_changes],
             "elapsed_s": round(self.elapsed_s, 3),
         }
 
@@ -137,6 +140,11 @@ def extract_stream(
                 advance(1)
         lander.flush()
         summary.rows_landed = lander.rows_landed
+        summary.schema_changes = record_field_sets(conn, run_id, lander.fields_seen)
+        for change in summary.schema_changes:
+            log.warning(
+                "schema drift on %s: %s", change.endpoint, change.describe(), extra={"fields": change.as_dict()}
+            )
     finally:
         conn.close()
         summary.elapsed_s = time.monotonic() - started

@@ -1,8 +1,9 @@
 """The status/logs API and the dashboard, read-only (`fmp-elt serve`).
 
 Routes under /api answer the status/logs contracts (status/models.py); `/` is the dashboard, `/openapi.json` the
-OpenAPI document. When a token is configured every /api route wants `Authorization: Bearer <token>`; the page
-and the OpenAPI document hold no data and stay open. Each request reads on its own read-only connection.
+OpenAPI document, `/metrics` the same figures for Prometheus (serve/metrics.py). When a token is configured every
+/api route and /metrics want `Authorization: Bearer <token>`; the page and the OpenAPI document hold no data and
+stay open. Each request reads on its own read-only connection.
 """
 
 from __future__ import annotations
@@ -14,15 +15,16 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from psycopg2.extensions import connection as Connection
 
 from fmp_elt import clock, tickers
+from fmp_elt.config import Plan, plan_from_env
 from fmp_elt.errors import WarehouseUnavailable
 from fmp_elt.job_config import JobConfig, load_jobs
-from fmp_elt.serve import STATIC_DIR
+from fmp_elt.serve import STATIC_DIR, metrics
 from fmp_elt.status import models, queries
 from fmp_elt.warehouse.connection import connect
 
@@ -99,6 +101,13 @@ def executions(
     return models.ExecutionsResponse(executions=queries.executions(conn, job=job, status=status, limit=limit))
 
 
+@router.get("/etl/metrics", response_model=models.MetricsResponse)
+def operational_metrics(request: Request, conn: Db, jobs: Jobs) -> models.MetricsResponse:
+    """Per job the success rate, throughput and availability (scheduled runs completed, and on time); FMP calls
+    and bytes per run and per day against the plan's trailing-30-day bandwidth cap, with a forecast; schema changes."""
+    return queries.metrics(conn, jobs, request.app.state.plan)
+
+
 @router.get("/etl/jobs", response_model=models.JobsResponse)
 def job_definitions(jobs: Jobs) -> models.JobsResponse:
     """The job configuration (the ETLJobConfig fields of jobs.yml) with each job's next fire time."""
@@ -137,8 +146,11 @@ def prices(
     return queries.prices(conn, symbol.upper(), limit)
 
 
-def create_app(database_url: str, token: str | None = None, jobs: list[JobConfig] | None = None) -> FastAPI:
-    """The API over `database_url`; `token` set: bearer auth on /api; `jobs` default to jobs.yml."""
+def create_app(
+    database_url: str, token: str | None = None, jobs: list[JobConfig] | None = None, plan: Plan | None = None
+) -> FastAPI:
+    """The API over `database_url`; `token` set: bearer auth on /api and /metrics; `jobs` default to jobs.yml,
+    `plan` (whose bandwidth cap the usage figures compare with) to FMP_PLAN's."""
     app = FastAPI(
         title="fmp-elt status API",
         version="1.0",
@@ -149,11 +161,23 @@ def create_app(database_url: str, token: str | None = None, jobs: list[JobConfig
     app.state.database_url = database_url
     app.state.token = token
     app.state.jobs = jobs if jobs is not None else load_jobs()
+    app.state.plan = plan or plan_from_env()
+    app.state.metrics = metrics.registry(database_url, app.state.jobs, app.state.plan)
     app.include_router(router)
 
     @app.exception_handler(WarehouseUnavailable)
     def unavailable(_request: Request, exc: WarehouseUnavailable) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=503)
+
+    @app.get(
+        "/metrics",
+        dependencies=[Depends(authorized)],
+        response_class=Response,
+        responses={**UNAUTHORIZED, 200: {"content": {metrics.CONTENT_TYPE: {}}, "description": "Prometheus text"}},
+    )
+    def prometheus(request: Request) -> Response:
+        """Job status, durations, rows, failures, quality, freshness and FMP usage in Prometheus' text format."""
+        return Response(metrics.exposition(request.app.state.metrics), media_type=metrics.CONTENT_TYPE)
 
     @app.get("/", include_in_schema=False)
     def dashboard() -> FileResponse:

@@ -140,3 +140,84 @@ class PricePoint(ApiModel):
 class PricesResponse(ApiModel):
     symbol: str
     prices: list[PricePoint]
+
+
+# ---- operational metrics (GET /api/etl/metrics): reliability, availability, FMP usage, schema drift ----------
+
+
+class Availability(ApiModel):
+    """Schedule fires in the window whose on-time allowance has passed, and how many of them were answered."""
+
+    scheduled: int
+    completed: int  # a completed run of the job started between the fire and the schedule's next fire
+    on_time: int  # ... and it ended within the on-time allowance after the fire
+    availability: float | None  # completed / scheduled
+    on_time_rate: float | None  # on_time / scheduled
+
+
+class JobMetrics(ApiModel):
+    """One job over its latest finished runs (skipped ones apart: they are their upstream's failure)."""
+
+    name: str
+    runs: int
+    completed: int
+    failed: int
+    skipped: int
+    success_rate: float | None  # completed / runs
+    mean_duration_seconds: float | None  # of the completed runs
+    rows_per_second: float | None  # records processed / seconds, over the completed runs
+    calls: int  # FMP calls in these runs
+    calls_per_run: float | None
+    availability: Availability
+
+
+class RunUsage(ApiModel):
+    run_id: str
+    started_at: datetime
+    calls: int
+    bytes: int
+
+
+class DailyUsage(ApiModel):
+    date: date
+    runs: int
+    calls: int
+    bytes: int
+
+
+class FmpUsage(ApiModel):
+    """FMP calls and bytes from the run log, against the plan's trailing-30-day bandwidth cap."""
+
+    plan: str
+    window_days: int
+    bandwidth_cap_bytes: int | None  # None: the plan has no known cap
+    bytes_in_window: int
+    calls_in_window: int
+    used_percent: float | None
+    alert_at_percent: float
+    bytes_per_day: float  # the current rate (see status/usage.py)
+    calls_per_day: float
+    calls_per_run: float | None
+    cap_reached_at: datetime | None  # when the cap is reached at the current rate; None: not within a window
+    days: list[DailyUsage]  # every day of the window, oldest first
+    runs: list[RunUsage]  # the latest runs that called FMP, newest first
+
+
+class SchemaChange(ApiModel):
+    id: int
+    endpoint: str
+    detected_at: datetime
+    run_id: str | None
+    added: list[str]
+    dropped: list[str]
+
+
+class MetricsResponse(ApiModel):
+    generated_at: datetime
+    recent_runs: int  # how many finished runs per job the success rate and throughput cover
+    availability_window_days: int
+    on_time_minutes: int  # a scheduled run is on time when its job completed within this long after the fire
+    jobs: list[JobMetrics]
+    availability: Availability  # all jobs together
+    usage: FmpUsage
+    schema_changes: list[SchemaChange]  # the latest, newest first

@@ -14,9 +14,10 @@ from typing import Any
 from psycopg2.extensions import connection as Connection
 
 from fmp_elt import clock
+from fmp_elt.config import Plan
 from fmp_elt.job_config import JobConfig
 from fmp_elt.quality.suites import DATASETS
-from fmp_elt.status import models
+from fmp_elt.status import models, reliability, usage
 from fmp_elt.streams import RAW_DATASETS
 
 EXECUTION_COLUMNS = (
@@ -279,3 +280,37 @@ def prices(conn: Connection, symbol: str, limit: int = 400) -> models.PricesResp
 def job_definitions(jobs: list[JobConfig], now: datetime | None = None) -> list[models.JobDefinition]:
     now = now or clock.now()
     return [models.JobDefinition(**job.as_seed(), next_run=job.next_fire(now)) for job in jobs]
+
+
+# ---- operational metrics: reliability, availability, FMP usage, schema drift -------------------------------
+
+
+def metrics(conn: Connection, jobs: list[JobConfig], plan: Plan, now: datetime | None = None) -> models.MetricsResponse:
+    """GET /api/etl/metrics: per job success rate, throughput and availability; FMP usage; schema changes."""
+    now = now or clock.now()
+    job_metrics, availability = reliability.job_metrics(conn, jobs, now)
+    return models.MetricsResponse(
+        generated_at=now,
+        recent_runs=reliability.RECENT_RUNS,
+        availability_window_days=reliability.AVAILABILITY_WINDOW.days,
+        on_time_minutes=int(reliability.ON_TIME.total_seconds() // 60),
+        jobs=job_metrics,
+        availability=availability,
+        usage=usage.fmp_usage(conn, plan, now),
+        schema_changes=schema_changes(conn),
+    )
+
+
+def schema_changes(conn: Connection, *, since: datetime | None = None, limit: int = 20) -> list[models.SchemaChange]:
+    """Field sets FMP changed, per endpoint, newest first (etl.schema_changes; empty before its migration)."""
+    if not relation_exists(conn, "etl.schema_changes"):
+        return []
+    with conn.cursor() as cur:
+        cur.execute(
+            "select id, endpoint, detected_at, run_id::text, added, dropped from etl.schema_changes"
+            " where %(since)s::timestamptz is null or detected_at >= %(since)s"
+            " order by detected_at desc, id desc limit %(limit)s",
+            {"since": since, "limit": limit},
+        )
+        keys = ("id", "endpoint", "detected_at", "run_id", "added", "dropped")
+        return [models.SchemaChange(**dict(zip(keys, row, strict=True))) for row in cur.fetchall()]

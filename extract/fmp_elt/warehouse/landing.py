@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
@@ -18,6 +18,7 @@ import psycopg2.extras
 
 from fmp_elt.streams import RAW_DATASETS
 from fmp_elt.streams.base import CursorUpdate, Failure, Landing, UnitResult
+from fmp_elt.warehouse.field_sets import record_fields
 
 RAW_TABLES = frozenset(RAW_DATASETS)  # landing writes to declared tables only
 COPY_COLUMNS = "(symbol, payload, _run_id, _endpoint)"
@@ -107,6 +108,7 @@ class PreparedResult:
     result: UnitResult  # cursors, failures, counts and follow-ups; its landings emptied
     copies: list[tuple[str, bytes]]  # (raw table, COPY rows)
     rows: int
+    fields: dict[str, frozenset[str]] = field(default_factory=dict)  # endpoint -> the records' keys (drift)
 
 
 def check_tables(landings: Iterable[Landing]) -> None:
@@ -118,7 +120,11 @@ def check_tables(landings: Iterable[Landing]) -> None:
 def prepare(result: UnitResult, run_id: str) -> PreparedResult:
     check_tables(result.landings)
     copies = [(landing.table, copy_rows(landing, run_id)) for landing in result.landings]
-    return PreparedResult(replace(result, landings=[]), copies, result.rows)
+    fields: dict[str, frozenset[str]] = {}
+    for landing in result.landings:
+        if landing.records:
+            fields[landing.endpoint] = fields.get(landing.endpoint, frozenset()) | record_fields(landing.records)
+    return PreparedResult(replace(result, landings=[]), copies, result.rows, fields)
 
 
 class RawLander:
@@ -132,6 +138,7 @@ class RawLander:
         self._pending_rows = 0
         self.rows_landed = 0
         self.batches = 0
+        self.fields_seen: dict[str, set[str]] = {}  # endpoint -> every field its records carried
 
     def prepare(self, result: UnitResult) -> PreparedResult:
         """Encode a result's records for this lander; safe to call from any thread."""
@@ -140,6 +147,8 @@ class RawLander:
     def add(self, item: PreparedResult) -> None:
         self._pending.append(item)
         self._pending_rows += item.rows
+        for endpoint, names in item.fields.items():
+            self.fields_seen.setdefault(endpoint, set()).update(names)
         if self._pending_rows >= self.batch_rows:
             self.flush()
 

@@ -1,8 +1,10 @@
-"""Alerts after a run: Slack and email, on job failure, critical quality failure, stale data, and recovery.
+"""Alerts after a run: Slack and email, on job failure, critical quality failure, stale data, FMP bandwidth past
+80% of the plan's cap, schema drift, and recovery.
 
-Each problem has a cause key (`job:prices`, `quality:daily_prices`, `stale:marts.daily_prices`). A cause is
-announced when it opens, reminded at most once per `ALERT_REMIND_HOURS` (default 24) while it stays open, and
-its recovery is announced once (see throttle.py). Channels come from the environment (README, Alerts): Slack when
+Each problem has a cause key (`job:prices`, `quality:daily_prices`, `stale:marts.daily_prices`, `bandwidth:fmp`,
+`schema:<endpoint>:<change id>`). A cause is announced when it opens, reminded at most once per
+`ALERT_REMIND_HOURS` (default 24) while it stays open, and its recovery is announced once (see throttle.py); a
+schema change is an event, announced once. Channels come from the environment (README, Alerts): Slack when
 `SLACK_WEBHOOK_URL` is set, email when `SMTP_HOST` is set. A channel that cannot deliver is reported and
 does not fail the run; an alert nobody received is tried again after the next run.
 """
@@ -15,11 +17,13 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from fmp_elt import clock
+from fmp_elt.config import plan_from_env
 from fmp_elt.errors import ConfigError
 from fmp_elt.job_config import JobConfig
 from fmp_elt.orchestration.alerts import throttle
 from fmp_elt.orchestration.alerts.email import EmailChannel
 from fmp_elt.orchestration.alerts.message import Alert, Channel, Condition
+from fmp_elt.orchestration.alerts.operations import operations_conditions
 from fmp_elt.orchestration.alerts.slack import SlackChannel
 from fmp_elt.orchestration.report import RunReport
 from fmp_elt.status import queries
@@ -140,6 +144,7 @@ def after_run(
         return []
     now = now or clock.now()
     conditions = job_conditions(report) + data_conditions(url, jobs, now)
+    conditions += operations_conditions(url, plan_from_env(env), now)
     link = run_link(report.run_id, env)
     sent: list[Alert] = []
     with throttle.AlertState(url) as alert_state:

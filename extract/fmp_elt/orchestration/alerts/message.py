@@ -6,8 +6,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
-Kind = Literal["job_failed", "quality_failed", "stale_data"]
-KIND_TITLES = {"job_failed": "job failed", "quality_failed": "critical quality failure", "stale_data": "stale data"}
+Kind = Literal["job_failed", "quality_failed", "stale_data", "bandwidth", "schema_drift"]
+KIND_TITLES = {
+    "job_failed": "job failed",
+    "quality_failed": "critical quality failure",
+    "stale_data": "stale data",
+    "bandwidth": "near the FMP bandwidth cap",
+    "schema_drift": "schema drift",
+}
 
 
 @dataclass(frozen=True)
@@ -20,6 +26,7 @@ class Condition:
     subject: str
     detail: str | None = None
     job: str | None = None
+    once: bool = False  # an event (a schema change): announced once, never reminded, never "recovered"
 
 
 @dataclass(frozen=True)

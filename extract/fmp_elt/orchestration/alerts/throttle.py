@@ -1,6 +1,7 @@
 """Alert throttling in `etl.alert_state`: a cause alerts once when it opens, at most once per reminder
-interval while it stays open, and once when it recovers. Rows change only for alerts that were delivered, so
-an alert nobody received is tried again after the next run."""
+interval while it stays open, and once when it recovers; an event (`Condition.once`) alerts once and is
+recorded as resolved at once. Rows change only for alerts that were delivered, so an alert nobody received is
+tried again after the next run."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ class AlertState:
             )
             row = cur.fetchone()
         is_open = row is not None and row[0] == "open"
+        if condition.once:
+            return Alert(condition, "opened", run_id, link, now) if condition.active and row is None else None
         if condition.active and not is_open:
             return Alert(condition, "opened", run_id, link, now)
         if condition.active and row is not None:
@@ -54,14 +57,17 @@ class AlertState:
             if alert.transition == "opened":
                 cur.execute(
                     "insert into etl.alert_state (cause, kind, status, subject, detail, run_id, first_sent_at,"
-                    " last_sent_at) values (%(cause)s, %(kind)s, 'open', %(subject)s, %(detail)s, %(run)s, %(at)s,"
-                    " %(at)s) on conflict (cause) do update set kind = excluded.kind, status = 'open',"
-                    " subject = excluded.subject, detail = excluded.detail, run_id = excluded.run_id,"
-                    " first_sent_at = excluded.first_sent_at, last_sent_at = excluded.last_sent_at,"
-                    " sent_count = 1, suppressed_count = 0, resolved_at = null",
+                    " last_sent_at, resolved_at) values (%(cause)s, %(kind)s, %(status)s, %(subject)s, %(detail)s,"
+                    " %(run)s, %(at)s, %(at)s, %(resolved)s) on conflict (cause) do update set kind = excluded.kind,"
+                    " status = excluded.status, subject = excluded.subject, detail = excluded.detail,"
+                    " run_id = excluded.run_id, first_sent_at = excluded.first_sent_at,"
+                    " last_sent_at = excluded.last_sent_at, sent_count = 1, suppressed_count = 0,"
+                    " resolved_at = excluded.resolved_at",
                     {
                         "cause": condition.cause,
                         "kind": condition.kind,
+                        "status": "resolved" if condition.once else "open",
+                        "resolved": alert.at if condition.once else None,
                         "subject": condition.subject,
                         "detail": condition.detail,
                         "run": alert.run_id,

@@ -1,0 +1,47 @@
+"""Alert causes from the operational metrics: FMP bandwidth past 80% of the plan's cap (a cause like any other:
+announced once, reminded, recovered), and each schema change FMP made to an endpoint (an event: announced once)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from fmp_elt.config import Plan
+from fmp_elt.orchestration.alerts.message import Condition
+from fmp_elt.status import models, queries, usage
+from fmp_elt.warehouse.connection import connect
+from fmp_elt.warehouse.field_sets import describe_change
+
+# Changes older than this are not announced any more (say, when alerting was configured long after them).
+DRIFT_LOOKBACK = timedelta(days=30)
+
+
+def operations_conditions(url: str, plan: Plan, now: datetime) -> list[Condition]:
+    conn = connect(url)
+    try:
+        fmp = usage.fmp_usage(conn, plan, now)
+        changes = queries.schema_changes(conn, since=now - DRIFT_LOOKBACK, limit=1000)
+    finally:
+        conn.close()
+    conditions = [bandwidth_condition(fmp)] if fmp.bandwidth_cap_bytes else []
+    return conditions + [drift_condition(change) for change in changes]
+
+
+def bandwidth_condition(fmp: models.FmpUsage) -> Condition:
+    return Condition(
+        "bandwidth:fmp",
+        "bandwidth",
+        active=(fmp.used_percent or 0.0) >= fmp.alert_at_percent,
+        subject=f"{fmp.plan} plan key",
+        detail=usage.describe(fmp),
+    )
+
+
+def drift_condition(change: models.SchemaChange) -> Condition:
+    return Condition(
+        f"schema:{change.endpoint}:{change.id}",
+        "schema_drift",
+        active=True,
+        subject=f"endpoint {change.endpoint}",
+        detail=f"{describe_change(change.added, change.dropped)} (detected {change.detected_at:%Y-%m-%d %H:%M} UTC)",
+        once=True,
+    )
