@@ -1,4 +1,5 @@
-"""`fmp-elt status`: overall health, each job's last and next run, quality and freshness, in the terminal."""
+"""`fmp-elt status`: overall health, each job's last and next run, quality and freshness, and the operational
+metrics (success rate, throughput, availability, FMP usage against the plan's cap, schema changes), in the terminal."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ def command(as_json: bool) -> None:
     from fmp_elt.status import queries
 
     jobs = load_jobs()
-    url = database_url(Settings.from_env())
+    settings = Settings.from_env()
+    url = database_url(settings)
     ensure_schema(url)
     conn = connect(url)
     try:
@@ -48,6 +50,7 @@ def command(as_json: bool) -> None:
         latest = queries.latest_executions(conn)
         checks = queries.latest_quality(conn)
         tables = queries.freshness(conn, jobs, now)
+        operations = queries.metrics(conn, jobs, settings.plan, now)
     finally:
         conn.close()
     click.echo(
@@ -59,6 +62,7 @@ def command(as_json: bool) -> None:
         click.echo("\n" + format_table(QUALITY_HEADERS, [quality_row(check) for check in checks]))
     if tables:
         click.echo("\n" + format_table(FRESHNESS_HEADERS, [freshness_row(table) for table in tables]))
+    click.echo("\n" + operations_text(operations))
 
 
 JOB_HEADERS = ["job", "status", "last run", "took", "records", "failed", "next run", "error"]
@@ -91,3 +95,44 @@ def quality_row(c: models.QualityCheck) -> list[Any]:
 
 def freshness_row(t: models.TableFreshness) -> list[Any]:
     return [t.table, when(t.last_updated), t.age_hours, t.lag_hours, t.is_fresh]
+
+
+# ---- operational metrics ----------------------------------------------------------------------------------
+OPERATIONS_HEADERS = ["job", "runs", "success", "rows/s", "calls/run", "completed (sched.)", "on time"]
+
+
+def operations_text(ops: models.MetricsResponse) -> str:
+    """The jobs' reliability table, then FMP usage and the latest schema changes."""
+    from fmp_elt.status.usage import describe, human_bytes
+    from fmp_elt.warehouse.field_sets import describe_change
+
+    per_run = "-" if ops.usage.calls_per_run is None else f"{ops.usage.calls_per_run:,.1f}"
+
+    lines = [
+        f"reliability: the latest {ops.recent_runs} runs per job; availability: the schedule's fires in the last"
+        f" {ops.availability_window_days} days, on time = completed within {ops.on_time_minutes} min",
+        format_table(OPERATIONS_HEADERS, [operations_row(job) for job in ops.jobs]),
+        "",
+        f"FMP usage: {describe(ops.usage)}",
+        f"  calls: {ops.usage.calls_in_window:,} in {ops.usage.window_days} days, {ops.usage.calls_per_day:,.1f} a day,"
+        f" {per_run} per run",
+    ]
+    for day in ops.usage.days[-7:]:
+        lines.append(f"  {day.date}  {day.runs} run(s)  {day.calls:,} calls  {human_bytes(day.bytes)}")
+    for change in ops.schema_changes[:10]:
+        what = describe_change(change.added, change.dropped)
+        lines.append(f"schema change: {change.endpoint}: {what} ({when(change.detected_at)})")
+    return "\n".join(lines)
+
+
+def operations_row(job: models.JobMetrics) -> list[Any]:
+    share = job.availability
+    return [
+        job.name,
+        job.runs,
+        "-" if job.success_rate is None else f"{100 * job.success_rate:.1f}%",
+        job.rows_per_second,
+        job.calls_per_run,
+        f"{share.completed}/{share.scheduled}" if share.scheduled else None,
+        f"{share.on_time}/{share.scheduled}" if share.scheduled else None,
+    ]
