@@ -23,7 +23,7 @@ from psycopg2.extensions import connection as Connection
 from pydantic import BaseModel
 
 from fmp_elt import clock
-from fmp_elt.config import Settings
+from fmp_elt.config import Settings, plan_from_env
 from fmp_elt.job_config import JobConfig
 from fmp_elt.quality import default_docs_dir
 from fmp_elt.serve import STATIC_DIR
@@ -46,6 +46,7 @@ SNAPSHOTS: dict[str, Snapshot] = {
     ),
     "quality": lambda conn, jobs, now: models.QualityResponse(checks=queries.quality(conn, limit=1000)),
     "freshness": lambda conn, jobs, now: models.FreshnessResponse(tables=queries.freshness(conn, jobs, now)),
+    "metrics": lambda conn, jobs, now: queries.metrics(conn, jobs, plan_from_env(), now),
 }
 
 

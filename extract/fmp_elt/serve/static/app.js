@@ -13,6 +13,7 @@
     quality: "/api/quality?limit=1000",
     freshness: "/api/freshness",
     symbols: "/api/symbols",
+    metrics: "/api/etl/metrics",
   };
   const PRICE_LIMIT = 400;
   const PALETTE = ["#1a73e8", "#e8710a", "#1e8e3e", "#d93025", "#9334e6", "#12b5cb", "#f538a0", "#5f6368"];
@@ -325,6 +326,84 @@
     drawChart("chart-prices", xs, series, "price", (u, v) => (v === null ? "–" : v.toFixed(2)));
   }
 
+  // ---- operations: reliability, availability, FMP usage, schema drift (GET /api/etl/metrics) ----------------
+  function percent(ratio) {
+    return ratio === null || ratio === undefined ? "–" : (100 * ratio).toFixed(1) + "%";
+  }
+
+  function decimalBytes(size) {
+    const units = ["B", "kB", "MB", "GB"];
+    let unit = 0;
+    while (Math.abs(size) >= 1000 && unit < units.length - 1) {
+      size /= 1000;
+      unit += 1;
+    }
+    return unit === 0 ? size.toFixed(0) + " B" : size.toFixed(1) + " " + units[unit];
+  }
+
+  function renderOperations(metrics) {
+    document.getElementById("ops-note").textContent =
+      "latest " + metrics.recentRuns + " runs per job; schedule fires of the last " + metrics.availabilityWindowDays +
+      " days, on time = completed within " + metrics.onTimeMinutes + " min";
+    document.querySelector("#ops-jobs tbody").replaceChildren(
+      ...metrics.jobs.map((job) => {
+        const share = job.availability;
+        const of = (part) => (share.scheduled ? part + " / " + share.scheduled : "–");
+        return el(
+          "tr",
+          { "data-job": job.name },
+          td(job.name),
+          td(number(job.runs), "num"),
+          td(percent(job.successRate), "num"),
+          td(number(job.rowsPerSecond), "num"),
+          td(number(job.callsPerRun), "num"),
+          td(seconds(job.meanDurationSeconds), "num"),
+          td(of(share.completed) + " (" + percent(share.availability) + ")", "num"),
+          td(of(share.onTime) + " (" + percent(share.onTimeRate) + ")", "num"),
+        );
+      }),
+    );
+
+    const usage = metrics.usage;
+    document.getElementById("ops-plan").textContent = usage.plan + " plan, trailing " + usage.windowDays + " days";
+    const cap = usage.bandwidthCapBytes;
+    document.getElementById("ops-bandwidth").textContent =
+      decimalBytes(usage.bytesInWindow) + (cap ? " of " + decimalBytes(cap) + " (" + usage.usedPercent.toFixed(1) + "%)" : " (no known cap)") +
+      " · " + number(usage.callsInWindow) + " calls · " + number(usage.callsPerDay) + " calls a day · " +
+      number(usage.callsPerRun) + " per run";
+    const meter = document.getElementById("ops-meter");
+    meter.style.width = Math.min(100, usage.usedPercent || 0) + "%";
+    meter.dataset.alert = String((usage.usedPercent || 0) >= usage.alertAtPercent);
+    document.getElementById("ops-forecast").textContent = !cap
+      ? ""
+      : decimalBytes(usage.bytesPerDay) + " a day: " +
+        (usage.capReachedAt ? "the cap is reached about " + when(usage.capReachedAt) + " UTC" : "the cap is not reached at this rate");
+    const days = usage.days.map((d) => epoch(d.date + "T00:00:00Z"));
+    drawChart("chart-usage", days, [
+      { label: "MB a day", values: usage.days.map((d) => d.bytes / 1e6) },
+      { label: "calls a day", values: usage.days.map((d) => d.calls) },
+    ], "per day", (u, v) => (v === null ? "–" : number(Math.round(v * 10) / 10)));
+
+    const drift = document.getElementById("ops-drift");
+    if (!metrics.schemaChanges.length) {
+      drift.replaceChildren(el("li", { class: "empty-errors" }, "no change seen"));
+      return;
+    }
+    drift.replaceChildren(
+      ...metrics.schemaChanges.map((change) =>
+        el(
+          "li",
+          { "data-endpoint": change.endpoint },
+          el("span", { class: "when" }, when(change.detectedAt)),
+          el("strong", {}, change.endpoint),
+          ": ",
+          el("code", {}, [change.added.length ? "added " + change.added.join(", ") : "",
+            change.dropped.length ? "dropped " + change.dropped.join(", ") : ""].filter(Boolean).join("; ")),
+        ),
+      ),
+    );
+  }
+
   // ---- wiring -----------------------------------------------------------------------------------------
   function showMessage(text) {
     const box = document.getElementById("message");
@@ -345,6 +424,7 @@
       renderQuality(data.quality);
       renderFreshness(data.freshness);
       renderErrors(data.errors);
+      renderOperations(data.metrics);
       await renderSymbols(data.symbols);
       await renderRunLogs();
       document.body.dataset.loaded = "true";
