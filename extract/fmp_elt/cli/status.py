@@ -57,7 +57,9 @@ def command(as_json: bool) -> None:
         f"overall: {status.overall_status}   last execution: {when(status.last_execution)}"
         f"   next: {when(status.next_execution)}\n"
     )
-    click.echo(format_table(JOB_HEADERS, [job_row(job, latest.get(job.name)) for job in status.jobs]))
+    reliability = {metrics.name: metrics for metrics in operations.jobs}
+    rows = [with_reliability(job_row(job, latest.get(job.name)), reliability[job.name]) for job in status.jobs]
+    click.echo(format_table([*JOB_HEADERS[:-1], *OPERATIONS_HEADERS[1:], JOB_HEADERS[-1]], rows))
     if checks:
         click.echo("\n" + format_table(QUALITY_HEADERS, [quality_row(check) for check in checks]))
     if tables:
@@ -98,21 +100,20 @@ def freshness_row(t: models.TableFreshness) -> list[Any]:
 
 
 # ---- operational metrics ----------------------------------------------------------------------------------
-OPERATIONS_HEADERS = ["job", "runs", "success", "rows/s", "calls/run", "completed (sched.)", "on time"]
+OPERATIONS_HEADERS = ["job", "runs", "success", "rows/s", "calls/run", "completed", "on time"]
 
 
 def operations_text(ops: models.MetricsResponse) -> str:
-    """The jobs' reliability table, then FMP usage and the latest schema changes."""
+    """What the reliability columns cover, FMP usage and the latest schema changes."""
     from fmp_elt.status.usage import describe, human_bytes
     from fmp_elt.warehouse.field_sets import describe_change
 
     per_run = "-" if ops.usage.calls_per_run is None else f"{ops.usage.calls_per_run:,.1f}"
 
     lines = [
-        f"reliability: the latest {ops.recent_runs} runs per job; availability: the schedule's fires in the last"
-        f" {ops.availability_window_days} days, on time = completed within {ops.on_time_minutes} min",
-        format_table(OPERATIONS_HEADERS, [operations_row(job) for job in ops.jobs]),
-        "",
+        f"runs, success, rows/s, calls/run: the latest {ops.recent_runs} runs per job; completed and on time: the"
+        f" schedule's fires in the last {ops.availability_window_days} days (on time: completed within"
+        f" {ops.on_time_minutes} min of the fire)",
         f"FMP usage: {describe(ops.usage)}",
         f"  calls: {ops.usage.calls_in_window:,} in {ops.usage.window_days} days, {ops.usage.calls_per_day:,.1f} a day,"
         f" {per_run} per run",
@@ -123,6 +124,11 @@ def operations_text(ops: models.MetricsResponse) -> str:
         what = describe_change(change.added, change.dropped)
         lines.append(f"schema change: {change.endpoint}: {what} ({when(change.detected_at)})")
     return "\n".join(lines)
+
+
+def with_reliability(row: list[Any], job: models.JobMetrics) -> list[Any]:
+    """A jobs-table row with the reliability columns before its last one (the error, which runs long)."""
+    return [*row[:-1], *operations_row(job)[1:], row[-1]]
 
 
 def operations_row(job: models.JobMetrics) -> list[Any]:
