@@ -3,7 +3,6 @@ plan's cap with the daily chart, and schema changes, from the server and from th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,13 +13,15 @@ from fmp_elt.config import PLANS
 from fmp_elt.job_config import load_jobs
 from fmp_elt.serve.api import create_app
 from fmp_elt.serve.static_site import build_site
+from tests.e2e import test_dashboard
 from tests.fixtures.ops import query, serve
-from tests.fixtures.ops_browser import PageLog, chart_ink, offline_page
+from tests.fixtures.ops_browser import PageLog, chart_ink
 from tests.fixtures.ops_usage import KNOWN_RUNS, insert_known_runs
 
 pytestmark = [pytest.mark.browser, pytest.mark.clock]
 
 NOW = datetime.now(UTC)
+page = test_dashboard.page  # the offline browser page, as a fixture of this module too
 
 
 @pytest.fixture
@@ -32,12 +33,6 @@ def warehouse(database_url: str) -> str:
         " ('ratios', '{newField}', '{}', '{date,newField,symbol}') returning 1",
     )
     return database_url
-
-
-@pytest.fixture
-def page() -> Iterator[tuple[Any, PageLog]]:
-    with offline_page() as opened:
-        yield opened
 
 
 def assert_operations_shown(page: Any, log: PageLog) -> None:

@@ -27,24 +27,39 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 JOB_STATES = ("success", "failed", "running")
 OVERALL_STATES = ("healthy", "degraded", "failed")
 
+# (metric, help, which latest run: any or completed, the Execution field it shows)
+LATEST_RUN_GAUGES = (
+    ("job_last_run_timestamp_seconds", "start of the job's latest run", "any", "start_time"),
+    ("job_last_success_timestamp_seconds", "end of the job's latest completed run", "completed", "end_time"),
+    ("job_last_duration_seconds", "duration of the job's latest finished run", "any", "duration_seconds"),
+    ("job_last_records_processed", "records the job's latest run processed", "any", "records_processed"),
+    ("job_last_records_failed", "records (or symbols) the job's latest run lost", "any", "records_failed"),
+)
+
 Sample = tuple[Iterable[str], float | int | bool | datetime | None]
 
 
 def gauge(name: str, documentation: str, labels: Iterable[str], samples: Iterable[Sample]) -> GaugeMetricFamily:
     """A gauge family; samples without a value (never ran, not measured) are left out."""
     family = GaugeMetricFamily(PREFIX + name, documentation, labels=list(labels))
-    for values, value in samples:
-        if value is not None:
-            family.add_metric(list(values), _number(value))
+    _add(family, samples)
     return family
 
 
 def counter(name: str, documentation: str, labels: Iterable[str], samples: Iterable[Sample]) -> CounterMetricFamily:
     family = CounterMetricFamily(PREFIX + name, documentation, labels=list(labels))
+    _add(family, samples)
+    return family
+
+
+def _add(family: GaugeMetricFamily | CounterMetricFamily, samples: Iterable[Sample]) -> None:
     for values, value in samples:
         if value is not None:
             family.add_metric(list(values), _number(value))
-    return family
+
+
+def _field(execution: models.Execution | None, name: str) -> Any:
+    return None if execution is None else getattr(execution, name)
 
 
 def _number(value: float | int | bool | datetime) -> float:
@@ -88,41 +103,14 @@ class WarehouseCollector(Collector):
         latest = queries.latest_executions(conn)
         succeeded = queries.latest_executions(conn, statuses=("completed",))
         names = [job.name for job in self.jobs]
-        yield gauge(
-            "job_last_run_timestamp_seconds",
-            "start of the job's latest run",
-            ["job"],
-            (([n], latest[n].start_time if n in latest else None) for n in names),
-        )
-        yield gauge(
-            "job_last_success_timestamp_seconds",
-            "end of the job's latest completed run",
-            ["job"],
-            (([n], succeeded[n].end_time if n in succeeded else None) for n in names),
-        )
+        for name, documentation, runs, field in LATEST_RUN_GAUGES:
+            chosen = succeeded if runs == "completed" else latest
+            yield gauge(name, documentation, ["job"], (([n], _field(chosen.get(n), field)) for n in names))
         yield gauge(
             "job_next_run_timestamp_seconds",
             "the job's next scheduled fire",
             ["job"],
             (([job.name], job.next_run) for job in status.jobs),
-        )
-        yield gauge(
-            "job_last_duration_seconds",
-            "duration of the job's latest finished run",
-            ["job"],
-            (([n], latest[n].duration_seconds if n in latest else None) for n in names),
-        )
-        yield gauge(
-            "job_last_records_processed",
-            "records the job's latest run processed",
-            ["job"],
-            (([n], latest[n].records_processed if n in latest else None) for n in names),
-        )
-        yield gauge(
-            "job_last_records_failed",
-            "records (or symbols) the job's latest run lost",
-            ["job"],
-            (([n], latest[n].records_failed if n in latest else None) for n in names),
         )
         yield from run_totals(conn)
 
