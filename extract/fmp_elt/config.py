@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -86,9 +87,7 @@ class Settings:
                 raise ConfigError(f"FMP_RATE_LIMIT={raw_rate!r} is not a whole number of calls per minute") from None
             if rate <= 0:
                 raise ConfigError(f"FMP_RATE_LIMIT must be positive, got {rate}")
-        base_url = env.get("FMP_BASE_URL", DEFAULT_BASE_URL).strip().rstrip("/")
-        if not base_url.startswith(("http://", "https://")):
-            raise ConfigError(f"FMP_BASE_URL={base_url!r} must start with http:// or https://")
+        base_url = check_base_url(env.get("FMP_BASE_URL", DEFAULT_BASE_URL).strip().rstrip("/"))
         bulk_interval = _positive_float(env, "FMP_BULK_INTERVAL", 30.0)
         symbols = tuple(parse_symbols(env["FMP_SYMBOLS"])) if env.get("FMP_SYMBOLS", "").strip() else ()
         return cls(
@@ -96,7 +95,7 @@ class Settings:
             base_url=base_url,
             plan=plan,
             rate_limit_per_minute=rate,
-            database_url=env.get("DATABASE_URL") or None,
+            database_url=check_database_url(env.get("DATABASE_URL", "").strip()) or None,
             home=data_dir(env),
             bulk_interval_s=bulk_interval,
             symbols=symbols,
@@ -106,6 +105,42 @@ class Settings:
         if not self.api_key:
             raise ConfigError("FMP_API_KEY is not set; export your FMP key (or run `fmp-elt demo`)")
         return self.api_key
+
+
+def check_base_url(url: str) -> str:
+    """FMP_BASE_URL: http(s) with a host and, if any, a numeric port; anything else could only fail later."""
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"FMP_BASE_URL={url!r} must start with http:// or https://")
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        raise ConfigError(f"FMP_BASE_URL={url!r} has a port that is not a number from 1 to 65535") from None
+    if not parts.hostname:
+        raise ConfigError(f"FMP_BASE_URL={url!r} names no host")
+    return url
+
+
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+DATABASE_URL_FORM = "postgresql://user:password@host:5432/dbname"
+
+
+def check_database_url(url: str) -> str:
+    """DATABASE_URL must be a libpq URL; dbt and Great Expectations take its parts, so a key=value string or
+    another scheme is refused here rather than failing halfway. The value is never echoed: it holds a password."""
+    if not url:
+        return url
+    scheme, sep, _ = url.partition("://")
+    if not sep:
+        raise ConfigError(f"DATABASE_URL is not a URL; expected {DATABASE_URL_FORM}")
+    if scheme.lower() not in POSTGRES_SCHEMES:
+        shown = scheme if scheme.isalnum() and len(scheme) <= 20 else "?"
+        raise ConfigError(f"DATABASE_URL has the scheme {shown!r}, not postgresql; expected {DATABASE_URL_FORM}")
+    try:
+        urlsplit(url).port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        raise ConfigError(f"DATABASE_URL has a port that is not a number; expected {DATABASE_URL_FORM}") from None
+    return url
 
 
 def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:

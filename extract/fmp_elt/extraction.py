@@ -26,7 +26,7 @@ from fmp_elt import clock
 from fmp_elt.config import Settings
 from fmp_elt.errors import ConfigError
 from fmp_elt.fmp.client import FmpClient, RetryPolicy
-from fmp_elt.fmp.errors import FmpAuthError, FmpError
+from fmp_elt.fmp.errors import FmpError
 from fmp_elt.fmp.ratelimit import RateLimiter
 from fmp_elt.streams import STREAMS
 from fmp_elt.streams.base import ExtractOptions, Failure, Stream, StreamContext, Unit, UnitResult
@@ -118,7 +118,8 @@ def extract_stream(
     today: date | None = None,
     progress: bool = False,
 ) -> ExtractSummary:
-    """Extract one stream into raw.*; per-symbol failures are recorded and counted, a refused key stops all."""
+    """Extract one stream into raw.*; per-symbol failures are recorded and counted, a refused key or an
+    unreachable FMP stops all."""
     if stream_name not in STREAMS:
         raise ConfigError(f"unknown stream {stream_name!r}; choose from {', '.join(STREAMS)}")
     stream = STREAMS[stream_name]
@@ -208,12 +209,13 @@ def fetch_prepared(
 
 
 def fetch_one(stream: Stream, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
-    """One unit; an FMP error for this unit becomes a recorded failure, a refused key propagates."""
+    """One unit; an FMP error for this unit becomes a recorded failure, one that stops the run (a refused key,
+    an FMP that never answered) propagates."""
     try:
         return stream.fetch(client, unit, ctx)
-    except FmpAuthError:
-        raise
     except FmpError as exc:
+        if exc.stops_run:
+            raise
         log.warning("%s %s failed: %s", stream.name, unit.key, exc)
         return UnitResult(failures=[Failure(stream.name, unit.key, str(exc), exc.reason, exc.status)])
 
@@ -232,7 +234,8 @@ def tally(summary: ExtractSummary, prepared: PreparedResult, execution: Executio
 
 @contextmanager
 def progress_bar(enabled: bool, length: int, label: str) -> Iterator[Any]:
-    if not enabled or length < 2:
+    # On a terminal only: elsewhere click prints the label alone, a stray line before any error.
+    if not enabled or length < 2 or not sys.stderr.isatty():
         yield lambda n: None
         return
     with click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True) as bar:

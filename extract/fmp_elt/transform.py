@@ -239,6 +239,14 @@ def read_run_results(path: Path) -> list[NodeResult]:
     return nodes
 
 
+MODIFIED = "state:modified+"
+
+
+def has_manifest(state: Path | None) -> bool:
+    """Whether `state` holds a manifest to compare with (a first CI run, before any production run, has none)."""
+    return state is not None and (state / "manifest.json").is_file()
+
+
 def build_args(
     *,
     select: Sequence[str] = (),
@@ -246,13 +254,20 @@ def build_args(
     full_refresh: bool = False,
     unit_tests: bool = False,
     dbt_vars: Mapping[str, Any] | None = None,
+    state: Path | None = None,
 ) -> list[str]:
     """Arguments of `dbt build`.
 
     Unit tests are left out unless asked for: they test our SQL, not the data, and belong in CI (the test
     suite runs them); a production run on a fresh warehouse has nothing for them to compare against.
+    With a `state` folder holding another run's manifest, only what differs from it and what depends on that is
+    built (`state:modified+`, unless `select` says otherwise), and refs to unselected models that this warehouse
+    lacks resolve to the relations that manifest names (`--defer`). Without a manifest there: everything.
     """
     args = ["build"]
+    if has_manifest(state):
+        select = select or (MODIFIED,)
+        args += ["--defer", "--state", str(state)]
     if select:
         args += ["--select", *select]
     if exclude:
@@ -275,12 +290,18 @@ def build(
     full_refresh: bool = False,
     unit_tests: bool = False,
     dbt_vars: Mapping[str, Any] | None = None,
+    state: Path | None = None,
     timeout: float | None = None,
     echo: bool = False,
 ) -> DbtResult:
     """`dbt build`: staging views, marts and their data tests, in dependency order."""
     args = build_args(
-        select=select, exclude=exclude, full_refresh=full_refresh, unit_tests=unit_tests, dbt_vars=dbt_vars
+        select=select,
+        exclude=exclude,
+        full_refresh=full_refresh,
+        unit_tests=unit_tests,
+        dbt_vars=dbt_vars,
+        state=state,
     )
     return run_dbt(args, url, paths, timeout=timeout, echo=echo)
 

@@ -246,8 +246,9 @@ def test_ci_dbt_job_loads_the_warehouse_from_the_simulator_and_builds_it(
     assert_green(results)
     assert ran(results) == [
         "Start the FMP simulator (fmp-elt simulate)",
+        "Fetch the production dbt manifest",
         "Run the pipeline (fmp-elt run)",
-        "dbt build with the unit tests (fmp-elt transform --unit-tests)",
+        "dbt build with the unit tests (fmp-elt transform --unit-tests --state)",
         "Build the site (fmp-elt site)",
         "Show the status (fmp-elt status)",
     ]
@@ -269,7 +270,12 @@ def test_ci_test_job_runs_the_readme_test_command() -> None:
 
 
 def elt_pipeline(
-    local_jobs: list[LocalJob], tmp_path: Path, url: str, base_url: str, inputs: dict[str, Any] | None = None
+    local_jobs: list[LocalJob],
+    tmp_path: Path,
+    url: str,
+    base_url: str,
+    inputs: dict[str, Any] | None = None,
+    variables: dict[str, str] | None = None,
 ) -> LocalJob:
     return make_job(
         local_jobs,
@@ -280,6 +286,7 @@ def elt_pipeline(
         {"FMP_BASE_URL": base_url, "FMP_ELT_HOME": str(tmp_path / "home")},
         secrets={"DATABASE_URL": url, "FMP_API_KEY": "test-key"},
         inputs=inputs or {},
+        vars=variables or {},
     )
 
 
@@ -333,6 +340,42 @@ def test_elt_bad_dispatch_input_fails_the_run_step_with_exit_code_2(
     assert result.returncode == 2
     assert result.outputs == {"exit-code": "2"}  # so the alert job speaks up: `fmp-elt run` did not
     assert "--from 2024-03-01 is after --to 2024-01-01" in result.output
+
+
+def test_elt_staging_dispatch_loads_only_the_staging_symbols(
+    database_url: str, make_simulator: Any, tmp_path: Path, local_jobs: list[LocalJob]
+) -> None:
+    simulator = make_simulator(n_symbols=5, start=date(2024, 1, 2), end=trading_calendar.latest_session())
+    few = simulator.symbols[:2]
+    inputs = {"jobs": "symbols,prices,transform", "environment": "staging", "full_refresh": False}
+    job = elt_pipeline(
+        local_jobs, tmp_path, database_url, simulator.base_url, inputs, variables={"FMP_SYMBOLS": ",".join(few)}
+    )
+    assert_green(job.run(only=("pipeline",)))
+    priced = {row[0] for row in query(database_url, "select distinct symbol from marts.daily_prices")}
+    assert priced == set(few)
+
+
+def test_elt_staging_dispatch_without_its_symbol_list_does_not_start(
+    database_url: str, tmp_path: Path, local_jobs: list[LocalJob]
+) -> None:
+    inputs = {"environment": "staging", "full_refresh": False}
+    job = elt_pipeline(local_jobs, tmp_path, database_url, "http://127.0.0.1:9/stable", inputs)
+    (result,) = [r for r in job.run(only=("pipeline",)) if r.status == "ran"]
+    assert result.returncode != 0
+    assert "set the FMP_SYMBOLS variable of the staging environment" in result.output
+    assert query(database_url, "select count(*) from etl.executions") == [(0,)]
+
+
+def test_only_production_publishes_the_site_and_the_manifest() -> None:
+    elt = yaml.safe_load((WORKFLOWS / "elt.yml").read_text(encoding="utf-8"))
+    pipeline = elt["jobs"]["pipeline"]
+    assert pipeline["environment"] == "${{ inputs.environment || 'warehouse' }}"
+    assert elt["jobs"]["alert"]["environment"] == pipeline["environment"]  # the same environment's channels
+    uploads = [step for step in pipeline["steps"] if "upload" in step.get("uses", "")]
+    publishing = {step["name"]: step["if"] for step in uploads if step["with"].get("name") != "dbt-artifacts-and-logs"}
+    assert len(publishing) == 2
+    assert all("env.ELT_ENVIRONMENT == 'warehouse'" in condition for condition in publishing.values())
 
 
 def test_elt_run_step_refuses_to_start_without_the_warehouse_secret(tmp_path: Path, local_jobs: list[LocalJob]) -> None:

@@ -7,6 +7,7 @@ and restated figures, then a full refresh that must give exactly the same rows.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -235,6 +236,62 @@ def test_docs_site_is_one_static_file(warehouse: str, paths, first_build) -> Non
     assert len(html) > 1_000_000
     assert "Simple moving average of `close`" in html
     assert "etl_dashboard" in html
+
+
+def production_state(paths: transform.DbtPaths, tmp_path: Path, changed: str | None = None) -> Path:
+    """A copy of the last build's manifest, as CI downloads production's; `changed` gets other SQL there, as if
+    production still ran an older version of that model."""
+    manifest = json.loads((paths.target / "manifest.json").read_text(encoding="utf-8"))
+    if changed is not None:
+        manifest["nodes"][f"model.fmp_elt.{changed}"]["raw_code"] += "\n-- the version production runs"
+    state = tmp_path / "production-state"
+    state.mkdir()
+    (state / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return state
+
+
+def models_and_tests(result: transform.DbtResult) -> tuple[set[str], set[str]]:
+    models = {n.name for n in result.nodes if n.resource_type == "model"}
+    tested = {n.unique_id.split(".")[2] for n in result.nodes if n.resource_type == "test"}
+    return models, tested
+
+
+def test_with_a_production_state_only_the_modified_model_and_its_tests_are_built(
+    warehouse: str, paths, first_build, tmp_path: Path
+) -> None:
+    state = production_state(paths, tmp_path, changed="daily_ma")
+    result = transform.build(warehouse, paths, state=state)
+    assert result.ok, result.output[-3000:]
+    models, tested = models_and_tests(result)
+    assert models == {"daily_ma"}  # its parents exist here and are read, not rebuilt
+    assert tested
+    assert all("daily_ma" in name for name in tested)
+    assert "--defer" in result.command
+
+
+def test_an_unchanged_project_builds_nothing_against_its_own_state(
+    warehouse: str, paths, first_build, tmp_path
+) -> None:
+    result = transform.build(warehouse, paths, state=production_state(paths, tmp_path))
+    assert result.ok, result.output[-3000:]
+    assert result.nodes == []
+
+
+def test_without_a_production_manifest_the_build_is_full(warehouse: str, paths, first_build, tmp_path) -> None:
+    home = Path(paths.target).parent.parent
+    empty = tmp_path / "no-artifact-yet"
+    result = CliRunner().invoke(
+        cli,
+        ["transform", "--state", str(empty)],
+        env={"DATABASE_URL": warehouse, "FMP_ELT_HOME": str(home)},
+    )
+    assert result.exit_code == 0, result.output
+    assert f"no manifest.json in {empty}: building everything" in result.output
+    models, _ = models_and_tests(first_build)
+    rebuilt = {
+        n.name for n in transform.read_run_results(paths.target / "run_results.json") if n.resource_type == "model"
+    }
+    assert rebuilt == models
 
 
 def test_transform_command_exits_1_when_a_test_fails(warehouse: str, paths, first_build) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -28,6 +29,12 @@ def _words(values: Iterable[str]) -> tuple[str, ...]:
 @click.option("--full-refresh", is_flag=True, help="Rebuild the incremental marts from raw.")
 @click.option("--docs", is_flag=True, help="Also write the static docs site (dbt docs generate --static).")
 @click.option("--unit-tests", is_flag=True, help="Also run dbt's unit tests (CI runs them; off in production).")
+@click.option(
+    "--state",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A folder with another run's manifest.json (production's): build and test only what changed since"
+    " (state:modified+), deferring to the relations it names; everything when the folder has no manifest.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Show dbt's own output as it runs.")
 @click.option("--print-env", is_flag=True, help="Print the variables dbt_project/profiles.yml reads, then exit.")
 def command(
@@ -36,6 +43,7 @@ def command(
     full_refresh: bool,
     docs: bool,
     unit_tests: bool,
+    state: Path | None,
     verbose: bool,
     print_env: bool,
 ) -> None:
@@ -49,6 +57,8 @@ def command(
         click.echo(env_exports(url, paths))
         return
     ensure_schema(url)
+    if state is not None and not transform.has_manifest(state):
+        click.echo(f"no manifest.json in {state}: building everything", err=True)
     # Exclusive, like `fmp-elt run`: rows landing while the marts read their high-water mark could be skipped.
     with runlog.run_lock(url):
         result = transform.build(
@@ -58,6 +68,7 @@ def command(
             exclude=_words(exclude),
             full_refresh=full_refresh,
             unit_tests=unit_tests,
+            state=state,
             echo=verbose,
         )
     report(result)

@@ -8,10 +8,12 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from fmp_elt.fmp.errors import (
     RETRIABLE,
@@ -23,6 +25,7 @@ from fmp_elt.fmp.errors import (
     FmpRateLimited,
     FmpServerError,
     FmpTransportError,
+    FmpUnreachable,
 )
 from fmp_elt.fmp.parsing import parse_csv, parse_json_list
 from fmp_elt.fmp.ratelimit import RateLimiter
@@ -101,6 +104,9 @@ class FmpClient:
         self.pool_size = pool_size
         self.stats = ClientStats()
         self._local = threading.local()
+        # Set by the first HTTP answer of any status. Before it, a connection that cannot be opened means a wrong
+        # FMP_BASE_URL or no network (fail fast); after it, the same failure is an outage (retry).
+        self._answered = threading.Event()
 
     def __repr__(self) -> str:  # the key stays out of every repr and traceback
         return f"FmpClient({self.base_url!r})"
@@ -157,19 +163,34 @@ class FmpClient:
         try:
             response = self._session().get(url, params=dict(params or {}), timeout=self.timeout)
             body = response.content
+        except requests.ConnectTimeout:
+            self.stats.record(None, 0)
+            self._fail_fast_before_the_first_answer(f"no answer within {self.timeout[0]:g}s", endpoint)
+            raise FmpTransportError(f"timeout connecting for {endpoint}", endpoint=endpoint) from None
         except requests.Timeout:
             self.stats.record(None, 0)
             raise FmpTransportError(f"timeout calling {endpoint}", endpoint=endpoint) from None
         except requests.ConnectionError as exc:
             self.stats.record(None, 0)
+            cannot_connect = _cannot_connect(exc)
+            if cannot_connect:
+                self._fail_fast_before_the_first_answer(cannot_connect, endpoint)
             kind = "connection reset" if "reset" in str(exc).lower() else "connection failed"
             raise FmpTransportError(f"{kind} calling {endpoint}", endpoint=endpoint) from None
         except requests.RequestException as exc:
             self.stats.record(None, 0)
             raise FmpTransportError(f"{type(exc).__name__} calling {endpoint}", endpoint=endpoint) from None
+        self._answered.set()
         self.stats.record(response.status_code, len(body))
         self._raise_for_status(response.status_code, response.headers, body, endpoint)
         return body, response.status_code
+
+    def _fail_fast_before_the_first_answer(self, reason: str, endpoint: str) -> None:
+        if not self._answered.is_set():
+            raise FmpUnreachable(
+                f"cannot reach FMP at {_shown(self.base_url)}: {reason}; check FMP_BASE_URL and the network",
+                endpoint=endpoint,
+            )
 
     @staticmethod
     def _raise_for_status(status: int, headers: Mapping[str, str], body: bytes, endpoint: str) -> None:
@@ -196,6 +217,30 @@ class FmpClient:
         if status >= 500:
             raise FmpServerError(f"FMP server error {status} on {endpoint}", status=status, endpoint=endpoint)
         raise FmpError(f"unexpected HTTP {status} from {endpoint}", status=status, endpoint=endpoint)
+
+
+def _cannot_connect(exc: requests.ConnectionError) -> str | None:
+    """Why no connection could be opened (the name does not resolve, nothing listens, no route), or None when
+    one was open and then failed (a reset, a dropped answer)."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(reason, NameResolutionError):
+        return "the host name does not resolve"
+    if isinstance(reason, NewConnectionError):
+        cause = reason.__cause__ or reason.__context__
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused (nothing listens there)"
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror.lower()
+        return "cannot open a connection"
+    return None
+
+
+def _shown(url: str) -> str:
+    """The URL as messages show it: no user, password or query (nothing there may carry a secret)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:

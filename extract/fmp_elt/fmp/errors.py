@@ -1,7 +1,8 @@
 """FMP's error dialect as exception classes (FMP_API.md section 2).
 
 Retriable: rate limits, server errors, transport failures and unreadable bodies. Fatal for the run: a key FMP
-refuses. Recorded per symbol and skipped: plan gates, bad requests, error objects.
+refuses, and a base URL that never answered (`stops_run`). Recorded per symbol and skipped: plan gates, bad
+requests, error objects.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ class FmpError(FmpEltError):
     """Any failed FMP call. `status` is the HTTP status (None when no response arrived)."""
 
     retriable = False
+    stops_run = False  # True: no other call can succeed either, so the whole run ends at once
 
     def __init__(self, message: str, *, status: int | None = None, endpoint: str = "") -> None:
         super().__init__(message)
@@ -28,6 +30,7 @@ class FmpAuthError(FmpError):
     """401/403 or an "Invalid API KEY" body: no call can succeed, stop the run at once."""
 
     exit_code = 2
+    stops_run = True
 
 
 class FmpPlanGate(FmpError):
@@ -66,6 +69,15 @@ class FmpTransportError(FmpError):
     """Timeout, connection refused or reset: no usable response."""
 
     retriable = True
+
+
+class FmpUnreachable(FmpError):
+    """The base URL refused the connection, did not resolve or stayed silent before FMP had answered once in
+    this run: a configuration or network problem that retrying will not fix. Once any call has been answered,
+    the same failures are an outage and are retried as FmpTransportError."""
+
+    exit_code = 2
+    stops_run = True
 
 
 class FmpMalformedResponse(FmpError):

@@ -33,6 +33,26 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], simulator: Simulator) -> None:
         super().__init__(address, _Handler)
         self.simulator = simulator
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def drop_open_connections(self) -> None:
+        """Close the kept-alive connections too, as a server going down does: clients must reconnect."""
+        with self._open_lock:
+            connections, self._open = list(self._open), set()
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Clients hanging up mid-answer (a timeout test, a killed run) are routine, not worth a traceback.
@@ -105,10 +125,13 @@ class Simulator:
         return self.base_url
 
     def stop(self) -> None:
+        """Stop answering: the port refuses connections and open ones are closed. `start()` again serves the same
+        market; set `config.port` to the old port first to come back where clients look (an outage)."""
         server, self._server = self._server, None
         if server is not None:
             server.shutdown()
             server.server_close()
+            server.drop_open_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None

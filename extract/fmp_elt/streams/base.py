@@ -108,5 +108,5 @@ class Stream(Protocol):
         ...
 
     def fetch(self, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
-        """HTTP only: fetch one unit and describe what to land. Raises FmpAuthError to stop the run."""
+        """HTTP only: fetch one unit and describe what to land. An FmpError with `stops_run` ends the run."""
         ...

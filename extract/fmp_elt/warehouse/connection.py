@@ -9,14 +9,27 @@ from urllib.parse import parse_qs, unquote, urlparse
 import psycopg2
 import psycopg2.extensions
 
-from fmp_elt.config import Settings
-from fmp_elt.errors import WarehouseUnavailable
+from fmp_elt.config import DATABASE_URL_FORM, Settings
+from fmp_elt.errors import ConfigError, WarehouseUnavailable
 from fmp_elt.warehouse import embedded
 
 
 def database_url(settings: Settings) -> str:
     """The libpq URL of the warehouse, starting the embedded server when needed."""
-    return settings.database_url or embedded.start(settings.home)
+    if settings.database_url:
+        return parseable(settings.database_url)
+    return embedded.start(settings.home)
+
+
+def parseable(url: str) -> str:
+    """`url` if libpq can parse it; a ConfigError otherwise, with libpq's reason but none of the URL (libpq quotes
+    the offending part, which may be the password)."""
+    try:
+        psycopg2.extensions.parse_dsn(url)
+    except psycopg2.ProgrammingError as exc:
+        reason = str(exc).strip().removeprefix("invalid dsn:").split(":")[0].strip()
+        raise ConfigError(f"DATABASE_URL is malformed ({reason}); expected {DATABASE_URL_FORM}") from None
+    return url
 
 
 def connect(url: str, *, application_name: str = "fmp-elt") -> psycopg2.extensions.connection:
