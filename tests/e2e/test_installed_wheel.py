@@ -26,6 +26,7 @@ import pytest
 from fmp_elt.job_config import load_jobs
 from fmp_elt.simulator import Simulator
 from tests.e2e.test_demo import fresh_home  # noqa: F401 - a fixture, used by name
+from tests.fixtures.data_docs import assert_loads_only_files_of
 from tests.fixtures.postgres import scalar
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -188,6 +189,8 @@ def test_transform_and_validate_run_from_the_installed_wheel_on_a_database_url(
     assert f"Data Docs: {home / 'site' / 'quality' / 'index.html'}" in validated
     assert scalar(database_url, "select count(distinct dataset) from etl.data_quality") == 8
     assert (home / "site" / "quality" / "index.html").is_file()
+    for page in (home / "site" / "quality").rglob("*.html"):  # its CSS and JS from the wheel, not a CDN
+        assert_loads_only_files_of(page, home / "site" / "quality")
     assert (home / "gx" / "gx" / "great_expectations.yml").is_file()
     assert not (home / "pgdata").exists()  # the URL's server, not an embedded one
     assert_nothing_written_outside_the_home(installed, cwd)

@@ -1,4 +1,4 @@
-"""Great Expectations at work: suites from the plans, one checkpoint over the datasets, Data Docs.
+"""Great Expectations at work: suites from the plans, one checkpoint over the datasets, Data Docs (offline).
 
 Everything GX is imported here, inside functions, so that importing the quality package stays cheap.
 """
@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fmp_elt.quality import gx_project
+from fmp_elt.quality import gx_project, offline_docs
 from fmp_elt.quality.metrics import HELPER_PREFIX, invalid_rows_query
 from fmp_elt.quality.report import ExpectationOutcome
 from fmp_elt.quality.rules import RowRule, TableRule
@@ -127,6 +127,7 @@ def run_checkpoint(
         if docs_dir is None:
             return runs, None
         context.build_data_docs()
+    offline_docs.make_offline(built_docs)
     return runs, gx_project.publish_docs(built_docs, docs_dir)
 
 
