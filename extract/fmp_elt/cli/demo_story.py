@@ -48,27 +48,31 @@ def run_time(session: date, jobs: list[JobConfig]) -> datetime:
 
 def plan(days: list[date], jobs: list[JobConfig], now: datetime) -> list[Day]:
     """The runs to replay: every job on the first day, then the jobs whose schedule fired since the day before."""
-    count = len(days)
-    story = count >= STORY_DAYS
-    split, dividend, outage = max(1, count // 3), max(2, count // 2), count - 3
-    planned: list[Day] = []
+    runs: list[tuple[date, datetime, list[str]]] = []
     previous: datetime | None = None
-    for i, session in enumerate(days):
+    for session in days:
         due = run_time(session, jobs)
-        if previous is None:
-            fired = {job.name for job in jobs}
-        else:
-            fired = {job.name for job in jobs if job.next_fire(previous) <= due}  # fired in (previous, due]
+        fired = {job.name for job in jobs if previous is None or job.next_fire(previous) <= due}  # (previous, due]
         wanted = downstream(jobs, fired)
-        planned.append(
-            Day(
-                session=session,
-                at=min(due, now),  # the newest session may not have reached its scheduled run yet
-                jobs=[job.name for job in jobs if job.name in wanted],
-                split=story and i == split,
-                dividend=story and i == dividend,
-                outage=story and i == outage,
-            )
-        )
+        # the newest session may not have reached its scheduled run yet
+        runs.append((session, min(due, now), [job.name for job in jobs if job.name in wanted]))
         previous = due
-    return planned
+    split, dividend, outage = story_days(runs)
+    return [
+        Day(session, at, names, split=i == split, dividend=i == dividend, outage=i == outage)
+        for i, (session, at, names) in enumerate(runs)
+    ]
+
+
+def story_days(runs: list[tuple[date, datetime, list[str]]]) -> tuple[int, int, int]:
+    """Which runs get the split, the dividend and the outage (-1: none, with fewer than STORY_DAYS days).
+
+    The outage falls on a plain weekday, one that runs no weekly job: a weekly job it failed would stay failed
+    until the next week's run, and the demo ends on a green run. At least two runs follow it: the recovery and
+    a calm day. The split and the dividend come before it."""
+    if len(runs) < STORY_DAYS:
+        return -1, -1, -1
+    plain = min(len(names) for _, _, names in runs[1:])
+    outage = max(i for i in range(3, len(runs) - 2) if len(runs[i][2]) == plain)
+    split = max(1, outage // 3)
+    return split, max(split + 1, outage * 2 // 3), outage
