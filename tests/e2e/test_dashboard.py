@@ -15,6 +15,7 @@ import pytest
 from fmp_elt.job_config import load_jobs
 from fmp_elt.serve.api import create_app
 from fmp_elt.serve.static_site import build_site
+from tests.fixtures.demo import Demo
 from tests.fixtures.ops import PRICES_ERROR, query, seed_history, serve
 from tests.fixtures.ops_browser import PageLog, chart_ink, offline_page
 
@@ -181,3 +182,23 @@ def test_the_site_snapshots_are_the_api_answers(site: Path, seeded: str) -> None
             )
         prices = json.loads((site / "dashboard" / "data" / "prices" / "AAPL.json").read_text())
         assert prices == requests.get(base + "/api/prices/AAPL?limit=400", timeout=30).json()
+
+
+def test_the_demos_site_shows_a_healthy_last_run_and_a_history_in_every_chart(
+    demo: Demo, page: tuple[Any, PageLog]
+) -> None:
+    """What a newcomer sees after `fmp-elt demo`: the replayed days drawn, the last run green, nothing running."""
+    browser_page, log = page
+    browser_page.goto(demo.site.parent.joinpath("dashboard", "index.html").as_uri())
+    browser_page.wait_for_selector("body[data-loaded='true']", timeout=30_000)
+    assert browser_page.inner_text("#overall") == "healthy"
+    badges = browser_page.locator("#jobs tbody .badge").all_inner_texts()
+    assert badges == ["success"] * len(load_jobs())
+    for chart in CHARTS:
+        assert int(browser_page.get_attribute(chart, "data-fewest-points")) > 1, chart
+        assert chart_ink(browser_page, chart) > 2000, f"{chart} is blank"
+    assert browser_page.get_attribute("#chart-duration", "data-series") == str(len(load_jobs()))  # every job
+    assert int(browser_page.get_attribute("#chart-quality", "data-points")) == demo.days - 1  # one per quality run
+    assert "prices" in browser_page.inner_text("#errors")  # the outage is in the history
+    assert log.blocked == []
+    assert log.page_errors == []

@@ -1,48 +1,88 @@
-"""The README's first command: `fmp-elt demo` on a machine with nothing running lands every stream and builds
-the site (dashboard, dbt docs, Data Docs) on its own embedded PostgreSQL."""
+"""The README's first command: `fmp-elt demo` on a machine with nothing running replays daily runs against the
+simulator on its own embedded PostgreSQL, with a split, a dividend, an outage and its recovery, and publishes a
+site that shows the last, green run with a history behind it."""
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
-from pathlib import Path
+import itertools
+import json
+from collections import Counter
 
 import pytest
 
-from tests.fixtures.postgres import scalar
+from fmp_elt import clock
+from fmp_elt.cli.demo_story import plan, sessions
+from fmp_elt.job_config import load_jobs
+from fmp_elt.trading_calendar import latest_session
+from tests.fixtures.demo import Demo
+from tests.fixtures.postgres import query, scalar
+
+# The replayed days end on the latest session by the clock.
+pytestmark = pytest.mark.clock
 
 
-def fmp_elt(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "fmp_elt", *args], env=env, capture_output=True, text=True, timeout=900, check=False
-    )
+def snapshot(demo: Demo, key: str) -> dict:
+    return json.loads((demo.site.parent / "dashboard" / "data" / f"{key}.json").read_text())
 
 
-@pytest.fixture
-def fresh_home(tmp_path: Path):
-    """A data folder of its own, and no DATABASE_URL: the demo must start the embedded server itself."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FMP_", "DATABASE_URL"))}
-    env["FMP_ELT_HOME"] = str(tmp_path / "home")
-    yield env
-    fmp_elt("db", "stop", env=env)
-
-
-def test_the_demo_lands_every_stream_and_builds_the_site(fresh_home) -> None:
-    done = fmp_elt("demo", "--symbols", "6", env=fresh_home)
-    assert done.returncode == 0, done.stdout + done.stderr
-    url = re.search(r"warehouse: (\S+)", done.stdout).group(1)
-    site = Path(re.search(r"site \(dashboard, dbt docs, Data Docs\): (\S+)", done.stdout).group(1))
-
+def test_the_demo_lands_every_stream_and_builds_the_site(demo: Demo) -> None:
+    url = demo.url
     for table in ("raw.fmp_symbols", "raw.fmp_prices", "raw.fmp_prices_adjusted", "raw.fmp_ratios"):
         assert scalar(url, f"select count(*) from {table}") > 0, table
     for mart in ("marts.symbols", "marts.daily_prices", "marts.daily_ma", "marts.ratios"):
         assert scalar(url, f"select count(*) from {mart}") > 0, mart
-    statuses = scalar(url, "select array_agg(distinct status) from etl.executions")
-    assert statuses == ["completed"]
-
-    index = site.read_text()
+    assert scalar(url, "select max(price_date) from marts.daily_prices") == latest_session()
+    index = demo.site.read_text()
     for page in ("dashboard/index.html", "dbt/index.html", "quality/index.html"):
         assert page in index
-        assert (site.parent / page).is_file()
+        assert (demo.site.parent / page).is_file()
+
+
+def test_each_replayed_day_is_one_run_recorded_on_its_day(demo: Demo) -> None:
+    runs = query(demo.url, "select run_id, min(start_time), max(end_time) from etl.executions group by 1 order by 2")
+    assert len(runs) == demo.days
+    days = sessions(latest_session(), demo.days)
+    assert [started.date() for _, started, _ in runs[:-1]] == days[:-1]  # 22:17 UTC on each session
+    assert all(earlier[2] < later[1] for earlier, later in itertools.pairwise(runs))
+    # raw rows and quality checks carry the replayed times too: one load time per day, one check per run
+    loads = scalar(demo.url, "select count(distinct (_loaded_at at time zone 'UTC')::date) from raw.fmp_prices")
+    assert loads == demo.days - 1  # the outage day landed no prices
+    checks = scalar(demo.url, "select count(distinct checked_at) from etl.data_quality")
+    assert checks == demo.days - 1  # no quality run on the outage day (transform and quality skipped)
+
+
+def test_the_outage_fails_prices_once_and_its_recovery_is_announced(demo: Demo) -> None:
+    failed = query(
+        demo.url, "select job_name, error_message from etl.executions where status = 'failed' order by job_name"
+    )
+    assert [name for name, _ in failed] == ["prices", "quality", "transform"]  # the outage is on a plain weekday
+    assert "not in your FMP plan" in dict(failed)["prices"]
+    assert "alert: fmp-elt job failed: job prices" in demo.output
+    assert "alert: fmp-elt recovered: job prices" in demo.output
+    assert query(demo.url, "select cause, status, sent_count from etl.alert_state") == [("job:prices", "resolved", 1)]
+    # nothing was lost: the day after, the incremental run fetched the day the outage missed
+    assert scalar(demo.url, "select count(*) from etl.stream_failures") == 0
+
+
+def test_the_split_and_the_dividend_rewrite_history(demo: Demo) -> None:
+    refetched = dict(
+        query(demo.url, "select stream, sum(full_refetches)::int from etl.stream_state group by 1 order by 1")
+    )
+    assert all(count >= 1 for count in refetched.values()), refetched  # both price series saw history change
+    assert "splits 2-for-1" in demo.output
+    assert "goes ex-dividend" in demo.output
+
+
+def test_the_site_shows_the_last_run_healthy_with_a_history_for_every_chart(demo: Demo) -> None:
+    status = snapshot(demo, "status")
+    assert status["overallStatus"] == "healthy"
+    assert {job["status"] for job in status["jobs"]} == {"success"}
+    executions = snapshot(demo, "executions")["executions"]
+    assert "running" not in {run["status"] for run in executions}
+    drawn = Counter(run["jobName"] for run in executions if not run["metadata"].get("skipped"))
+    assert set(drawn) == {job.name for job in load_jobs()}
+    assert min(drawn.values()) > 1, drawn  # run duration and rows per run: every job's line has a history
+    checks = Counter(check["dataset"] for check in snapshot(demo, "quality")["checks"])
+    assert min(checks.values()) == demo.days - 1, checks  # the quality trend: one point per quality run
+    replayed = plan(sessions(latest_session(), demo.days), load_jobs(), clock.now())
+    assert drawn["ratios"] == sum("ratios" in day.jobs for day in replayed)  # weekly: the first day, Mondays

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from fmp_elt.streams.base import Landing
 from fmp_elt.warehouse.landing import copy_payloads, copy_rows
@@ -34,6 +35,14 @@ def test_one_row_per_record_with_symbol_run_and_endpoint() -> None:
     assert [r[0] for r in parsed] == [b"AAPL", b"AAPL"]
     assert [json.loads(unescape(r[1])) for r in parsed] == records
     assert {(r[2], r[3]) for r in parsed} == {(RUN_ID.encode(), b"historical-price-eod/full")}
+
+
+def test_each_row_carries_the_load_time_it_is_given() -> None:
+    at = datetime(2026, 3, 2, 22, 17, 5, 250_000, tzinfo=UTC)
+    parsed = [
+        line.split(b"\t") for line in copy_rows(Landing("raw.fmp_prices", "e", "A", [{}, {}]), RUN_ID, at).splitlines()
+    ]
+    assert [datetime.fromisoformat(r[4].decode()) for r in parsed] == [at, at]
 
 
 def test_backslashes_tabs_newlines_and_unicode_survive() -> None:

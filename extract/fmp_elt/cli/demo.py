@@ -1,4 +1,5 @@
-"""`fmp-elt demo`: the whole pipeline on this machine, against the simulator and the embedded PostgreSQL."""
+"""`fmp-elt demo`: the whole pipeline on this machine, against the simulator and the embedded PostgreSQL:
+`--days` daily runs replayed on their own days (see demo_story), so the dashboard has a history to show."""
 
 from __future__ import annotations
 
@@ -6,13 +7,21 @@ import os
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import psycopg2
 
-from fmp_elt import trading_calendar
+from fmp_elt import clock, trading_calendar
+from fmp_elt.cli import demo_story
+from fmp_elt.cli.demo_story import OUTAGE_STATUS, STORY_DAYS
 from fmp_elt.config import Settings
 from fmp_elt.warehouse.connection import connect, database_url
+
+if TYPE_CHECKING:
+    from fmp_elt.job_config import JobConfig
+    from fmp_elt.orchestration.report import RunReport
+    from fmp_elt.simulator import Simulator
 
 DEMO_DB = "fmp_demo"
 DEMO_KEY = "demo-key"
@@ -22,17 +31,25 @@ DEMO_KEY = "demo-key"
 @click.option("--symbols", "n_symbols", default=25, show_default=True, help="How many synthetic symbols.")
 @click.option("--plan", default="premium", show_default=True, help="The simulated FMP plan.")
 @click.option("--seed", default=42, show_default=True)
-def command(n_symbols: int, plan: str, seed: int) -> None:
-    """Run the pipeline end to end against the FMP simulator, in a fresh demo database."""
+@click.option(
+    "--days",
+    type=click.IntRange(1, 250),
+    default=20,
+    show_default=True,
+    help=f"Trading days to replay, one daily run each, ending on the latest session (from {STORY_DAYS}:"
+    " with a split, a dividend, an FMP outage and its recovery).",
+)
+def command(n_symbols: int, plan: str, seed: int, days: int) -> None:
+    """Replay daily runs of the pipeline against the FMP simulator, in a fresh demo database."""
     from fmp_elt.simulator import Simulator, SimulatorConfig
 
     started = time.monotonic()
     base = Settings.from_env()
     url = fresh_demo_database(database_url(base))
-    today = trading_calendar.latest_session()
+    last = trading_calendar.latest_session()
     simulator = Simulator(
         SimulatorConfig(
-            n_symbols=n_symbols, seed=seed, start=today - timedelta(days=365 * 6), end=today, keys={DEMO_KEY: plan}
+            n_symbols=n_symbols, seed=seed, start=last - timedelta(days=365 * 6), end=last, keys={DEMO_KEY: plan}
         )
     )
     with simulator:
@@ -40,28 +57,69 @@ def command(n_symbols: int, plan: str, seed: int) -> None:
         settings = Settings.from_env(env)
         click.echo(f"simulator: {simulator.base_url} ({n_symbols} symbols, plan {plan})")
         click.echo(f"warehouse: {url}")
-        site = run_pipeline(settings, url, env)
+        site = replay(simulator, settings, url, env, days)
     click.echo(f"demo finished in {time.monotonic() - started:.1f}s")
     click.echo(f"site (dashboard, dbt docs, Data Docs): {site}")
     click.echo(f"explore it: DATABASE_URL='{url}' fmp-elt status   (or: fmp-elt serve)")
 
 
-def run_pipeline(settings: Settings, url: str, env: dict[str, str]) -> Path:
-    """Every job of jobs.yml, as `fmp-elt run` runs them, against the simulator; returns the site's index."""
+def replay(simulator: Simulator, settings: Settings, url: str, env: dict[str, str], count: int) -> Path:
+    """One run per replayed trading day (demo_story), each at its day's time; returns the site's index."""
     from fmp_elt.job_config import load_jobs
-    from fmp_elt.orchestration import runner
+    from fmp_elt.jobs.transform import SKIP_DOCS_ENV
+    from fmp_elt.simulator import Faults
 
     site_dir = settings.home / "demo-site"
     # the jobs run in child processes that read their settings from the environment
     os.environ.update({key: env[key] for key in ("FMP_BASE_URL", "FMP_API_KEY", "FMP_PLAN")})
     os.environ["FMP_ELT_SITE_DIR"] = str(site_dir)
     jobs = load_jobs()
-    report = runner.run(url, jobs, [job.name for job in jobs], retry_delay=2, alerts=False, progress=click.echo)
-    empty = [o.name for o in report.outcomes if o.name in ("symbols", "prices", "ratios") and not o.records_processed]
-    if not report.ok or empty:
-        problem = ", ".join(f"{o.name}: {o.error}" for o in report.outcomes if o.error) or f"no rows from {empty}"
-        raise click.ClickException(f"the demo pipeline failed ({problem}); see fmp-elt logs --run {report.run_id}")
+    days = demo_story.plan(demo_story.sessions(simulator.today, count), jobs, clock.now())
+    listed = [s for s in simulator.symbols if simulator.profile(s).delisted is None]
+    split_symbol, dividend_symbol = listed[0], listed[1 % len(listed)]
+    for number, day in enumerate(days, 1):
+        simulator.set_today(day.session)
+        notes = []
+        if day.split:
+            simulator.apply_split(split_symbol, day.session, 2, 1)
+            notes.append(f"{split_symbol} splits 2-for-1")
+        if day.dividend:
+            simulator.add_dividend(dividend_symbol, day.session, 0.5)
+            notes.append(f"{dividend_symbol} goes ex-dividend (0.50)")
+        simulator.faults = Faults(fail_symbols=dict.fromkeys(simulator.symbols, OUTAGE_STATUS) if day.outage else {})
+        if day.outage:
+            notes.append(f"FMP answers {OUTAGE_STATUS} to every price request")
+        click.echo(f"day {number}/{len(days)} {day.session:%a %Y-%m-%d}" + (f": {'; '.join(notes)}" if notes else ""))
+        # the dbt docs take as long as the build: only the last day's run, whose site is kept, makes them
+        os.environ[SKIP_DOCS_ENV] = "1" if number < len(days) else "0"
+        with clock.replaying(day.at):
+            report = run_day(url, jobs, day)
+        check(report, day, first=number == 1)
+    simulator.faults = Faults()
     return site_dir / "index.html"
+
+
+def run_day(url: str, jobs: list[JobConfig], day: demo_story.Day) -> RunReport:
+    """The day's jobs, as `fmp-elt run` runs them; alerts are printed here, never sent anywhere."""
+    from fmp_elt.orchestration import runner
+    from fmp_elt.orchestration.alerts.console import ConsoleChannel
+
+    started = time.monotonic()
+    channel = ConsoleChannel(lambda line: click.echo(f"  {line[:200]}"))
+    report = runner.run(url, jobs, day.jobs, retry_delay=1, alert_channels=[channel])
+    outcomes = ", ".join(o.name if o.status == "completed" else f"{o.name} {o.status}" for o in report.outcomes)
+    click.echo(f"  run at {day.at:%H:%M} UTC: {outcomes} ({time.monotonic() - started:.1f}s)")
+    return report
+
+
+def check(report: RunReport, day: demo_story.Day, *, first: bool) -> None:
+    """Only the outage may fail a run, and the first run must land every stream."""
+    extracts = ("symbols", "prices", "ratios")
+    empty = [o.name for o in report.outcomes if first and o.name in extracts and not o.records_processed]
+    if (report.ok or day.outage) and not empty:
+        return
+    problem = ", ".join(f"{o.name}: {o.error}" for o in report.outcomes if o.error) or f"no rows from {empty}"
+    raise click.ClickException(f"the demo pipeline failed ({problem}); see fmp-elt logs --run {report.run_id}")
 
 
 def fresh_demo_database(server_url: str) -> str:

@@ -27,6 +27,7 @@ from fmp_elt import clock
 from fmp_elt.errors import ConfigError
 from fmp_elt.job_config import JobConfig, downstream, select
 from fmp_elt.orchestration.alerts import after_run
+from fmp_elt.orchestration.alerts.message import Channel
 from fmp_elt.orchestration.job_context import JobContext, JobResult, RunOptions
 from fmp_elt.orchestration.report import JobOutcome, RunReport
 from fmp_elt.warehouse import runlog
@@ -73,8 +74,10 @@ def run(
     retry_delay: float = 10.0,
     progress: Progress | None = None,
     alerts: bool = True,
+    alert_channels: list[Channel] | None = None,
 ) -> RunReport:
-    """`fmp-elt run`: take the run lock, reap what a dead run left `running`, run the jobs, send alerts."""
+    """`fmp-elt run`: take the run lock, reap what a dead run left `running`, run the jobs, send alerts
+    (on `alert_channels` when given, else on the channels the environment configures)."""
     options = options or RunOptions()
     say = progress or (lambda _line: None)
     selected = select(jobs, names) if names else None  # unknown names fail before any lock or work
@@ -89,7 +92,7 @@ def run(
         report = run_jobs(url, selected, options, retry_delay=retry_delay, progress=say)
         if alerts:
             try:
-                after_run(url, jobs, report)
+                after_run(url, jobs, report, channels=alert_channels)
             except Exception as exc:  # an alerting problem must not turn a good run into a failed one
                 say(f"alerts: {runlog.one_line(exc)}")
     return report

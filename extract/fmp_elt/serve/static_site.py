@@ -72,22 +72,36 @@ def build_site(
     quality_docs: Path | None = None,
     max_symbols: int = 100,
     now: datetime | None = None,
+    writer: str | None = None,
 ) -> SiteReport:
-    """Write the site into `out` (its dashboard/, dbt/ and quality/ are replaced) and return what it holds."""
+    """Write the site into `out` (its dashboard/, dbt/ and quality/ are replaced) and return what it holds.
+
+    `writer` is the id of the execution building the site when a job of a run does (the `site` job): its
+    snapshot shows that execution completed at `now` rather than running, the state the run is in once the
+    job that publishes it is done. The snapshot is written last, after the docs, so that little of the job
+    is left to fail once it has been taken; a job that fails even so is in the next site.
+    """
     now = now or clock.now()
     out.mkdir(parents=True, exist_ok=True)
     report = SiteReport(out / "index.html")
-    report.symbols = write_dashboard(url, out / "dashboard", jobs, now, max_symbols)
-    report.sections["dashboard"] = out / "dashboard" / "index.html"
     report.sections["dbt"] = copy_dbt_docs(dbt_docs, out / "dbt")
     report.sections["quality"] = copy_tree_docs(quality_docs, out / "quality")
+    report.symbols = write_dashboard(url, out / "dashboard", jobs, now, max_symbols, writer)
+    report.sections["dashboard"] = out / "dashboard" / "index.html"
     (out / ".nojekyll").touch()  # GitHub Pages: serve folders whose names start with "_" as they are
     report.index.write_text(index_page(report, now), encoding="utf-8")
     return report
 
 
-def write_dashboard(url: str, target: Path, jobs: list[JobConfig], now: datetime, max_symbols: int) -> int:
-    """Copy the dashboard page and export its data; returns how many symbols got a price chart."""
+def write_dashboard(
+    url: str, target: Path, jobs: list[JobConfig], now: datetime, max_symbols: int, writer: str | None = None
+) -> int:
+    """Copy the dashboard page and export its data; returns how many symbols got a price chart.
+
+    Every snapshot is read in one repeatable-read transaction, so that they all show the same moment. With a
+    `writer`, that transaction first records the writer's execution as completed, and is rolled back at the
+    end: the snapshot shows the run as it is once the writer is done, and the run log stays the runner's.
+    """
     _replace_dir(target)
     shutil.copytree(STATIC_DIR, target / "static")
     page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
@@ -97,7 +111,9 @@ def write_dashboard(url: str, target: Path, jobs: list[JobConfig], now: datetime
     data = target / "data"
     conn = connect(url, application_name="fmp-elt-site")
     try:
-        conn.set_session(readonly=True, autocommit=True)
+        conn.set_session(isolation_level="REPEATABLE READ", readonly=writer is None)
+        if writer is not None:
+            as_completed(conn, writer, now)
         for key, snapshot in SNAPSHOTS.items():
             write_snapshot(data, key, snapshot(conn, jobs, now))
         symbols = queries.symbols(conn, limit=max_symbols)
@@ -105,8 +121,18 @@ def write_dashboard(url: str, target: Path, jobs: list[JobConfig], now: datetime
         for symbol in symbols:
             write_snapshot(data, f"prices/{symbol}", queries.prices(conn, symbol, PRICE_LIMIT))
     finally:
+        conn.rollback()
         conn.close()
     return len(symbols)
+
+
+def as_completed(conn: Connection, execution_id: str, now: datetime) -> None:
+    """Within the snapshot's transaction only: the writing execution, still running, as completed at `now`."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "update etl.executions set status = 'completed', end_time = %s where id = %s and status = 'running'",
+            (now, execution_id),
+        )
 
 
 def write_snapshot(data: Path, key: str, value: BaseModel) -> None:

@@ -10,18 +10,21 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 import orjson
 import psycopg2.extensions
 import psycopg2.extras
 
+from fmp_elt import clock
 from fmp_elt.streams import RAW_DATASETS
 from fmp_elt.streams.base import CursorUpdate, Failure, Landing, UnitResult
 from fmp_elt.warehouse.field_sets import record_fields
 
 RAW_TABLES = frozenset(RAW_DATASETS)  # landing writes to declared tables only
-COPY_COLUMNS = "(symbol, payload, _run_id, _endpoint)"
+# _loaded_at comes from the pipeline's clock, not the server's now(), so a replayed run lands at its own time
+COPY_COLUMNS = "(symbol, payload, _run_id, _endpoint, _loaded_at)"
 # An escaped NUL (`\u0000`) preceded by an even number of backslashes: a real NUL, not text that names one.
 _ESCAPED_NUL = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
 
@@ -67,11 +70,12 @@ def record_symbol(landing: Landing, record: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def copy_rows(landing: Landing, run_id: str) -> bytes:
-    """One landing as COPY text rows: symbol, payload, run id, endpoint."""
+def copy_rows(landing: Landing, run_id: str, loaded_at: datetime | None = None) -> bytes:
+    """One landing as COPY text rows: symbol, payload, run id, endpoint, load time (default: now)."""
     if not landing.records:
         return b""
-    suffix = f"\t{run_id}\t{copy_text(landing.endpoint)}\n".encode()
+    stamp = (loaded_at or clock.now()).isoformat()
+    suffix = f"\t{run_id}\t{copy_text(landing.endpoint)}\t{stamp}\n".encode()
     if landing.symbol is not None:
         # One symbol for every record: join the payload lines with "suffix + prefix" in a single pass.
         prefix = f"{copy_text(landing.symbol)}\t".encode()
@@ -181,6 +185,7 @@ class RawLander:
     def _save_cursors(self, cur: psycopg2.extensions.cursor, cursors: list[CursorUpdate]) -> None:
         if not cursors:
             return
+        now = clock.now()
         rows = [
             (
                 c.stream,
@@ -190,18 +195,19 @@ class RawLander:
                 json.dumps(c.cursor.recent),
                 self.run_id,
                 int(c.refetched),
+                now,
             )
             for c in cursors
         ]
         psycopg2.extras.execute_values(
             cur,
             "insert into etl.stream_state (stream, symbol, newest_date, oldest_date, recent, last_run_id,"
-            " full_refetches) values %s on conflict (stream, symbol) do update set"
+            " full_refetches, updated_at) values %s on conflict (stream, symbol) do update set"
             " newest_date = excluded.newest_date, oldest_date = excluded.oldest_date, recent = excluded.recent,"
-            " last_run_id = excluded.last_run_id, updated_at = now(),"
+            " last_run_id = excluded.last_run_id, updated_at = excluded.updated_at,"
             " full_refetches = etl.stream_state.full_refetches + excluded.full_refetches",
             rows,
-            template="(%s, %s, %s, %s, %s::jsonb, %s::uuid, %s)",
+            template="(%s, %s, %s, %s, %s::jsonb, %s::uuid, %s, %s)",
         )
 
     def _save_failures(
@@ -215,12 +221,13 @@ class RawLander:
                 sorted({(c.stream, c.symbol) for c in succeeded}),
             )
         if failures:
+            now = clock.now()
             psycopg2.extras.execute_values(
                 cur,
-                "insert into etl.stream_failures (stream, symbol, run_id, reason, error_class, http_status)"
-                " values %s on conflict (stream, symbol) do update set run_id = excluded.run_id,"
+                "insert into etl.stream_failures (stream, symbol, run_id, reason, error_class, http_status,"
+                " failed_at) values %s on conflict (stream, symbol) do update set run_id = excluded.run_id,"
                 " reason = excluded.reason, error_class = excluded.error_class,"
-                " http_status = excluded.http_status, failed_at = now()",
-                [(f.stream, f.symbol, self.run_id, f.reason, f.error_class, f.http_status) for f in failures],
-                template="(%s, %s, %s::uuid, %s, %s, %s)",
+                " http_status = excluded.http_status, failed_at = excluded.failed_at",
+                [(f.stream, f.symbol, self.run_id, f.reason, f.error_class, f.http_status, now) for f in failures],
+                template="(%s, %s, %s::uuid, %s, %s, %s, %s)",
             )

@@ -2,6 +2,8 @@
 
 An execution is written on its own autocommit connection, so that what it records survives a rollback of the
 work it describes, and a crash leaves a `running` row that the next run marks as failed (`reap_interrupted`).
+Times come from the pipeline's clock (`fmp_elt.clock`), not the server's now(): a replayed run (`fmp-elt demo
+--days`) is recorded on its day.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 import psycopg2.extensions
 
+from fmp_elt import clock
 from fmp_elt.errors import FmpEltError
 from fmp_elt.warehouse.connection import connect
 
@@ -47,8 +50,9 @@ class Execution:
             raise ValueError(f"unknown log level {level!r}")
         with self._lock, self.conn.cursor() as cur:
             cur.execute(
-                "insert into etl.logs (level, job_name, run_id, message, metadata) values (%s, %s, %s, %s, %s)",
-                (level, self.job_name, self.run_id, message, json.dumps(metadata, default=str)),
+                "insert into etl.logs (timestamp, level, job_name, run_id, message, metadata)"
+                " values (%s, %s, %s, %s, %s, %s)",
+                (clock.now(), level, self.job_name, self.run_id, message, json.dumps(metadata, default=str)),
             )
 
     def count(self, processed: int = 0, failed: int = 0) -> None:
@@ -59,10 +63,11 @@ class Execution:
     def finish(self, status: str, error_message: str | None = None) -> None:
         with self._lock, self.conn.cursor() as cur:
             cur.execute(
-                "update etl.executions set status = %s, end_time = now(), records_processed = %s,"
+                "update etl.executions set status = %s, end_time = %s, records_processed = %s,"
                 " records_failed = %s, error_message = %s, metadata = %s where id = %s",
                 (
                     status,
+                    clock.now(),
                     self.records_processed,
                     self.records_failed,
                     error_message,
@@ -79,8 +84,9 @@ def begin(url: str, job_name: str, run_id: str | None = None, metadata: Mapping[
     execution = Execution(conn, str(uuid.uuid4()), run_id or new_run_id(), job_name, metadata=dict(metadata or {}))
     with conn.cursor() as cur:
         cur.execute(
-            "insert into etl.executions (id, run_id, job_name, status, metadata) values (%s, %s, %s, 'running', %s)",
-            (execution.id, execution.run_id, job_name, json.dumps(execution.metadata, default=str)),
+            "insert into etl.executions (id, run_id, job_name, status, start_time, metadata)"
+            " values (%s, %s, %s, 'running', %s, %s)",
+            (execution.id, execution.run_id, job_name, clock.now(), json.dumps(execution.metadata, default=str)),
         )
     return execution
 
@@ -158,9 +164,10 @@ def reap_interrupted(url: str) -> int:
                 " and pid not in (select pid from pg_locks where locktype = 'advisory')"
             )
             cur.execute(
-                "update etl.executions set status = 'failed', end_time = coalesce(end_time, now()),"
+                "update etl.executions set status = 'failed', end_time = coalesce(end_time, %s),"
                 " error_message = 'interrupted: the process ended before the job finished'"
-                " where status = 'running'"
+                " where status = 'running'",
+                (clock.now(),),
             )
             return cur.rowcount
     finally:

@@ -136,10 +136,13 @@ def after_run(
     report: RunReport,
     env: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    channels: list[Channel] | None = None,
 ) -> list[Alert]:
-    """Evaluate every cause after a run and send what the throttle lets through; returns what was sent."""
+    """Evaluate every cause after a run and send what the throttle lets through; returns what was sent.
+
+    `channels` replaces the ones the environment configures (the demo's console)."""
     env = os.environ if env is None else env
-    channels = channels_from_env(env)
+    channels = channels_from_env(env) if channels is None else channels
     if not channels:
         return []
     now = now or clock.now()

@@ -139,6 +139,9 @@
     box.replaceChildren();
     box.dataset.points = String(xs.length);
     box.dataset.series = String(series.length);
+    // the shortest line's points: a history shows only when every line has more than one
+    const drawn = series.map((s) => s.values.filter((v) => v !== null).length);
+    box.dataset.fewestPoints = String(Math.min(xs.length, ...drawn));
     if (!xs.length) {
       box.append(el("p", { class: "empty" }, "no data yet"));
       return;
