@@ -82,6 +82,10 @@ def first_build(warehouse: str, paths: transform.DbtPaths) -> transform.DbtResul
     days = trading_days(DAYS)
     land(warehouse, SCREENER, [screener("AAPL"), screener("MSFT"), screener("TSLA")], loaded_at=at(0))
     land(warehouse, SYMBOL_LIST, [{"symbol": "AAPL"}], loaded_at=at(1))
+    delisted = {"symbol": "GONE", "companyName": "Gone Inc.", "exchange": "NASDAQ", "ipoDate": "2001-02-03"}
+    land(warehouse, "delisted-companies", [{**delisted, "delistedDate": "2020-05-06"}], loaded_at=at(0))
+    change = {"date": "2021-03-04", "companyName": "New Name Inc.", "oldSymbol": "OLDN", "newSymbol": "NEWN"}
+    land(warehouse, "symbol-change", [change], loaded_at=at(0))
     land(warehouse, FULL, [bar(s, i, d) for s in ("AAPL", "MSFT") for i, d in enumerate(days)], loaded_at=at(0))
     land(
         warehouse,
@@ -117,8 +121,8 @@ def first_build(warehouse: str, paths: transform.DbtPaths) -> transform.DbtResul
 def test_first_build_passes_with_unit_tests_on_a_fresh_database(first_build: transform.DbtResult) -> None:
     assert first_build.ok, first_build.output[-3000:]
     counts = first_build.counts()
-    assert counts["unit_test"] == {"pass": 12}
-    assert counts["model"] == {"success": 8}
+    assert counts["unit_test"] == {"pass": 14}
+    assert counts["model"] == {"success": 14}
     assert counts["test"]["pass"] >= 45  # structure only: keys, not-null, accepted values, relationships
     assert set(counts["test"]) == {"pass"}
 

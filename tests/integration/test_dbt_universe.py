@@ -21,8 +21,10 @@ from fmp_elt.extraction import ExtractSummary, extract_stream
 from fmp_elt.fmp.client import FmpClient, RetryPolicy
 from fmp_elt.fmp.ratelimit import RateLimiter
 from fmp_elt.simulator import Simulator
+from fmp_elt.status import universe
 from fmp_elt.streams.base import ExtractOptions
 from fmp_elt.warehouse import runlog
+from tests.fixtures.ops import cli
 from tests.fixtures.postgres import create_database, drop_database, query, with_database
 from tests.fixtures.raw_rows import differing_rows
 from tests.fixtures.simulator import simulator_config
@@ -194,3 +196,19 @@ def test_incremental_builds_equal_a_full_refresh(runs: Pipeline) -> None:
     assert {mart: differing_rows(runs.url, mart, "incremental") for mart in UNIVERSE_MARTS} == dict.fromkeys(
         UNIVERSE_MARTS, 0
     )
+
+
+def test_status_shows_the_universe_size_over_time_and_the_latest_changes(runs: Pipeline) -> None:
+    conn = psycopg2.connect(runs.url)
+    try:
+        listing = universe.universe(conn)
+    finally:
+        conn.close()
+    # run 1: AAPL, IBM, MSFT; run 2: IBM and MSFT left, MSFX came; run 3: another company listed as MSFT
+    assert [point.symbols for point in listing.history] == [3, 2, 3]
+    assert listing.size == 3
+    assert (listing.added, listing.removed) == (["MSFT"], [])
+    printed = cli("status", env={"DATABASE_URL": runs.url}).stdout
+    assert "universe: 3 symbols" in printed
+    assert "added:   MSFT" in printed
+    assert "removed: none" in printed

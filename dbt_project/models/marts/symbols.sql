@@ -69,12 +69,24 @@ ranked as (
 
 ),
 
+-- the latest company-screener answer, and whether each symbol the screener ever listed is in it
+latest_screen as (
+
+    select run_id
+    from {{ ref('stg_fmp__symbols') }}
+    where source_endpoint = 'company-screener'
+    order by _loaded_at desc, _seq desc
+    limit 1
+
+),
+
 screened as (
 
     select
         symbol,
-        bool_or(is_current) as in_latest_screen
-    from {{ ref('symbol_history') }}
+        bool_or(run_id = (select latest_screen.run_id from latest_screen)) as in_latest_screen
+    from {{ ref('stg_fmp__symbols') }}
+    where source_endpoint = 'company-screener'
     group by symbol
 
 ),
