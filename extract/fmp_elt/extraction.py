@@ -153,12 +153,14 @@ def extract_stream(
 def plan_units(conn: Any, stream: Stream, ctx: StreamContext) -> tuple[list[Unit], StreamContext]:
     """The units to fetch, and the context they are fetched in (with the departed symbols still owed a fetch).
 
-    Without an explicit list, a per-symbol stream reads the latest universe; a stream with a last-fetch
-    marker (prices) also fetches, once, each symbol that has left the screener since it last fetched it.
+    Without an explicit list, a per-symbol stream reads the latest universe (list streams need none); a stream
+    with a last-fetch marker (prices) also fetches, once, each symbol that has left the screener since it last
+    fetched it.
     """
     symbols = ctx.options.symbols or list(ctx.settings.symbols) or None
     marker: str | None = getattr(stream, "last_fetch_marker", None)
-    if stream.name != "symbols" and not symbols:
+    per_symbol = any(dataset.per_symbol for dataset in stream.datasets)
+    if per_symbol and not symbols:
         symbols = universe(conn)
         if marker is not None:
             owed = [s for s in departed(conn, marker) if s not in set(symbols)]

@@ -189,7 +189,10 @@ def test_second_build_changes_nothing(warehouse: str, paths, first_build) -> Non
     second = transform.build(warehouse, paths)
     assert second.ok, second.output[-3000:]
     assert row_counts(warehouse) == before
-    assert set(second.metadata()["rowsAffected"].values()) == {0, -1}  # views report -1, the merges 0 rows
+    # views report -1, the merges 0 rows; the universe's small tables are rebuilt on every run by design
+    rebuilt = {"symbols", "symbol_history", "symbol_changes", "symbol_securities", "security_daily_prices"}
+    touched = {name: rows for name, rows in second.metadata()["rowsAffected"].items() if name not in rebuilt}
+    assert set(touched.values()) == {0, -1}
 
 
 def test_incremental_build_equals_full_refresh(warehouse: str, paths, first_build) -> None:
@@ -229,6 +232,8 @@ def test_source_freshness_passes_within_the_thresholds(warehouse: str, paths, fi
         "fmp.ratios": "pass",
         "fmp.prices": "pass",
         "fmp.prices_adjusted": "pass",
+        "fmp.delisted": "pass",
+        "fmp.symbol_changes": "pass",
     }
 
 
