@@ -52,8 +52,7 @@ def _prices_rules(facts: TableFacts) -> Sequence[RowRule]:
     return (
         *(Between(column, 0, strict_min=True) for column in ("open", "high", "low", "close", "adj_close")),
         Between("volume", 0),
-        # The close is positive, so a day cannot lose 100% or more.
-        Between("change_percent", -100, strict_min=True),
+        *_change_rules(facts),
         # OHLC consistency: the high is the highest and the low the lowest price of the day.
         NotLess("high", "low"),
         NotLess("high", "open"),
@@ -68,6 +67,13 @@ def _prices_rules(facts: TableFacts) -> Sequence[RowRule]:
         ),
         _not_after_today("price_date", facts),
     )
+
+
+def _change_rules(facts: TableFacts) -> Sequence[RowRule]:
+    """The close is positive, so a day cannot lose 100% or more (tables that carry the change)."""
+    if facts.exists and "change_percent" not in facts.column_types:
+        return ()
+    return (Between("change_percent", -100, strict_min=True),)
 
 
 SMA_COLUMN = re.compile(r"^sma_([0-9]+)$")
