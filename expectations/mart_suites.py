@@ -52,8 +52,7 @@ def _prices_rules(facts: TableFacts) -> Sequence[RowRule]:
     return (
         *(Between(column, 0, strict_min=True) for column in ("open", "high", "low", "close", "adj_close")),
         Between("volume", 0),
-        # The close is positive, so a day cannot lose 100% or more.
-        Between("change_percent", -100, strict_min=True),
+        *_change_rules(facts),
         # OHLC consistency: the high is the highest and the low the lowest price of the day.
         NotLess("high", "low"),
         NotLess("high", "open"),
@@ -68,6 +67,13 @@ def _prices_rules(facts: TableFacts) -> Sequence[RowRule]:
         ),
         _not_after_today("price_date", facts),
     )
+
+
+def _change_rules(facts: TableFacts) -> Sequence[RowRule]:
+    """The close is positive, so a day cannot lose 100% or more (tables that carry the change)."""
+    if facts.exists and "change_percent" not in facts.column_types:
+        return ()
+    return (Between("change_percent", -100, strict_min=True),)
 
 
 SMA_COLUMN = re.compile(r"^sma_([0-9]+)$")
@@ -207,5 +213,41 @@ SUITES = (
         rules=_ratios_rules,
         # A fiscal year plus the weeks it takes to file its report.
         freshness=Freshness("period_end_date", max_age=timedelta(days=460)),
+    ),
+    Dataset(
+        name="symbol_history",
+        table="marts.symbol_history",
+        critical=False,
+        description="The screener's universe over time: one row per stretch a symbol was listed unchanged.",
+        key=primary_key("symbol_history"),
+        required=("is_current",),
+        rules=lambda facts: (Matches("symbol", tickers.PATTERN),),
+    ),
+    Dataset(
+        name="symbol_changes",
+        table="marts.symbol_changes",
+        critical=False,
+        description="Ticker changes: old and new ticker, the day of the change and the company.",
+        key=primary_key("symbol_changes"),
+        required=(),
+        rules=lambda facts: (_not_after_today("change_date", facts),),
+    ),
+    Dataset(
+        name="symbol_securities",
+        table="marts.symbol_securities",
+        critical=False,
+        description="Ticker periods and the security (company) each belongs to, across ticker changes.",
+        key=primary_key("symbol_securities"),
+        required=("security_id", "ticker_number"),
+    ),
+    Dataset(
+        name="security_daily_prices",
+        table="marts.security_daily_prices",
+        critical=False,
+        description="One continuous daily history per security, each trading day once across ticker changes.",
+        key=primary_key("security_daily_prices"),
+        required=("symbol", "close"),
+        rules=_prices_rules,
+        freshness=Freshness("price_date", max_lag_trading_days=1),
     ),
 )

@@ -39,3 +39,8 @@
             and (newer._loaded_at, newer._seq) > ({{ alias }}._loaded_at, {{ alias }}._seq)
     )
 {%- endmacro %}
+
+{#- The delisting date: part of a delisted company's key (a ticker can be delisted, reused and delisted again). -#}
+{% macro raw_delisted_date(alias) -%}
+    raw.fmp_date({{ alias }}.payload ->> 'delistedDate')
+{%- endmacro %}

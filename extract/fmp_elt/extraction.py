@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -31,7 +31,7 @@ from fmp_elt.fmp.ratelimit import RateLimiter
 from fmp_elt.streams import STREAMS
 from fmp_elt.streams.base import ExtractOptions, Failure, Stream, StreamContext, Unit, UnitResult
 from fmp_elt.warehouse.connection import connect
-from fmp_elt.warehouse.cursors import load_cursors, universe
+from fmp_elt.warehouse.cursors import departed, load_cursors, universe
 from fmp_elt.warehouse.field_sets import FieldChange, record_field_sets
 from fmp_elt.warehouse.landing import PreparedResult, RawLander
 from fmp_elt.warehouse.runlog import Execution
@@ -53,6 +53,8 @@ class ExtractSummary:
     refetched: list[str] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     schema_changes: list[FieldChange] = field(default_factory=list)
+    plan_gates: list[Failure] = field(default_factory=list)
+    last_fetches: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -67,6 +69,8 @@ class ExtractSummary:
             "refetched": self.refetched,
             "failed_symbols": [f.symbol for f in self.failures],
             "schema_changes": [c.as_dict() for c in self.schema_changes],
+            "plan_gates": [f.symbol for f in self.plan_gates],
+            "last_fetches": self.last_fetches,
             "elapsed_s": round(self.elapsed_s, 3),
         }
 
@@ -131,8 +135,9 @@ def extract_stream(
     started = time.monotonic()
     conn = connect(database_url, application_name=f"fmp-elt:extract:{stream_name}")
     try:
-        units = plan_units(conn, stream, ctx)
+        units, ctx = plan_units(conn, stream, ctx)
         summary.units = len(units)
+        summary.last_fetches = sorted(ctx.departed)
         lander = RawLander(conn, run_id, batch_rows)
         with progress_bar(progress, len(units), f"extract {stream_name}") as advance:
             for prepared in fetch_all(stream, client, units, ctx, workers or default_workers(settings), lander.prepare):
@@ -154,15 +159,27 @@ def extract_stream(
     return summary
 
 
-def plan_units(conn: Any, stream: Stream, ctx: StreamContext) -> list[Unit]:
+def plan_units(conn: Any, stream: Stream, ctx: StreamContext) -> tuple[list[Unit], StreamContext]:
+    """The units to fetch, and the context they are fetched in (with the departed symbols still owed a fetch).
+
+    Without an explicit list, a per-symbol stream reads the latest universe (list streams need none); a stream
+    with a last-fetch marker (prices) also fetches, once, each symbol that has left the screener since it last
+    fetched it.
+    """
     symbols = ctx.options.symbols or list(ctx.settings.symbols) or None
-    if stream.name != "symbols" and not symbols:
+    marker: str | None = getattr(stream, "last_fetch_marker", None)
+    per_symbol = any(dataset.per_symbol for dataset in stream.datasets)
+    if per_symbol and not symbols:
         symbols = universe(conn)
+        if marker is not None:
+            owed = [s for s in departed(conn, marker) if s not in set(symbols)]
+            ctx = replace(ctx, departed=frozenset(s for s in owed if in_shard(s, ctx.options.shard)))
+            symbols += owed
         if not symbols:
             raise ConfigError("no symbols known yet: run `fmp-elt extract symbols` first, or pass --symbols")
     symbols = [s for s in symbols or [] if in_shard(s, ctx.options.shard)]
     cursors = load_cursors(conn, stream.cursor_streams)
-    return list(stream.units(symbols, cursors, ctx))
+    return list(stream.units(symbols, cursors, ctx)), ctx
 
 
 def fetch_all(
@@ -224,6 +241,9 @@ def tally(summary: ExtractSummary, prepared: PreparedResult, execution: Executio
     result = prepared.result
     summary.records_failed += result.records_failed
     summary.failures.extend(result.failures)
+    summary.plan_gates.extend(result.plan_gates)
+    for gate in result.plan_gates:
+        log.warning("%s: %s is not in the plan (%s); kept what was read", gate.stream, gate.symbol, gate.reason)
     summary.refetched.extend(c.symbol for c in result.cursors if c.refetched)
     for c in result.cursors:
         if c.refetched:

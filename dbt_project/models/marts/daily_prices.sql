@@ -21,7 +21,14 @@
     they touch; the half of a day that did not move (its prices, or its dividend-adjusted close) is taken from
     the row already held. When FMP re-adjusts a symbol's history (a split), the extractor lands a new version
     of every day, so every row of that symbol is touched and replaced; daily_ma then sees the changed closes.
+
+    security_id says which company a row belongs to (marts.symbol_securities). A ticker change or a delisting
+    landed since the last build can move a ticker's days to another security, so the held rows of the tickers
+    it names are merged again with their new security_id.
 -#}
+
+-- depends_on: {{ ref('stg_fmp__symbol_changes') }}
+-- depends_on: {{ ref('stg_fmp__delisted') }}
 
 with
 
@@ -126,31 +133,89 @@ completed as (
 
 {% endif %}
 
-final as (
+rows as (
 
     select
-        cast(symbol as text) as symbol,
-        cast(price_date as date) as price_date,
-        cast(open as numeric) as open,
-        cast(high as numeric) as high,
-        cast(low as numeric) as low,
-        cast(close as numeric) as close,
-        cast(coalesce(dividend_adj_close, bulk_adj_close) as numeric) as adj_close,
-        cast(volume as bigint) as volume,
-        cast(vwap as numeric) as vwap,
-        cast(change as numeric) as change,
-        cast(change_percent as numeric) as change_percent,
-        cast(price_source as text) as price_source,
-        cast(prices_loaded_at as timestamptz) as _prices_loaded_at,
-        cast(case when dividend_adj_close is not null then adjusted_loaded_at end as timestamptz)
-            as _adjusted_loaded_at,
-        cast(
-            greatest(prices_loaded_at, case when dividend_adj_close is not null then adjusted_loaded_at end)
-            as timestamptz
-        ) as _loaded_at
+        symbol,
+        price_date,
+        open,
+        high,
+        low,
+        close,
+        coalesce(dividend_adj_close, bulk_adj_close) as adj_close,
+        volume,
+        vwap,
+        change,
+        change_percent,
+        price_source,
+        prices_loaded_at as _prices_loaded_at,
+        case when dividend_adj_close is not null then adjusted_loaded_at end as _adjusted_loaded_at
     from completed
     -- a day with a dividend-adjusted close but no prices is not a trading row (yet)
     where has_prices
+
+    {%- if is_incremental() %}
+
+    union all
+
+    select
+        held.symbol,
+        held.price_date,
+        held.open,
+        held.high,
+        held.low,
+        held.close,
+        held.adj_close,
+        held.volume,
+        held.vwap,
+        held.change,
+        held.change_percent,
+        held.price_source,
+        held._prices_loaded_at,
+        held._adjusted_loaded_at
+    from {{ this }} as held
+    where held.symbol in (
+            select changes.old_symbol from {{ ref('stg_fmp__symbol_changes') }} as changes
+            where changes.first_loaded_at > {{ high_water_mark() }}
+            union
+            select changes.new_symbol from {{ ref('stg_fmp__symbol_changes') }} as changes
+            where changes.first_loaded_at > {{ high_water_mark() }}
+            union
+            select delistings.symbol from {{ ref('stg_fmp__delisted') }} as delistings
+            where delistings.first_loaded_at > {{ high_water_mark() }}
+        )
+        and not exists (
+            select 1 from completed
+            where completed.symbol = held.symbol and completed.price_date = held.price_date and completed.has_prices
+        )
+    {%- endif %}
+
+),
+
+final as (
+
+    select
+        cast(rows.symbol as text) as symbol,
+        cast(rows.price_date as date) as price_date,
+        cast(rows.open as numeric) as open,
+        cast(rows.high as numeric) as high,
+        cast(rows.low as numeric) as low,
+        cast(rows.close as numeric) as close,
+        cast(rows.adj_close as numeric) as adj_close,
+        cast(rows.volume as bigint) as volume,
+        cast(rows.vwap as numeric) as vwap,
+        cast(rows.change as numeric) as change,
+        cast(rows.change_percent as numeric) as change_percent,
+        cast(rows.price_source as text) as price_source,
+        cast(rows._prices_loaded_at as timestamptz) as _prices_loaded_at,
+        cast(rows._adjusted_loaded_at as timestamptz) as _adjusted_loaded_at,
+        cast(greatest(rows._prices_loaded_at, rows._adjusted_loaded_at) as timestamptz) as _loaded_at,
+        cast(coalesce(periods.security_id, rows.symbol) as text) as security_id
+    from rows
+    left join {{ ref('symbol_securities') }} as periods
+        on periods.symbol = rows.symbol
+        and rows.price_date >= periods.valid_from
+        and rows.price_date < periods.valid_to
 
 )
 

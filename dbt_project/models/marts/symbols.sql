@@ -1,24 +1,28 @@
 {#- The key's unique index is the primary key's, which the contract (_marts__models.yml) creates with the table. -#}
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='merge',
-        unique_key='symbol',
-        on_schema_change='fail',
+        materialized='table',
         indexes=[
             {'columns': ['last_seen_at']},
+            {'columns': ['security_id']},
         ],
     )
 }}
 
 {#-
-    One row per symbol. Its attributes come from the richest record landed for it: the latest company-screener
-    record, else the latest stock-list record, else the latest bare symbol-list entry. It was first seen when
-    any endpoint first landed it and last seen when one last did.
+    One row per symbol ever seen, never removed. Its attributes come from the richest record landed for it:
+    the latest company-screener record, else the latest stock-list record, else the latest bare symbol-list
+    entry. It was first seen when any endpoint first landed it and last seen when one last did.
 
-    Incremental runs compare the records landed since `last_seen_at` with the row already held: the preferred
-    record of (new records plus the held row's own record) is the preferred record overall, so the merge
-    equals a full rebuild.
+    is_listed: in the latest screener answer, for a symbol the screener ever listed (an explicit symbol list
+    says which symbols to fetch, not that the others are gone); for a symbol only ever named by a list, not
+    known to FMP's delisted companies. delisted_date is FMP's latest delisting of the ticker, when it has one
+    (a reused ticker keeps the delisting of its earlier company, and is listed again). security_id is the
+    company the ticker means now, or last meant (marts.symbol_securities).
+
+    A table rebuilt on every run: a symbol's listing state changes when other symbols' records land (the
+    screener's latest answer leaves it out), which a merge of the symbols landed since the last run would miss;
+    it holds a few thousand rows.
 -#}
 
 {%- set attribute_columns = [
@@ -28,7 +32,7 @@
 
 with
 
-landed as (
+candidates as (
 
     select
         symbol,
@@ -40,43 +44,9 @@ landed as (
         first_loaded_at as first_seen_at,
         _loaded_at as last_seen_at
     from {{ ref('stg_fmp__symbols') }}
-    {%- if is_incremental() %}
-    where _loaded_at > {{ high_water_mark('last_seen_at') }}
-    {%- endif %}
+    where is_latest
 
 ),
-
-{% if is_incremental() %}
-
-candidates as (
-
-    select * from landed
-
-    union all
-
-    select
-        existing.symbol,
-        {%- for column in attribute_columns %}
-        existing.{{ column }},
-        {%- endfor %}
-        existing.attributes_source,
-        existing.attributes_loaded_at,
-        existing.first_seen_at,
-        existing.last_seen_at
-    from {{ this }} as existing
-    where existing.symbol in (select landed.symbol from landed)
-
-),
-
-{% else %}
-
-candidates as (
-
-    select * from landed
-
-),
-
-{% endif %}
 
 ranked as (
 
@@ -99,30 +69,84 @@ ranked as (
 
 ),
 
+-- the latest company-screener answer, and whether each symbol the screener ever listed is in it
+latest_screen as (
+
+    select run_id
+    from {{ ref('stg_fmp__symbols') }}
+    where source_endpoint = 'company-screener'
+    order by _loaded_at desc, _seq desc
+    limit 1
+
+),
+
+screened as (
+
+    select
+        symbol,
+        bool_or(run_id = (select latest_screen.run_id from latest_screen)) as in_latest_screen
+    from {{ ref('stg_fmp__symbols') }}
+    where source_endpoint = 'company-screener'
+    group by symbol
+
+),
+
+delistings as (
+
+    select
+        symbol,
+        max(delisted_date) as delisted_date
+    from {{ ref('stg_fmp__delisted') }}
+    group by symbol
+
+),
+
+-- the ticker's latest period with prices (one index probe each), else its latest: a delisted or renamed ticker
+-- keeps the company it last meant rather than the empty period that follows
+current_security as (
+
+    select distinct on (periods.symbol)
+        periods.symbol,
+        periods.security_id
+    from {{ ref('symbol_securities') }} as periods
+    order by
+        periods.symbol,
+        exists (
+            select 1 from {{ ref('daily_prices') }} as prices
+            where prices.symbol = periods.symbol
+                and prices.price_date >= periods.valid_from
+                and prices.price_date < periods.valid_to
+        ) desc,
+        periods.valid_from desc
+
+),
+
 final as (
 
     select
-        cast(symbol as text) as symbol,
-        cast(company_name as text) as company_name,
-        cast(exchange as text) as exchange,
-        cast(exchange_short_name as text) as exchange_short_name,
-        cast(sector as text) as sector,
-        cast(industry as text) as industry,
-        cast(country as text) as country,
-        cast(market_cap as bigint) as market_cap,
-        cast(beta as numeric) as beta,
-        cast(price as numeric) as price,
-        cast(last_annual_dividend as numeric) as last_annual_dividend,
-        cast(volume as bigint) as volume,
-        cast(is_etf as boolean) as is_etf,
-        cast(is_fund as boolean) as is_fund,
-        cast(is_actively_trading as boolean) as is_actively_trading,
-        cast(attributes_source as text) as attributes_source,
-        cast(attributes_loaded_at as timestamptz) as attributes_loaded_at,
-        cast(symbol_first_seen_at as timestamptz) as first_seen_at,
-        cast(symbol_last_seen_at as timestamptz) as last_seen_at
+        cast(ranked.symbol as text) as symbol,
+        {%- for column in attribute_columns %}
+        ranked.{{ column }},
+        {%- endfor %}
+        cast(ranked.attributes_source as text) as attributes_source,
+        cast(ranked.attributes_loaded_at as timestamptz) as attributes_loaded_at,
+        cast(ranked.symbol_first_seen_at as timestamptz) as first_seen_at,
+        cast(ranked.symbol_last_seen_at as timestamptz) as last_seen_at,
+        cast(ranked.symbol_first_seen_at at time zone 'UTC' as date) as first_seen_date,
+        cast(ranked.symbol_last_seen_at at time zone 'UTC' as date) as last_seen_date,
+        cast(delistings.delisted_date as date) as delisted_date,
+        cast(
+            case
+                when screened.symbol is not null then screened.in_latest_screen
+                else delistings.symbol is null
+            end as boolean
+        ) as is_listed,
+        cast(coalesce(current_security.security_id, ranked.symbol) as text) as security_id
     from ranked
-    where preference = 1
+    left join screened on screened.symbol = ranked.symbol
+    left join delistings on delistings.symbol = ranked.symbol
+    left join current_security on current_security.symbol = ranked.symbol
+    where ranked.preference = 1
 
 )
 

@@ -15,7 +15,7 @@ from fmp_elt.warehouse.connection import connect, database_url
 from fmp_elt.warehouse.schema import ensure_schema
 
 if TYPE_CHECKING:
-    from fmp_elt.status import models
+    from fmp_elt.status import models, universe
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -34,7 +34,7 @@ def when(moment: datetime | None) -> str:
 def command(as_json: bool) -> None:
     """Overall status, jobs (last run, next run), latest data quality and freshness."""
     from fmp_elt.job_config import load_jobs
-    from fmp_elt.status import queries
+    from fmp_elt.status import queries, universe
 
     jobs = load_jobs()
     settings = Settings.from_env()
@@ -51,6 +51,7 @@ def command(as_json: bool) -> None:
         checks = queries.latest_quality(conn)
         tables = queries.freshness(conn, jobs, now)
         operations = queries.metrics(conn, jobs, settings.plan, now)
+        listing = universe.universe(conn)
     finally:
         conn.close()
     click.echo(
@@ -65,6 +66,24 @@ def command(as_json: bool) -> None:
     if tables:
         click.echo("\n" + format_table(FRESHNESS_HEADERS, [freshness_row(table) for table in tables]))
     click.echo("\n" + operations_text(operations))
+    if listing.latest_run is not None:
+        click.echo("\n" + universe_lines(listing))
+
+
+def universe_lines(listing: universe.UniverseResponse, shown: int = 10) -> str:
+    """The universe's size, how it moved, and what the latest screener run added and removed."""
+
+    def some(symbols: list[str]) -> str:
+        more = f" and {len(symbols) - shown} more" if len(symbols) > shown else ""
+        return (", ".join(symbols[:shown]) + more) if symbols else "none"
+
+    sizes = [point.symbols for point in listing.history]
+    span = f" (from {sizes[0]:,} to {sizes[-1]:,} over {len(sizes)} changes)" if len(sizes) > 1 else ""
+    return (
+        f"universe: {listing.size:,} symbols at the screener run of {when(listing.latest_run)}{span}\n"
+        f"  added:   {some(listing.added)}\n"
+        f"  removed: {some(listing.removed)}"
+    )
 
 
 JOB_HEADERS = ["job", "status", "last run", "took", "records", "failed", "next run", "error"]

@@ -25,7 +25,7 @@ from fmp_elt.config import Plan, plan_from_env
 from fmp_elt.errors import WarehouseUnavailable
 from fmp_elt.job_config import JobConfig, load_jobs
 from fmp_elt.serve import STATIC_DIR, metrics
-from fmp_elt.status import models, queries
+from fmp_elt.status import models, queries, universe
 from fmp_elt.warehouse.connection import connect
 
 JOB_PATTERN = r"^[A-Za-z0-9_.\-]{1,100}$"
@@ -144,6 +144,12 @@ def prices(
 ) -> models.PricesResponse:
     """A symbol's close with its simple moving averages, oldest first."""
     return queries.prices(conn, symbol.upper(), limit)
+
+
+@router.get("/universe", response_model=universe.UniverseResponse)
+def universe_history(conn: Db) -> universe.UniverseResponse:
+    """The universe's size at each screener run that changed it, and what the latest run added and removed."""
+    return universe.universe(conn)
 
 
 def create_app(

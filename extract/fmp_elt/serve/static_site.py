@@ -27,7 +27,7 @@ from fmp_elt.config import Settings, plan_from_env
 from fmp_elt.job_config import JobConfig
 from fmp_elt.quality import default_docs_dir
 from fmp_elt.serve import STATIC_DIR
-from fmp_elt.status import models, queries
+from fmp_elt.status import models, queries, universe
 from fmp_elt.transform import DbtPaths
 from fmp_elt.warehouse.connection import connect
 
@@ -47,6 +47,7 @@ SNAPSHOTS: dict[str, Snapshot] = {
     "quality": lambda conn, jobs, now: models.QualityResponse(checks=queries.quality(conn, limit=1000)),
     "freshness": lambda conn, jobs, now: models.FreshnessResponse(tables=queries.freshness(conn, jobs, now)),
     "metrics": lambda conn, jobs, now: queries.metrics(conn, jobs, plan_from_env(), now),
+    "universe": lambda conn, jobs, now: universe.universe(conn),
 }
 
 

@@ -21,6 +21,12 @@ Prices
 - Dividend adjustment: bars before an ex-date are scaled by 1 - amount / the previous raw close.
 - The universe has one late listing (no data before it; hidden until 'today' reaches it) and a delisted stock
   (history ends; `isActivelyTrading` false). ETFs and funds have no ratios.
+- Listing events between runs: `delist(symbol, on)` ends the history on `on` (served up to it, listed in
+  `delisted-companies`, the latest delisting first); `rename(old, new, on)` serves the whole history under `new`
+  and lists the change in `symbol-change` (the latest first), `old` answering []; `relist(symbol, name, on)`
+  lists another company under a freed ticker from `on`. `delisted-companies` pages with `page`/`limit`
+  (default 100; Starter gets page 0 only, later pages 402); `symbol-change` takes `limit` (default 100) and
+  ignores `page`.
 
 Protocol
 - Order of checks: injected fault, unknown path (404 []), key (401; header `apikey` or query `apikey`),

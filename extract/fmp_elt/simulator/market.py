@@ -126,6 +126,22 @@ def _quarterly_dividends(profile: Profile, history: History, rng: random.Random)
     return tuple(dividends)
 
 
+def history_until(history: History, last: date) -> History:
+    """The bars dated on or before `last`, with the dividends they hold."""
+    n = bisect_right(history.ordinals, last.toordinal())
+    return History(
+        history.symbol,
+        history.ordinals[:n],
+        history.open[:n],
+        history.high[:n],
+        history.low[:n],
+        history.close[:n],
+        history.volume[:n],
+        history.splits,
+        tuple(d for d in history.dividends if d.date <= last),
+    )
+
+
 def history_from_rows(
     symbol: str,
     rows: Iterable[Mapping[str, Any]],

@@ -11,9 +11,24 @@ from typing import Any
 
 from fmp_elt.simulator.calendar import trading_days, years_before
 from fmp_elt.simulator.config import SimulatorConfig
-from fmp_elt.simulator.market import Events, History, PriceSeries, generate_history, history_from_rows
+from fmp_elt.simulator.market import (
+    Events,
+    History,
+    PriceSeries,
+    generate_history,
+    history_from_rows,
+    history_until,
+)
 from fmp_elt.simulator.ratios import PeriodRow, period_rows
-from fmp_elt.simulator.universe import Dividend, Profile, Split, build_universe, loaded_profile
+from fmp_elt.simulator.universe import (
+    Dividend,
+    Profile,
+    Split,
+    SymbolChange,
+    build_universe,
+    late_listing,
+    loaded_profile,
+)
 
 _CLOSE_UTC = time(21, 0)  # 16:00 New York in winter; close enough for a quote timestamp
 
@@ -68,6 +83,7 @@ class Market:
         self._cache_size = max(1, config.history_cache_size)
         self._ratios: dict[str, list[PeriodRow]] = {}
         self._quotes: dict[str, Quote | None] = {}
+        self._changes: list[SymbolChange] = []
         self._version = 0  # bumped by every change, so a computation that raced one is not cached
         self._end = config.end
         self.today = self.days[-1]
@@ -92,6 +108,17 @@ class Market:
     def listed(self) -> list[Profile]:
         today = self.today
         return [p for p in self._profiles.values() if p.listed <= today]
+
+    def delisted(self) -> list[Profile]:
+        """Companies whose listing ended by 'today', the latest delisting first (renames are not delistings)."""
+        today = self.today
+        gone = [p for p in self.listed() if p.delisted is not None and p.delisted <= today]
+        return sorted(gone, key=lambda p: (p.delisted or today, p.symbol), reverse=True)
+
+    def symbol_changes(self) -> list[SymbolChange]:
+        """Ticker changes dated by 'today', the latest first."""
+        today = self.today
+        return sorted((c for c in self._changes if c.date <= today), key=lambda c: c.date, reverse=True)
 
     # -- prices ------------------------------------------------------------------------------------------
 
@@ -146,6 +173,53 @@ class Market:
         with self._lock:
             events = self._events.get(symbol, Events())
             self._events[symbol] = replace(events, dividends=(*events.dividends, Dividend(on, amount)))
+        self._changed(symbol)
+
+    def _bars(self, symbol: str) -> History:
+        """The symbol's bars as served now, kept as loaded bars so that a listing event cannot redraw them."""
+        with self._lock:
+            loaded = self._loaded.get(symbol)
+        return loaded or generate_history(self._profiles[symbol], self.seed, self.days)
+
+    def delist(self, symbol: str, on: date) -> None:
+        """The listing ends on `on`, its last trading day: bars after it disappear, earlier ones stay served."""
+        profile = self._require(symbol)
+        history = history_until(self._bars(symbol), on)
+        with self._lock:
+            self._loaded[symbol] = history
+            self._profiles[symbol] = replace(profile, delisted=on)
+        self._changed(symbol)
+
+    def rename(self, old: str, new: str, on: date) -> None:
+        """A ticker change dated `on`: the whole history moves to `new`, `old` answers [] until it is reused."""
+        profile = self._require(old)
+        if new in self._profiles:
+            raise ValueError(f"{new!r} is already listed")
+        history = self._bars(old)
+        with self._lock:
+            del self._profiles[old]
+            self._loaded.pop(old, None)
+            self._profiles[new] = replace(profile, symbol=new)
+            self._loaded[new] = replace(history, symbol=new)
+            if old in self._events:
+                self._events[new] = self._events.pop(old)
+            if old in self._ratios:
+                self._ratios[new] = self._ratios.pop(old)
+            self._changes.append(SymbolChange(on, profile.company_name, old, new))
+        self._changed(old)
+        self._changed(new)
+
+    def relist(self, symbol: str, company_name: str, on: date) -> None:
+        """Another company lists under `symbol` (a ticker freed by a rename or a delisting) from `on`."""
+        if self.profile(symbol) is not None and self._profiles[symbol].is_active(self.today):
+            raise ValueError(f"{symbol!r} is in use")
+        profile = late_listing(symbol, company_name, on, self.seed)
+        history = generate_history(profile, self.seed, self.days)
+        with self._lock:
+            self._profiles[symbol] = profile
+            self._loaded[symbol] = history
+            self._events.pop(symbol, None)
+            self._ratios.pop(symbol, None)
         self._changed(symbol)
 
     def set_today(self, day: date) -> None:

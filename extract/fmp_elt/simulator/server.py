@@ -196,6 +196,20 @@ class Simulator:
         """An ex-dividend on `on`: dividend-adjusted bars before it are scaled by 1 - amount / prior close."""
         self._market.add_dividend(symbol, on, amount)
 
+    def delist(self, symbol: str, on: date) -> None:
+        """`symbol`'s last trading day is `on`: it leaves the screener, joins delisted-companies, and its
+        history stays served up to that day."""
+        self._market.delist(symbol, on)
+
+    def rename(self, old: str, new: str, on: date) -> None:
+        """A ticker change dated `on` (listed by symbol-change): the whole history is served under `new`, and
+        `old` answers [] until another company lists under it (`relist`)."""
+        self._market.rename(old, new, on)
+
+    def relist(self, symbol: str, company_name: str, on: date) -> None:
+        """A new company lists under a ticker freed by a rename or a delisting, with bars from `on`."""
+        self._market.relist(symbol, company_name, on)
+
     def load_prices(
         self,
         symbol: str,

@@ -56,6 +56,16 @@ class Dividend:
 
 
 @dataclass(frozen=True)
+class SymbolChange:
+    """A ticker change, as `symbol-change` lists it."""
+
+    date: date
+    company_name: str
+    old_symbol: str
+    new_symbol: str
+
+
+@dataclass(frozen=True)
 class Profile:
     """One listed security and the parameters of its synthetic history."""
 
@@ -220,4 +230,30 @@ def loaded_profile(symbol: str, first: date) -> Profile:
         volatility=0.0,
         base_volume=0,
         dividend_yield=0.0,
+    )
+
+
+def late_listing(symbol: str, company_name: str, listed: date, seed: int) -> Profile:
+    """A NASDAQ common stock listed from `listed` (a new company, possibly under a ticker used before)."""
+    rng = random.Random(f"listing/{seed}/{symbol}/{listed.isoformat()}")
+    sector, industry = rng.choice(SECTORS)
+    return Profile(
+        symbol=symbol,
+        company_name=company_name,
+        exchange=rng.choice(_NASDAQ_TIERS),
+        exchange_short="NASDAQ",
+        sector=sector,
+        industry=industry,
+        is_etf=False,
+        is_fund=False,
+        beta=round(rng.uniform(0.4, 1.9), 3),
+        shares=int(rng.lognormvariate(19.0, 1.0)),
+        listed=listed,
+        delisted=None,
+        start_price=round(rng.lognormvariate(3.0, 0.5), 2),
+        drift=rng.uniform(-0.05, 0.18),
+        volatility=rng.uniform(0.2, 0.6),
+        base_volume=int(rng.lognormvariate(13.5, 1.0)),
+        dividend_yield=0.0,
+        cik=f"{rng.randrange(1, 2_000_000):010d}",
     )

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from fmp_elt.streams.base import Stream
 from fmp_elt.streams.dataset import RawDataset
+from fmp_elt.streams.delisted import DelistedStream
 from fmp_elt.streams.prices import PricesStream
 from fmp_elt.streams.ratios import RatiosStream
+from fmp_elt.streams.symbol_changes import SymbolChangesStream
 from fmp_elt.streams.symbols import SymbolsStream
 
 STREAMS: dict[str, Stream] = {
     "symbols": SymbolsStream(),
+    "delisted": DelistedStream(),
+    "symbol_changes": SymbolChangesStream(),
     "prices": PricesStream(),
     "ratios": RatiosStream(),
 }

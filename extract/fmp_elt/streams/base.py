@@ -56,13 +56,15 @@ class Failure:
 class Unit:
     """One piece of work: a symbol (or a list) and the cursors stored for it, by cursor stream.
 
-    `batch` holds the per-symbol units a bulk unit covers; `refetch` asks for the whole history again.
+    `batch` holds the per-symbol units a bulk unit covers; `refetch` asks for the whole history again;
+    `last_fetch` marks the one fetch owed to a symbol that has left the universe.
     """
 
     key: str
     cursors: dict[str, Cursor] = field(default_factory=dict)
     batch: tuple[Unit, ...] = ()
     refetch: bool = False
+    last_fetch: bool = False
 
 
 @dataclass
@@ -72,6 +74,8 @@ class UnitResult:
     landings: list[Landing] = field(default_factory=list)
     cursors: list[CursorUpdate] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    # parts the plan does not serve (402) while the rest was read: recorded like failures, never counted as one
+    plan_gates: list[Failure] = field(default_factory=list)
     records_failed: int = 0
     follow_ups: list[Unit] = field(default_factory=list)
 
@@ -94,6 +98,8 @@ class StreamContext:
     settings: Settings
     options: ExtractOptions
     today: date
+    # symbols that left the screener's universe and are owed one last fetch (streams with a LAST_FETCH_MARKER)
+    departed: frozenset[str] = frozenset()
 
 
 class Stream(Protocol):

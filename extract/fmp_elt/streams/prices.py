@@ -26,19 +26,30 @@ from fmp_elt.streams.price_history import (
 )
 from fmp_elt.streams.records import count_incomplete
 
+# A symbol that left the screener's universe gets one more fetch (to today, so it reaches the final trading day);
+# the marker row (etl.stream_state, this stream name) says it was made, and none follows until the symbol
+# is listed and leaves again.
+LAST_FETCH_MARKER = "prices_last_fetch"
+
 
 class PricesStream:
     name = "prices"
     cursor_streams = tuple(v.cursor_stream for v in VARIANTS)
     datasets: tuple[RawDataset, ...] = (PRICES, PRICES_ADJUSTED)
+    last_fetch_marker = LAST_FETCH_MARKER
 
     def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
         units = [
-            Unit(symbol, {s: cursors[(s, symbol)] for s in self.cursor_streams if (s, symbol) in cursors})
+            Unit(
+                symbol,
+                {s: cursors[(s, symbol)] for s in self.cursor_streams if (s, symbol) in cursors},
+                last_fetch=symbol in ctx.departed,
+            )
             for symbol in symbols
         ]
-        if prices_bulk.should_use_bulk(units, ctx):
-            return [Unit(prices_bulk.BULK_ENDPOINT, batch=tuple(units))]
+        listed = [u for u in units if not u.last_fetch]
+        if prices_bulk.should_use_bulk(listed, ctx):
+            return [Unit(prices_bulk.BULK_ENDPOINT, batch=tuple(listed)), *(u for u in units if u.last_fetch)]
         return units
 
     def fetch(self, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
@@ -47,6 +58,8 @@ class PricesStream:
         result = UnitResult()
         for variant in VARIANTS:
             self._fetch_variant(client, variant, unit, ctx, result)
+        if unit.last_fetch:
+            result.cursors.append(CursorUpdate(LAST_FETCH_MARKER, unit.key, Cursor(ctx.today, ctx.today)))
         return result
 
     def _fetch_variant(

@@ -11,6 +11,9 @@ from fmp_elt.streams.dataset import WEEKDAY_LOADS, RawDataset
 
 PAGE_SIZE = 10_000
 MAX_PAGES = 100
+# Symbols the screener answered, apart from explicit lists: the universe a symbol can leave (an explicit list
+# says which symbols to fetch, not that the others are gone).
+SCREENED = "screened"
 NASDAQ_FILTERS = {"exchange": "NASDAQ", "isEtf": "false", "isFund": "false", "isActivelyTrading": "true"}
 
 SYMBOLS = RawDataset(
@@ -45,6 +48,8 @@ class SymbolsStream:
             symbol = record.get("symbol") if isinstance(record, dict) else None
             if isinstance(symbol, str) and symbol:
                 result.cursors.append(CursorUpdate("symbols", symbol, seen))
+                if endpoint == "company-screener":
+                    result.cursors.append(CursorUpdate(SCREENED, symbol, seen))
             else:
                 result.records_failed += 1
         return result

@@ -30,3 +30,20 @@ def universe(conn: psycopg2.extensions.connection) -> list[str]:
             " order by symbol"
         )
         return [row[0] for row in cur.fetchall()]
+
+
+def departed(conn: psycopg2.extensions.connection, marker_stream: str) -> list[str]:
+    """Symbols the screener listed before but not in its latest answer, still owed their last fetch: no
+    `marker_stream` row newer than their last sighting. Empty until the screener has answered twice."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "with latest as (select last_run_id from etl.stream_state where stream = 'screened'"
+            " order by updated_at desc limit 1)"
+            " select seen.symbol from etl.stream_state seen where seen.stream = 'screened'"
+            " and seen.last_run_id <> (select last_run_id from latest)"
+            " and not exists (select 1 from etl.stream_state done where done.stream = %s"
+            " and done.symbol = seen.symbol and done.updated_at > seen.updated_at)"
+            " order by seen.symbol",
+            (marker_stream,),
+        )
+        return [row[0] for row in cur.fetchall()]

@@ -162,7 +162,7 @@ class RawLander:
         items, self._pending, rows, self._pending_rows = self._pending, [], self._pending_rows, 0
         results = [item.result for item in items]
         cursors = [c for r in results for c in r.cursors]
-        failures = [f for r in results for f in r.failures]
+        failures = [f for r in results for f in (*r.failures, *r.plan_gates)]
         with self.conn, self.conn.cursor() as cur:
             for table in sorted(self._tables(items)):
                 source = CopySource(self._chunks(items, table))

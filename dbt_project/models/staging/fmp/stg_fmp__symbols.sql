@@ -10,9 +10,11 @@ source as (
             from {{ source('fmp', 'symbols') }} as earliest
             where {{ raw_symbol('earliest') }} = {{ raw_symbol('landed') }}
                 and earliest._endpoint = landed._endpoint
-        ) as first_loaded_at
+        ) as first_loaded_at,
+        -- the latest landed version per symbol and endpoint (what marts.symbols reads); every version is kept
+        -- for marts.symbol_history, which reads each screener run's whole answer
+        {{ is_latest_version(source('fmp', 'symbols'), 'landed', ['raw_endpoint']) }} as is_latest
     from {{ source('fmp', 'symbols') }} as landed
-    where {{ is_latest_version(source('fmp', 'symbols'), 'landed', ['raw_endpoint']) }}
 
 ),
 
@@ -45,6 +47,7 @@ renamed as (
         -- metadata
         cast(source._endpoint as text) as source_endpoint,
         source.first_loaded_at,
+        source.is_latest,
         source._run_id as run_id,
         source._loaded_at,
         source._seq

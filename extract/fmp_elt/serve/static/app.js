@@ -14,6 +14,7 @@
     freshness: "/api/freshness",
     symbols: "/api/symbols",
     metrics: "/api/etl/metrics",
+    universe: "/api/universe",
   };
   const PRICE_LIMIT = 400;
   const PALETTE = ["#1a73e8", "#e8710a", "#1e8e3e", "#d93025", "#9334e6", "#12b5cb", "#f538a0", "#5f6368"];
@@ -291,6 +292,18 @@
     );
   }
 
+  // the universe's size at each screener run that changed it, and the latest run's additions and removals
+  function renderUniverse(universe) {
+    const points = universe.history;
+    drawChart("chart-universe", points.map((p) => Date.parse(p.at) / 1000),
+      [{ label: "symbols", values: points.map((p) => p.symbols) }], "symbols");
+    const list = (symbols) => (symbols.length ? symbols.join(", ") : "none");
+    document.getElementById("universe-size").textContent = number(universe.size);
+    document.getElementById("universe-run").textContent = whenAgo(universe.latestRun);
+    document.getElementById("universe-added").textContent = list(universe.added);
+    document.getElementById("universe-removed").textContent = list(universe.removed);
+  }
+
   async function renderRunLogs() {
     const runId = new URLSearchParams(location.search).get("run");
     if (!runId || STATIC) return;
@@ -428,6 +441,7 @@
       renderFreshness(data.freshness);
       renderErrors(data.errors);
       renderOperations(data.metrics);
+      renderUniverse(data.universe);
       await renderSymbols(data.symbols);
       await renderRunLogs();
       document.body.dataset.loaded = "true";

@@ -26,6 +26,8 @@ ROUTES: dict[str, Route] = {
     "company-screener": Route(directory.company_screener, "starter"),
     "nasdaq-constituent": Route(directory.nasdaq_constituent, "premium"),
     "batch-exchange-quote": Route(directory.batch_exchange_quote, "ultimate"),
+    "delisted-companies": Route(directory.delisted_companies, "starter"),
+    "symbol-change": Route(directory.symbol_change, "starter"),
     "historical-price-eod/full": Route(prices.full, "basic"),
     "historical-price-eod/light": Route(prices.light, "basic"),
     "historical-price-eod/non-split-adjusted": Route(prices.non_split_adjusted, "basic"),

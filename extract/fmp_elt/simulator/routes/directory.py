@@ -1,13 +1,14 @@
 """Universe endpoints: stock-list, actively-trading-list, available-exchanges, company-screener,
-nasdaq-constituent and batch-exchange-quote."""
+nasdaq-constituent, batch-exchange-quote, delisted-companies and symbol-change."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
 
+from fmp_elt.simulator import responses
 from fmp_elt.simulator.market_state import Quote
-from fmp_elt.simulator.routes.common import Call, Record
+from fmp_elt.simulator.routes.common import Call, Record, Reply
 from fmp_elt.simulator.universe import Profile
 
 DEFAULT_SCREENER_LIMIT = 1000
@@ -278,3 +279,40 @@ def _full_quote(profile: Profile, quote: Quote) -> Record:
         "previousClose": quote.previous_close,
         "timestamp": quote.timestamp,
     }
+
+
+DEFAULT_DELISTED_LIMIT = 100
+DEFAULT_SYMBOL_CHANGE_LIMIT = 100
+
+
+def delisted_companies(call: Call) -> list[Record]:
+    """Paged with `page` (0-based) and `limit`; Starter is served page 0 only, later pages answer 402."""
+    page = max(0, call.integer("page", 0))
+    if page > 0 and call.plan.name == "starter":
+        raise Reply(responses.restricted())
+    limit = max(0, call.integer("limit", DEFAULT_DELISTED_LIMIT))
+    rows = call.market.delisted()[page * limit : (page + 1) * limit]
+    return [
+        {
+            "symbol": p.symbol,
+            "companyName": p.company_name,
+            "exchange": p.exchange_short,
+            "ipoDate": p.listed.isoformat(),
+            "delistedDate": p.delisted.isoformat() if p.delisted else None,
+        }
+        for p in rows
+    ]
+
+
+def symbol_change(call: Call) -> list[Record]:
+    """The latest ticker changes first; `limit` (default 100) is honoured, `page` is ignored."""
+    limit = max(0, call.integer("limit", DEFAULT_SYMBOL_CHANGE_LIMIT))
+    return [
+        {
+            "date": c.date.isoformat(),
+            "companyName": c.company_name,
+            "oldSymbol": c.old_symbol,
+            "newSymbol": c.new_symbol,
+        }
+        for c in call.market.symbol_changes()[:limit]
+    ]

@@ -1,0 +1,41 @@
+"""Ticker changes (`symbol-change`): old symbol, new symbol, date and company, the latest first.
+
+FMP ignores `page` here and serves the latest `limit` changes (100 when not given); each run reads the latest
+CHANGES_READ, far more than happen between two daily runs, and staging keeps one version of each change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from fmp_elt.fmp.client import FmpClient
+from fmp_elt.streams.base import Cursor, Landing, StreamContext, Unit, UnitResult
+from fmp_elt.streams.dataset import WEEKDAY_LOADS, RawDataset
+
+ENDPOINT = "symbol-change"
+CHANGES_READ = 1000
+
+SYMBOL_CHANGES = RawDataset(
+    table="raw.fmp_symbol_changes",
+    description="ticker changes: date, company, old symbol and new symbol",
+    endpoints=(ENDPOINT,),
+    job="symbols",
+    record_key=("oldSymbol", "newSymbol", "date"),
+    freshness=WEEKDAY_LOADS,
+    fields=("date", "oldSymbol", "newSymbol"),
+    per_symbol=False,
+)
+
+
+class SymbolChangesStream:
+    name = "symbol_changes"
+    cursor_streams: tuple[str, ...] = ()
+    datasets: tuple[RawDataset, ...] = (SYMBOL_CHANGES,)
+
+    def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
+        yield Unit(ENDPOINT)
+
+    def fetch(self, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
+        rows = client.get_json(ENDPOINT, {"limit": CHANGES_READ})
+        broken = sum(1 for r in rows if not isinstance(r, dict) or not (r.get("oldSymbol") and r.get("newSymbol")))
+        return UnitResult(landings=[Landing(SYMBOL_CHANGES.table, ENDPOINT, None, rows)], records_failed=broken)
