@@ -39,3 +39,8 @@
             and (newer._loaded_at, newer._seq) > ({{ alias }}._loaded_at, {{ alias }}._seq)
     )
 {%- endmacro %}
+
+{#- A dividend's amount as FMP wrote it: a regular and a special payment on one ex-date differ by it. -#}
+{% macro raw_dividend(alias) -%}
+    ({{ alias }}.payload ->> 'dividend')
+{%- endmacro %}

@@ -33,7 +33,15 @@ def dbt_span(threshold: dict) -> timedelta:
 def test_each_stream_declares_its_tables_once() -> None:
     tables = [dataset.table for stream in STREAMS.values() for dataset in stream.datasets]
     assert len(tables) == len(set(tables)) == len(RAW_DATASETS)
-    assert set(RAW_DATASETS) == {"raw.fmp_symbols", "raw.fmp_prices", "raw.fmp_prices_adjusted", "raw.fmp_ratios"}
+    assert set(RAW_DATASETS) == {
+        "raw.fmp_symbols",
+        "raw.fmp_prices",
+        "raw.fmp_prices_adjusted",
+        "raw.fmp_ratios",
+        "raw.fmp_splits",
+        "raw.fmp_dividends",
+        "raw.fmp_prices_unadjusted",
+    }
     for stream in STREAMS.values():
         assert len({dataset.job for dataset in stream.datasets}) == 1, f"{stream.name} lands for one job"
 

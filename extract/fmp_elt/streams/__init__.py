@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fmp_elt.streams.base import Stream
+from fmp_elt.streams.corporate_actions import CorporateActionsStream
 from fmp_elt.streams.dataset import RawDataset
 from fmp_elt.streams.prices import PricesStream
 from fmp_elt.streams.ratios import RatiosStream
@@ -11,6 +12,7 @@ from fmp_elt.streams.symbols import SymbolsStream
 STREAMS: dict[str, Stream] = {
     "symbols": SymbolsStream(),
     "prices": PricesStream(),
+    "corporate_actions": CorporateActionsStream(),
     "ratios": RatiosStream(),
 }
 
