@@ -209,7 +209,7 @@ class Market:
         change of 'today'."""
         with self._lock:
             if key in self._derived:
-                return self._derived[key]  # type: ignore[no-any-return]
+                return self._derived[key]
             version = self._version
         value = compute()
         with self._lock:
