@@ -33,7 +33,7 @@ def when(moment: datetime | None) -> str:
 def command(as_json: bool) -> None:
     """Overall status, jobs (last run, next run), latest data quality and freshness."""
     from fmp_elt.job_config import load_jobs
-    from fmp_elt.status import queries
+    from fmp_elt.status import anomalies, queries
 
     jobs = load_jobs()
     url = database_url(Settings.from_env())
@@ -48,6 +48,7 @@ def command(as_json: bool) -> None:
         latest = queries.latest_executions(conn)
         checks = queries.latest_quality(conn)
         tables = queries.freshness(conn, jobs, now)
+        found = anomalies.price_anomalies(conn, limit=ANOMALIES_SHOWN)
     finally:
         conn.close()
     click.echo(
@@ -59,11 +60,18 @@ def command(as_json: bool) -> None:
         click.echo("\n" + format_table(QUALITY_HEADERS, [quality_row(check) for check in checks]))
     if tables:
         click.echo("\n" + format_table(FRESHNESS_HEADERS, [freshness_row(table) for table in tables]))
+    if found.total:
+        kinds = ", ".join(f"{kind} {count}" for kind, count in found.by_kind.items())
+        click.echo(f"\nprice anomalies: {found.total} ({kinds}); the newest:")
+        rows = [[a.price_date, a.symbol, a.anomaly, a.detail] for a in found.anomalies]
+        click.echo(format_table(ANOMALY_HEADERS, rows))
 
 
 JOB_HEADERS = ["job", "status", "last run", "took", "records", "failed", "next run", "error"]
 QUALITY_HEADERS = ["dataset", "checked", "passed", "invalid", "duplicates", "fresh", "verdict"]
 FRESHNESS_HEADERS = ["table", "updated", "age (h)", "lag (h)", "fresh"]
+ANOMALY_HEADERS = ["day", "symbol", "anomaly", "detail"]
+ANOMALIES_SHOWN = 10
 
 
 def job_row(job: models.JobStatus, run: models.Execution | None) -> list[Any]:

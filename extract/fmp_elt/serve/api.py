@@ -23,7 +23,7 @@ from fmp_elt import clock, tickers
 from fmp_elt.errors import WarehouseUnavailable
 from fmp_elt.job_config import JobConfig, load_jobs
 from fmp_elt.serve import STATIC_DIR
-from fmp_elt.status import models, queries
+from fmp_elt.status import anomalies, models, queries
 from fmp_elt.warehouse.connection import connect
 
 JOB_PATTERN = r"^[A-Za-z0-9_.\-]{1,100}$"
@@ -135,6 +135,16 @@ def prices(
 ) -> models.PricesResponse:
     """A symbol's close with its simple moving averages, oldest first."""
     return queries.prices(conn, symbol.upper(), limit)
+
+
+@router.get("/anomalies", response_model=anomalies.AnomaliesResponse)
+def price_anomalies(
+    conn: Db,
+    symbol: Annotated[str | None, Query(pattern=tickers.ANY_CASE_PATTERN)] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 100,
+) -> anomalies.AnomaliesResponse:
+    """Price anomalies and price/corporate-action mismatches: counts per kind and the newest ones."""
+    return anomalies.price_anomalies(conn, symbol=symbol.upper() if symbol else None, limit=limit)
 
 
 def create_app(database_url: str, token: str | None = None, jobs: list[JobConfig] | None = None) -> FastAPI:

@@ -27,7 +27,7 @@ from fmp_elt.config import Settings
 from fmp_elt.job_config import JobConfig
 from fmp_elt.quality import default_docs_dir
 from fmp_elt.serve import STATIC_DIR
-from fmp_elt.status import models, queries
+from fmp_elt.status import anomalies, models, queries
 from fmp_elt.transform import DbtPaths
 from fmp_elt.warehouse.connection import connect
 
@@ -46,6 +46,7 @@ SNAPSHOTS: dict[str, Snapshot] = {
     ),
     "quality": lambda conn, jobs, now: models.QualityResponse(checks=queries.quality(conn, limit=1000)),
     "freshness": lambda conn, jobs, now: models.FreshnessResponse(tables=queries.freshness(conn, jobs, now)),
+    "anomalies": lambda conn, jobs, now: anomalies.price_anomalies(conn, limit=50),
 }
 
 

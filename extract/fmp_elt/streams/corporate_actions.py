@@ -44,6 +44,7 @@ SPLITS = RawDataset(
     fields=("symbol", "date", "numerator", "denominator"),
     numbers=("numerator", "denominator"),
     per_symbol=False,
+    may_be_empty=True,
 )
 DIVIDENDS = RawDataset(
     table="raw.fmp_dividends",
@@ -56,6 +57,7 @@ DIVIDENDS = RawDataset(
     fields=("symbol", "date", "dividend"),
     numbers=("dividend", "adjDividend"),
     per_symbol=False,
+    may_be_empty=True,
 )
 PRICES_UNADJUSTED = RawDataset(
     table="raw.fmp_prices_unadjusted",
@@ -66,6 +68,7 @@ PRICES_UNADJUSTED = RawDataset(
     freshness=EVENT_LOADS,
     fields=("date", "adjClose"),
     numbers=("adjClose",),
+    may_be_empty=True,
 )
 SPLIT_NUMBERS = ("numerator", "denominator")
 

@@ -1,4 +1,5 @@
-"""Alerts after a run: Slack and email, on job failure, critical quality failure, stale data, and recovery.
+"""Alerts after a run: Slack and email, on job failure, critical quality failure, stale data, recovery, and new
+price anomalies (once per batch, see anomalies.py).
 
 Each problem has a cause key (`job:prices`, `quality:daily_prices`, `stale:marts.daily_prices`). A cause is
 announced when it opens, reminded at most once per `ALERT_REMIND_HOURS` (default 24) while it stays open, and
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 from fmp_elt import clock
 from fmp_elt.errors import ConfigError
 from fmp_elt.job_config import JobConfig
-from fmp_elt.orchestration.alerts import throttle
+from fmp_elt.orchestration.alerts import anomalies, throttle
 from fmp_elt.orchestration.alerts.email import EmailChannel
 from fmp_elt.orchestration.alerts.message import Alert, Channel, Condition
 from fmp_elt.orchestration.alerts.slack import SlackChannel
@@ -140,6 +141,9 @@ def after_run(
         return []
     now = now or clock.now()
     conditions = job_conditions(report) + data_conditions(url, jobs, now)
+    batch = anomalies.new_batch(url)
+    if batch is not None:
+        conditions.append(batch.condition())
     link = run_link(report.run_id, env)
     sent: list[Alert] = []
     with throttle.AlertState(url) as alert_state:
@@ -150,6 +154,8 @@ def after_run(
             if deliver(alert, channels):
                 alert_state.record(alert)
                 sent.append(alert)
+                if batch is not None and condition.cause == anomalies.CAUSE:
+                    anomalies.remember(url, batch, report.run_id)
     return sent
 
 

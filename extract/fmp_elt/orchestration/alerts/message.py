@@ -6,8 +6,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
-Kind = Literal["job_failed", "quality_failed", "stale_data"]
-KIND_TITLES = {"job_failed": "job failed", "quality_failed": "critical quality failure", "stale_data": "stale data"}
+Kind = Literal["job_failed", "quality_failed", "stale_data", "price_anomalies"]
+KIND_TITLES = {
+    "job_failed": "job failed",
+    "quality_failed": "critical quality failure",
+    "stale_data": "stale data",
+    "price_anomalies": "price anomalies",
+}
+# Kinds that are news once (each new batch is its own message): no reminder, no recovery.
+EVENT_KINDS = frozenset({"price_anomalies"})
 
 
 @dataclass(frozen=True)

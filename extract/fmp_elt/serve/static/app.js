@@ -13,6 +13,7 @@
     quality: "/api/quality?limit=1000",
     freshness: "/api/freshness",
     symbols: "/api/symbols",
+    anomalies: "/api/anomalies?limit=50",
   };
   const PRICE_LIMIT = 400;
   const PALETTE = ["#1a73e8", "#e8710a", "#1e8e3e", "#d93025", "#9334e6", "#12b5cb", "#f538a0", "#5f6368"];
@@ -287,6 +288,19 @@
     );
   }
 
+  // Price anomalies (marts.price_anomalies): counts per kind, then the newest days.
+  function renderAnomalies(found) {
+    const kinds = Object.entries(found.byKind).map(([kind, count]) => kind + " " + count);
+    document.getElementById("anomaly-summary").textContent = found.total
+      ? found.total + " in all: " + kinds.join(", ")
+      : "no anomalies";
+    document.querySelector("#anomalies tbody").replaceChildren(
+      ...found.anomalies.map((a) =>
+        el("tr", { "data-anomaly": a.anomaly }, td(a.priceDate), td(a.symbol), td(a.anomaly), td(a.detail)),
+      ),
+    );
+  }
+
   async function renderRunLogs() {
     const runId = new URLSearchParams(location.search).get("run");
     if (!runId || STATIC) return;
@@ -345,6 +359,7 @@
       renderQuality(data.quality);
       renderFreshness(data.freshness);
       renderErrors(data.errors);
+      renderAnomalies(data.anomalies);
       await renderSymbols(data.symbols);
       await renderRunLogs();
       document.body.dataset.loaded = "true";

@@ -20,3 +20,17 @@ create index fmp_prices_unadjusted_version
     on raw.fmp_prices_unadjusted (
         coalesce(symbol, payload ->> 'symbol'), raw.fmp_date(payload ->> 'date'), _loaded_at, _seq
     );
+
+-- Price anomalies alert once per new batch: the anomalies already announced are remembered here, and a run
+-- whose marts.price_anomalies holds others sends one alert about those (orchestration/alerts/anomalies.py).
+create table etl.alerted_anomalies (
+    symbol text not null,
+    price_date date not null,
+    anomaly text not null,
+    run_id uuid,
+    alerted_at timestamptz not null default now(),
+    primary key (symbol, price_date, anomaly)
+);
+alter table etl.alert_state drop constraint alert_state_kind_check;
+alter table etl.alert_state add constraint alert_state_kind_check
+    check (kind in ('job_failed', 'quality_failed', 'stale_data', 'price_anomalies'));
