@@ -74,7 +74,7 @@ def test_each_listed_dividend_is_a_step_of_the_dividend_adjusted_prices(fmp_simu
 def test_runtime_splits_and_dividends_are_listed(fmp_simulator: Simulator) -> None:
     symbol = next(s for s in fmp_simulator.symbols if not fmp_simulator.profile(s).splits)
     day = fmp_simulator.today - timedelta(days=30)
-    while fmp_simulator.today.weekday() >= 5 or day.weekday() >= 5:
+    while day.weekday() >= 5:
         day -= timedelta(days=1)
     fmp_simulator.add_dividend(symbol, day, 1.5)
     fmp_simulator.apply_split(symbol, day, 3, 1)
