@@ -171,6 +171,37 @@ def _ratios_rules(facts: TableFacts) -> Sequence[RowRule]:
     )
 
 
+def _splits_rules(facts: TableFacts) -> Sequence[RowRule]:
+    return (
+        Between("numerator", 0, strict_min=True),
+        Between("denominator", 0, strict_min=True),
+        _not_after_today("split_date", facts),
+    )
+
+
+def _dividends_rules(facts: TableFacts) -> Sequence[RowRule]:
+    return (
+        Between("dividend", 0, strict_min=True),
+        Between("adj_dividend", 0, strict_min=True),
+        NotLess("payment_date", "ex_date"),
+        NotLess("ex_date", "declaration_date"),
+    )
+
+
+# The reconciliation checks of marts.price_anomalies: a warning, never a reason to stop (FMP's data is what it is).
+RECONCILIATION_ANOMALIES = {
+    "split_mismatch": "every split of marts.splits shows in the prices",
+    "dividend_mismatch": "every step of adj_close / close is a dividend of marts.dividends, of its size",
+}
+
+
+def _anomalies_rules(facts: TableFacts) -> Sequence[RowRule]:
+    return tuple(
+        RowCondition(f"no_{anomaly}", description, f"anomaly = {literal(anomaly)}", ("anomaly",))
+        for anomaly, description in RECONCILIATION_ANOMALIES.items()
+    )
+
+
 SUITES = (
     Dataset(
         name="symbols",
@@ -249,5 +280,36 @@ SUITES = (
         required=("symbol", "close"),
         rules=_prices_rules,
         freshness=Freshness("price_date", max_lag_trading_days=1),
+    ),
+    # Corporate actions: warnings only. Symbols go months without one, so there is no freshness to judge.
+    Dataset(
+        name="splits",
+        table="marts.splits",
+        critical=False,
+        description="Stock splits per symbol and split date, with their ratio.",
+        key=primary_key("splits"),
+        required=("numerator", "denominator"),
+        rules=_splits_rules,
+        may_be_empty=True,
+    ),
+    Dataset(
+        name="dividends",
+        table="marts.dividends",
+        critical=False,
+        description="Dividends per symbol, ex-date and amount (regular and special payments alike).",
+        key=primary_key("dividends"),
+        required=("adj_dividend",),
+        rules=_dividends_rules,
+        may_be_empty=True,
+    ),
+    Dataset(
+        name="price_anomalies",
+        table="marts.price_anomalies",
+        critical=False,
+        description="Suspicious price days and the days prices disagree with splits or dividends.",
+        key=primary_key("price_anomalies"),
+        required=("detail",),
+        rules=_anomalies_rules,
+        may_be_empty=True,
     ),
 )

@@ -44,3 +44,8 @@
 {% macro raw_delisted_date(alias) -%}
     raw.fmp_date({{ alias }}.payload ->> 'delistedDate')
 {%- endmacro %}
+
+{#- A dividend's amount as FMP wrote it: a regular and a special payment on one ex-date differ by it. -#}
+{% macro raw_dividend(alias) -%}
+    ({{ alias }}.payload ->> 'dividend')
+{%- endmacro %}

@@ -162,3 +162,16 @@ def last_completed_trading_day(now: datetime) -> date:
 def latest_session() -> date:
     """The newest session that has closed by the pipeline's clock: the market's "today"."""
     return last_completed_trading_day(clock.now())
+
+
+# The span of dbt_project/seeds/trading_sessions.csv, the calendar dbt reads.
+SEED_FIRST, SEED_LAST = date(1990, 1, 1), date(2035, 12, 31)
+
+
+def sessions_csv(first: date = SEED_FIRST, last: date = SEED_LAST) -> str:
+    """The trading days of [first, last] as the dbt seed holds them: a header, then one ISO date a line."""
+    return "session_date\n" + "".join(f"{day.isoformat()}\n" for day in trading_days(first, last))
+
+
+if __name__ == "__main__":  # python -m fmp_elt.trading_calendar > dbt_project/seeds/trading_sessions.csv
+    print(sessions_csv(), end="")

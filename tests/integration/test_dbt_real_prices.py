@@ -9,57 +9,18 @@ history, dbt merges it and recomputes AAPL's averages). The incremental result m
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 import pytest
 
-from fmp_elt import transform
-from fmp_elt.config import Settings
-from fmp_elt.extraction import extract_stream
-from fmp_elt.fmp.client import FmpClient, RetryPolicy
-from fmp_elt.fmp.ratelimit import RateLimiter
-from fmp_elt.simulator import Simulator
-from fmp_elt.streams.base import ExtractOptions
-from fmp_elt.warehouse import runlog
-from tests.fixtures.postgres import create_database, drop_database, with_database
 from tests.fixtures.raw_rows import MARTS, SMA_WINDOWS, query, row_counts, rows_changed_since, snapshot_marts
-from tests.fixtures.simulator import simulator_config
+from tests.fixtures.real_prices import Pipeline, real_prices_pipeline, split_adjusted_bars
 
-SYMBOLS = ("AAPL", "MSFT", "GOOG")
 FIRST_RUN = date(2012, 6, 29)
 SECOND_RUN = date(2013, 3, 1)
 SPLIT_DAY = date(2012, 9, 4)  # a 3-for-1 split of AAPL between the two runs (not a real one)
 SPLIT_RATIO = 3
-KEY = "premium-key"
-
-
-def split_adjusted_bars(symbol: str) -> list[dict]:
-    """The sample's as-traded bars divided by every later split, as FMP's `full` endpoint serves them.
-
-    The sample has no split list, but its adjusted close steps by the split ratio on each split day (dividends
-    move it by a few percent at most), so a step of more than a quarter marks a split.
-    """
-    import bokeh_sampledata.stocks as stocks
-
-    data = pd.DataFrame(getattr(stocks, symbol))
-    to_adjusted = data["close"] / data["adj_close"]
-    step = to_adjusted.shift(1) / to_adjusted
-    split_ratio = step.where((step - 1).abs() > 0.25).round().fillna(1.0)
-    # a bar is divided by the ratios of the splits that came after it
-    divisor = split_ratio[::-1].cumprod()[::-1].shift(-1, fill_value=1.0)
-    return [
-        {
-            "date": row.date,
-            "open": row.open / d,
-            "high": row.high / d,
-            "low": row.low / d,
-            "close": row.close / d,
-            "volume": round(row.volume * d),
-        }
-        for row, d in zip(data.itertuples(), divisor, strict=True)
-    ]
 
 
 def expected_closes(bars: dict[str, list[dict]], until: date, split: bool) -> dict[str, pd.Series]:
@@ -99,48 +60,11 @@ def worst_errors(url: str, closes: dict[str, pd.Series]) -> dict[str, float]:
     return errors
 
 
-@dataclass
-class Pipeline:
-    url: str
-    simulator: Simulator
-    paths: transform.DbtPaths
-    bars: dict[str, list[dict]]
-
-    def extract(self, stream: str, today: date, **options) -> object:
-        settings = Settings.from_env(
-            {"FMP_BASE_URL": self.simulator.base_url, "FMP_API_KEY": KEY, "FMP_PLAN": "premium"}
-        )
-        client = FmpClient(settings.base_url, KEY, RateLimiter(60_000), retry=RetryPolicy(max_tries=5))
-        options = ExtractOptions(symbols=list(SYMBOLS), **options)
-        return extract_stream(
-            settings, self.url, stream, options, run_id=runlog.new_run_id(), client=client, today=today
-        )
-
-    def build(self, **options) -> transform.DbtResult:
-        result = transform.build(self.url, self.paths, **options)
-        assert result.ok, result.output[-3000:]
-        return result
-
-
 @pytest.fixture(scope="module")
 def pipeline(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    bars = {symbol: split_adjusted_bars(symbol) for symbol in SYMBOLS}
-    simulator = Simulator(simulator_config(n_symbols=0, start=date(2000, 1, 3), end=SECOND_RUN))
-    for symbol, rows in bars.items():
-        simulator.load_prices(symbol, rows)
-    simulator.set_today(FIRST_RUN)
-    name = create_database(pg_server_url, pg_template)
-    simulator.start()
-    try:
-        yield Pipeline(
-            with_database(pg_server_url, name),
-            simulator,
-            transform.DbtPaths.under(tmp_path_factory.mktemp("home")),
-            bars,
-        )
-    finally:
-        simulator.stop()
-        drop_database(pg_server_url, name)
+    with real_prices_pipeline(pg_server_url, pg_template, tmp_path_factory, SECOND_RUN, actions=False) as pipeline:
+        pipeline.simulator.set_today(FIRST_RUN)
+        yield pipeline
 
 
 @pytest.fixture(scope="module")

@@ -34,7 +34,7 @@ def when(moment: datetime | None) -> str:
 def command(as_json: bool) -> None:
     """Overall status, jobs (last run, next run), latest data quality and freshness."""
     from fmp_elt.job_config import load_jobs
-    from fmp_elt.status import queries, universe
+    from fmp_elt.status import anomalies, queries, universe
 
     jobs = load_jobs()
     settings = Settings.from_env()
@@ -52,6 +52,7 @@ def command(as_json: bool) -> None:
         tables = queries.freshness(conn, jobs, now)
         operations = queries.metrics(conn, jobs, settings.plan, now)
         listing = universe.universe(conn)
+        found = anomalies.price_anomalies(conn, limit=ANOMALIES_SHOWN)
     finally:
         conn.close()
     click.echo(
@@ -68,6 +69,11 @@ def command(as_json: bool) -> None:
     click.echo("\n" + operations_text(operations))
     if listing.latest_run is not None:
         click.echo("\n" + universe_lines(listing))
+    if found.total:
+        kinds = ", ".join(f"{kind} {count}" for kind, count in found.by_kind.items())
+        click.echo(f"\nprice anomalies: {found.total} ({kinds}); the newest:")
+        rows = [[a.price_date, a.symbol, a.anomaly, a.detail] for a in found.anomalies]
+        click.echo(format_table(ANOMALY_HEADERS, rows))
 
 
 def universe_lines(listing: universe.UniverseResponse, shown: int = 10) -> str:
@@ -89,6 +95,8 @@ def universe_lines(listing: universe.UniverseResponse, shown: int = 10) -> str:
 JOB_HEADERS = ["job", "status", "last run", "took", "records", "failed", "next run", "error"]
 QUALITY_HEADERS = ["dataset", "checked", "passed", "invalid", "duplicates", "fresh", "verdict"]
 FRESHNESS_HEADERS = ["table", "updated", "age (h)", "lag (h)", "fresh"]
+ANOMALY_HEADERS = ["day", "symbol", "anomaly", "detail"]
+ANOMALIES_SHOWN = 10
 
 
 def job_row(job: models.JobStatus, run: models.Execution | None) -> list[Any]:

@@ -55,6 +55,8 @@ class Dataset:
     freshness: Freshness | None = None
     # Columns that point at a row in reports of invalid rows (default: the key).
     identity: tuple[str, ...] = ()
+    # No row is a healthy state (corporate actions in a quiet month, no anomaly): no row count to expect.
+    may_be_empty: bool = False
 
     @property
     def row_identity(self) -> tuple[str, ...]:
@@ -88,7 +90,9 @@ class SuitePlan:
 
 def build_plan(dataset: Dataset, facts: TableFacts) -> SuitePlan:
     available = set(facts.column_types) if facts.exists else set(dataset.required_columns)
-    table_rules: list[TableRule] = [HasColumns(dataset.required_columns), RowCountAtLeast(1)]
+    table_rules: list[TableRule] = [HasColumns(dataset.required_columns)]
+    if not dataset.may_be_empty:
+        table_rules.append(RowCountAtLeast(1))
     if dataset.key:
         table_rules.append(UniqueKey(dataset.key))
     table_rules.extend(dataset.table_rules(facts))

@@ -84,8 +84,9 @@ def _raw(declared: RawDataset) -> Dataset:
         key=(),
         required=(*RAW_REQUIRED, "symbol") if per_symbol else RAW_REQUIRED,
         rules=_raw_rules(declared.fields, declared.numbers, per_symbol),
-        freshness=Freshness("_loaded_at", max_age=declared.freshness.warn_after),
+        freshness=None if declared.may_be_empty else Freshness("_loaded_at", max_age=declared.freshness.warn_after),
         identity=("_seq", "symbol", "_endpoint"),
+        may_be_empty=declared.may_be_empty,
     )
 
 

@@ -25,7 +25,7 @@ from fmp_elt.config import Plan, plan_from_env
 from fmp_elt.errors import WarehouseUnavailable
 from fmp_elt.job_config import JobConfig, load_jobs
 from fmp_elt.serve import STATIC_DIR, metrics
-from fmp_elt.status import models, queries, universe
+from fmp_elt.status import anomalies, models, queries, universe
 from fmp_elt.warehouse.connection import connect
 
 JOB_PATTERN = r"^[A-Za-z0-9_.\-]{1,100}$"
@@ -150,6 +150,16 @@ def prices(
 def universe_history(conn: Db) -> universe.UniverseResponse:
     """The universe's size at each screener run that changed it, and what the latest run added and removed."""
     return universe.universe(conn)
+
+
+@router.get("/anomalies", response_model=anomalies.AnomaliesResponse)
+def price_anomalies(
+    conn: Db,
+    symbol: Annotated[str | None, Query(pattern=tickers.ANY_CASE_PATTERN)] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 100,
+) -> anomalies.AnomaliesResponse:
+    """Price anomalies and price/corporate-action mismatches: counts per kind and the newest ones."""
+    return anomalies.price_anomalies(conn, symbol=symbol.upper() if symbol else None, limit=limit)
 
 
 def create_app(

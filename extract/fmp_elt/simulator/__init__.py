@@ -28,6 +28,14 @@ Prices
   (default 100; Starter gets page 0 only, later pages 402); `symbol-change` takes `limit` (default 100) and
   ignores `page`.
 
+Corporate actions (routes/corporate_actions.py)
+- `splits` / `dividends` per symbol and the `splits-calendar` / `dividends-calendar` list exactly the splits and
+  dividends the prices reflect, up to 'today'; `adjDividend` is the amount divided by the later splits.
+  Two dividends on one ex-date make one adjustment step of their sum.
+- `dividends-calendar` pages hold `SimulatorConfig.calendar_page_rows` rows (4,000); `Faults.calendar_seam_rows`
+  makes pages overlap as FMP's do. `splits-calendar` ignores `page` and serves nothing older than 90 days.
+- `Faults.bad_prints` multiplies one symbol-day's prices in every JSON EOD answer.
+
 Protocol
 - Order of checks: injected fault, unknown path (404 []), key (401; header `apikey` or query `apikey`),
   legacy /api/v3|v4 path (403), rate limit (429), plan gate (402), forced status (`Faults.fail_symbols`),

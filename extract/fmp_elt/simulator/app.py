@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from fmp_elt.simulator import responses
 from fmp_elt.simulator.config import SimulatorConfig
-from fmp_elt.simulator.drift import drift_columns, drift_record
+from fmp_elt.simulator.drift import bad_print, drift_columns, drift_record
 from fmp_elt.simulator.faults import FaultBox, FaultKind, Faults
 from fmp_elt.simulator.market_state import Market
 from fmp_elt.simulator.plans import PLANS, BulkThrottle, Plan, RateLimiter, plan_named
@@ -91,17 +91,20 @@ class App:
         if route.bulk and not self.bulk_throttle.allow(key):
             return responses.error_object(200, responses.bulk_limit(self.bulk_throttle.interval_s))
         try:
-            payload = route.handler(Call(query, plan, self.market))
+            payload = route.handler(Call(query, plan, self.market, faults))
         except Reply as reply:
             return reply.response
-        return _render(payload, route, faults.drift)
+        return _render(payload, route, faults)
 
 
-def _render(payload: Payload, route: Route, drift: set[str]) -> Response:
+def _render(payload: Payload, route: Route, faults: Faults) -> Response:
+    drift = faults.drift
     if isinstance(payload, Response):
         return payload
     if isinstance(payload, CsvTable):
         return Response(200, _csv(payload, drift), responses.CSV, chunked=route.streamed)
+    if faults.bad_prints:
+        payload = [bad_print(record, faults.bad_prints) for record in payload]
     if drift:
         payload = [drift_record(record, drift) for record in payload]
     return Response(200, responses.json_body(payload))

@@ -28,4 +28,5 @@ class SimulatorConfig:
     bulk_min_interval_s: float = 30.0  # per key, between two served bulk calls
     host: str = "127.0.0.1"
     port: int = 0  # 0: any free port
+    calendar_page_rows: int = 4000  # rows per dividends-calendar page, FMP's page size
     history_cache_size: int = 512  # price histories kept in memory (they are regenerated on demand)

@@ -1,4 +1,4 @@
-"""Schema drift, applied to records on their way out (Faults.drift).
+"""Schema drift and bad prints, applied to records on their way out (Faults.drift, Faults.bad_prints).
 
 new_field           every record gains a trailing "newField"
 missing_field       every record loses its last field
@@ -8,7 +8,7 @@ nulls               the first numeric field of every record becomes null
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 NEW_FIELD = "newField"
@@ -43,3 +43,17 @@ def drift_columns(columns: tuple[str, ...], kinds: Iterable[str]) -> tuple[str, 
     if "new_field" in kinds:
         out.append(NEW_FIELD)
     return tuple(out)
+
+
+PRICE_FIELDS = frozenset({"open", "high", "low", "close", "price", "vwap", "adjOpen", "adjHigh", "adjLow", "adjClose"})
+
+
+def bad_print(record: dict[str, Any], prints: Mapping[tuple[str, str], float]) -> dict[str, Any]:
+    """The record's prices times the factor planted for its (symbol, date), if any; other records unchanged."""
+    factor = prints.get((str(record.get("symbol")), str(record.get("date"))[:10]))
+    if factor is None:
+        return record
+    return {
+        name: round(value * factor, 2) if name in PRICE_FIELDS and _is_number(value) else value
+        for name, value in record.items()
+    }

@@ -3,6 +3,10 @@
 Count-based faults fire on the next N requests (any endpoint) and count down as they fire. At most one
 response-replacing fault fires per request, in the order of `FaultKind`; a timeout only delays the answer and
 combines with the others.
+
+Data faults change what an answer says rather than how it arrives: `bad_prints` scales one day's prices of a
+symbol in every EOD answer (a bad tick, reverting the next day), `calendar_seam_rows` makes adjacent
+dividends-calendar pages overlap the way FMP's do on long walks.
 """
 
 from __future__ import annotations
@@ -39,8 +43,14 @@ class Faults:
     drift: set[str] = field(default_factory=set)
     fail_symbols: dict[str, int] = field(default_factory=dict)
     retry_after_s: float | None = None
+    # (symbol, ISO date) -> factor: that day's prices in every EOD answer are multiplied by it (a bad print)
+    bad_prints: dict[tuple[str, str], float] = field(default_factory=dict)
+    # rows repeated at each dividends-calendar page seam; as many rows after the seam are never served
+    calendar_seam_rows: int = 0
 
     def __post_init__(self) -> None:
+        if self.calendar_seam_rows < 0:
+            raise ValueError("calendar_seam_rows must be >= 0")
         unknown = set(self.drift) - DRIFT_KINDS
         if unknown:
             raise ValueError(f"unknown drift kinds {sorted(unknown)}; use {sorted(DRIFT_KINDS)}")

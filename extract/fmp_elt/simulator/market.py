@@ -187,16 +187,25 @@ class PriceSeries:
 
     def _dividend_events(self) -> list[tuple[int, float]]:
         ordinals, close, raw = self.history.ordinals, self.history.close, self._raw_factor
-        events = []
+        # Two payments on one ex-date (a regular and a special one) make one step of their sum.
+        paid: dict[int, float] = {}
         for dividend in self.dividends:
             ordinal = dividend.date.toordinal()
+            paid[ordinal] = paid.get(ordinal, 0.0) + dividend.amount
+        events = []
+        for ordinal, amount in paid.items():
             i = bisect_left(ordinals, ordinal) - 1  # the last bar before the ex-date
             if i < 0:
                 continue
             raw_close = close[i] * (raw[i] if raw else 1.0)
-            if raw_close > dividend.amount:
-                events.append((ordinal, 1.0 - dividend.amount / raw_close))
+            if raw_close > amount:
+                events.append((ordinal, 1.0 - amount / raw_close))
         return events
+
+    def raw_close_before(self, day: date) -> float | None:
+        """The as-traded close of the last bar before `day` (what a dividend's yield is measured against)."""
+        i = bisect_left(self.history.ordinals, day.toordinal()) - 1
+        return self._raw(i)[3] if i >= 0 else None
 
     def __len__(self) -> int:
         return len(self.history.ordinals)

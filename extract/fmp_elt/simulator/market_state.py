@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from fmp_elt.simulator.calendar import trading_days, years_before
 from fmp_elt.simulator.config import SimulatorConfig
@@ -29,6 +29,8 @@ from fmp_elt.simulator.universe import (
     late_listing,
     loaded_profile,
 )
+
+T = TypeVar("T")
 
 _CLOSE_UTC = time(21, 0)  # 16:00 New York in winter; close enough for a quote timestamp
 
@@ -84,8 +86,10 @@ class Market:
         self._ratios: dict[str, list[PeriodRow]] = {}
         self._quotes: dict[str, Quote | None] = {}
         self._changes: list[SymbolChange] = []
+        self._derived: dict[str, Any] = {}  # market-wide views (the calendars), until the next change
         self._version = 0  # bumped by every change, so a computation that raced one is not cached
         self._end = config.end
+        self.calendar_page_rows = max(1, config.calendar_page_rows)
         self.today = self.days[-1]
         self.basic_symbols = self._basic_sample()
 
@@ -154,6 +158,7 @@ class Market:
             if symbol is not None:
                 self._series.pop(symbol, None)
             self._quotes.clear()
+            self._derived.clear()
 
     def _require(self, symbol: str) -> Profile:
         profile = self._profiles.get(symbol)
@@ -272,6 +277,19 @@ class Market:
             if version == self._version:
                 self._quotes[symbol] = quote
         return quote
+
+    def derived(self, key: str, compute: Callable[[], T]) -> T:
+        """A view over the whole market (a calendar), computed once until the next split, dividend, load or
+        change of 'today'."""
+        with self._lock:
+            if key in self._derived:
+                return self._derived[key]
+            version = self._version
+        value = compute()
+        with self._lock:
+            if version == self._version:
+                self._derived[key] = value
+        return value
 
     def warm(self) -> None:
         """Compute every symbol's quote now (what the screener and bulk endpoints need)."""

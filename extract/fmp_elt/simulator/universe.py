@@ -53,6 +53,7 @@ class Split:
 class Dividend:
     date: date  # ex-dividend date
     amount: float  # as paid, per share on that date
+    frequency: str = "Quarterly"  # FMP's label: Quarterly, Semi-Annual, Annual, Monthly, Irregular (specials)
 
 
 @dataclass(frozen=True)

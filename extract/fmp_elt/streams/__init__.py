@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fmp_elt.streams.base import Stream
+from fmp_elt.streams.corporate_actions import CorporateActionsStream
 from fmp_elt.streams.dataset import RawDataset
 from fmp_elt.streams.delisted import DelistedStream
 from fmp_elt.streams.prices import PricesStream
@@ -15,6 +16,7 @@ STREAMS: dict[str, Stream] = {
     "delisted": DelistedStream(),
     "symbol_changes": SymbolChangesStream(),
     "prices": PricesStream(),
+    "corporate_actions": CorporateActionsStream(),
     "ratios": RatiosStream(),
 }
 

@@ -6,14 +6,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
-Kind = Literal["job_failed", "quality_failed", "stale_data", "bandwidth", "schema_drift"]
+Kind = Literal["job_failed", "quality_failed", "stale_data", "bandwidth", "schema_drift", "price_anomalies"]
 KIND_TITLES = {
     "job_failed": "job failed",
     "quality_failed": "critical quality failure",
     "stale_data": "stale data",
     "bandwidth": "near the FMP bandwidth cap",
     "schema_drift": "schema drift",
+    "price_anomalies": "price anomalies",
 }
+# Kinds that are news once (each new batch is its own message): no reminder, no recovery.
+EVENT_KINDS = frozenset({"price_anomalies"})
 
 
 @dataclass(frozen=True)

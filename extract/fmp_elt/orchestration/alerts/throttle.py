@@ -1,14 +1,15 @@
 """Alert throttling in `etl.alert_state`: a cause alerts once when it opens, at most once per reminder
 interval while it stays open, and once when it recovers; an event (`Condition.once`) alerts once and is
-recorded as resolved at once. Rows change only for alerts that were delivered, so an alert nobody received is
-tried again after the next run."""
+recorded as resolved at once. An event kind (new price anomalies) has no open state to remind of or recover
+from: each active condition is a new batch and alerts once. Rows change only for alerts that were delivered, so
+an alert nobody received is tried again after the next run."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from types import TracebackType
 
-from fmp_elt.orchestration.alerts.message import Alert, Condition
+from fmp_elt.orchestration.alerts.message import EVENT_KINDS, Alert, Condition
 from fmp_elt.warehouse.connection import connect
 
 
@@ -31,6 +32,8 @@ class AlertState:
         self, condition: Condition, run_id: str, link: str | None, now: datetime, remind_after: timedelta
     ) -> Alert | None:
         """The alert this condition calls for, or None when it is news to nobody."""
+        if condition.kind in EVENT_KINDS:
+            return Alert(condition, "opened", run_id, link, now) if condition.active else None
         with self.conn.cursor() as cur:
             cur.execute(
                 "select status, first_sent_at, last_sent_at from etl.alert_state where cause = %s",

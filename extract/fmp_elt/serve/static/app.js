@@ -15,6 +15,7 @@
     symbols: "/api/symbols",
     metrics: "/api/etl/metrics",
     universe: "/api/universe",
+    anomalies: "/api/anomalies?limit=50",
   };
   const PRICE_LIMIT = 400;
   const PALETTE = ["#1a73e8", "#e8710a", "#1e8e3e", "#d93025", "#9334e6", "#12b5cb", "#f538a0", "#5f6368"];
@@ -304,6 +305,19 @@
     document.getElementById("universe-removed").textContent = list(universe.removed);
   }
 
+  // Price anomalies (marts.price_anomalies): counts per kind, then the newest days.
+  function renderAnomalies(found) {
+    const kinds = Object.entries(found.byKind).map(([kind, count]) => kind + " " + count);
+    document.getElementById("anomaly-summary").textContent = found.total
+      ? found.total + " in all: " + kinds.join(", ")
+      : "no anomalies";
+    document.querySelector("#anomalies tbody").replaceChildren(
+      ...found.anomalies.map((a) =>
+        el("tr", { "data-anomaly": a.anomaly }, td(a.priceDate), td(a.symbol), td(a.anomaly), td(a.detail)),
+      ),
+    );
+  }
+
   async function renderRunLogs() {
     const runId = new URLSearchParams(location.search).get("run");
     if (!runId || STATIC) return;
@@ -442,6 +456,7 @@
       renderErrors(data.errors);
       renderOperations(data.metrics);
       renderUniverse(data.universe);
+      renderAnomalies(data.anomalies);
       await renderSymbols(data.symbols);
       await renderRunLogs();
       document.body.dataset.loaded = "true";

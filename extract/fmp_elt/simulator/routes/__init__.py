@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fmp_elt.simulator.routes import bulk, directory, fundamentals, prices
+from fmp_elt.simulator.routes import bulk, corporate_actions, directory, fundamentals, prices
 from fmp_elt.simulator.routes.common import Call, CsvTable, Payload, Record, Reply
 
 __all__ = ["ROUTES", "Call", "CsvTable", "Payload", "Record", "Reply", "Route"]
@@ -32,6 +32,10 @@ ROUTES: dict[str, Route] = {
     "historical-price-eod/light": Route(prices.light, "basic"),
     "historical-price-eod/non-split-adjusted": Route(prices.non_split_adjusted, "basic"),
     "historical-price-eod/dividend-adjusted": Route(prices.dividend_adjusted, "basic"),
+    "splits": Route(corporate_actions.splits, "basic"),
+    "dividends": Route(corporate_actions.dividends, "basic"),
+    "splits-calendar": Route(corporate_actions.splits_calendar, "starter"),
+    "dividends-calendar": Route(corporate_actions.dividends_calendar, "starter"),
     "ratios": Route(fundamentals.ratios, "basic"),
     "ratios-ttm": Route(fundamentals.ratios_ttm, "basic"),
     "eod-bulk": Route(bulk.eod_bulk, "ultimate", bulk=True, streamed=True),

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from fmp_elt.simulator import responses
+from fmp_elt.simulator.faults import Faults
 from fmp_elt.simulator.market_state import Market
 from fmp_elt.simulator.plans import Plan
 from fmp_elt.simulator.responses import Response
@@ -38,6 +39,7 @@ class Call:
     query: dict[str, str]
     plan: Plan
     market: Market
+    faults: Faults = field(default_factory=Faults)
 
     def text(self, name: str) -> str | None:
         value = self.query.get(name)

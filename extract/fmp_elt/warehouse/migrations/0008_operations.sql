@@ -22,4 +22,4 @@ create index schema_changes_detected on etl.schema_changes (detected_at desc);
 -- Two more alert causes: FMP bandwidth near the plan's cap, and a schema change (announced once).
 alter table etl.alert_state drop constraint alert_state_kind_check;
 alter table etl.alert_state add constraint alert_state_kind_check
-    check (kind in ('job_failed', 'quality_failed', 'stale_data', 'bandwidth', 'schema_drift'));
+    check (kind in ('job_failed', 'quality_failed', 'stale_data', 'bandwidth', 'schema_drift', 'price_anomalies'));

@@ -1,0 +1,150 @@
+"""Splits and dividends: a per-symbol backfill, then a market-wide calendar update each day.
+
+Who fetches what (the `prices` job runs this stream after the prices):
+- A symbol with no corporate-actions cursor, one last covered more than `CALENDAR_REACH` ago (splits-calendar
+  looks back only about 90 days), or any symbol of a run with `--from` or `--full-refresh`, is backfilled on its
+  own: `splits?symbol=` and `dividends?symbol=`, its whole history (two calls).
+- Every other symbol is covered by one calendar unit: `splits-calendar` and `dividends-calendar` (paged, its
+  seams repaired, see calendar_pages.py) from a week before the oldest cursor to today. Calendar rows land for
+  the whole market, as served; the marts keep every symbol's events.
+- Around each split of a symbol in scope, the as-traded prices (`historical-price-eod/non-split-adjusted`,
+  `SPLIT_WINDOW` days either side) land too: their ratio to the split-adjusted prices is how the marts check
+  that the split shows in the prices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from fmp_elt.fmp.client import FmpClient
+from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, StreamContext, Unit, UnitResult
+from fmp_elt.streams.calendar_pages import walk_calendar
+from fmp_elt.streams.dataset import LoadFreshness, RawDataset
+from fmp_elt.streams.records import count_incomplete, record_date
+
+CALENDAR_REACH = timedelta(days=80)  # inside splits-calendar's ~90-day look-back, with room for a late run
+CALENDAR_REREAD = timedelta(days=7)  # late-published and corrected rows of the last week are read again
+SPLITS_CALENDAR_LOOKBACK = timedelta(days=89)
+SPLIT_WINDOW = timedelta(days=10)
+CALENDAR_UNIT = "calendar"
+UNADJUSTED_ENDPOINT = "historical-price-eod/non-split-adjusted"
+
+# Corporate actions are rare: a quiet month lands no row, and says nothing about the pipeline.
+EVENT_LOADS = LoadFreshness(warn_after=timedelta(days=120), error_after=timedelta(days=400))
+
+SPLITS = RawDataset(
+    table="raw.fmp_splits",
+    description="stock splits: per-symbol `splits` histories and market-wide `splits-calendar` rows",
+    endpoints=("splits", "splits-calendar"),
+    job="prices",
+    record_key=("symbol", "date"),
+    freshness=EVENT_LOADS,
+    fields=("symbol", "date", "numerator", "denominator"),
+    numbers=("numerator", "denominator"),
+    per_symbol=False,
+    may_be_empty=True,
+)
+DIVIDENDS = RawDataset(
+    table="raw.fmp_dividends",
+    description="dividends by ex-date: per-symbol `dividends` histories and market-wide `dividends-calendar` rows",
+    endpoints=("dividends", "dividends-calendar"),
+    job="prices",
+    # a regular and a special payment can share an ex-date: the amount tells them apart
+    record_key=("symbol", "date", "dividend"),
+    freshness=EVENT_LOADS,
+    fields=("symbol", "date", "dividend"),
+    numbers=("dividend", "adjDividend"),
+    per_symbol=False,
+    may_be_empty=True,
+)
+PRICES_UNADJUSTED = RawDataset(
+    table="raw.fmp_prices_unadjusted",
+    description="as-traded daily prices around each split (`non-split-adjusted`), to reconcile splits with prices",
+    endpoints=(UNADJUSTED_ENDPOINT,),
+    job="prices",
+    record_key=("symbol", "date"),
+    freshness=EVENT_LOADS,
+    fields=("date", "adjClose"),
+    numbers=("adjClose",),
+    may_be_empty=True,
+)
+SPLIT_NUMBERS = ("numerator", "denominator")
+
+
+def needs_backfill(cursor: Cursor | None, ctx: StreamContext) -> bool:
+    opts = ctx.options
+    if cursor is None or cursor.newest_date is None or opts.full_refresh or opts.date_from is not None:
+        return True
+    return cursor.newest_date < ctx.today - CALENDAR_REACH
+
+
+class CorporateActionsStream:
+    name = "corporate_actions"
+    cursor_streams: tuple[str, ...] = ("corporate_actions",)
+    datasets: tuple[RawDataset, ...] = (SPLITS, DIVIDENDS, PRICES_UNADJUSTED)
+
+    def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
+        covered = []
+        for symbol in symbols:
+            cursor = cursors.get(("corporate_actions", symbol))
+            if needs_backfill(cursor, ctx):
+                yield Unit(symbol)
+            elif cursor is not None:
+                covered.append(Unit(symbol, {"corporate_actions": cursor}))
+        if covered:
+            yield Unit(CALENDAR_UNIT, batch=tuple(covered))
+
+    def fetch(self, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
+        return self._calendar(client, unit, ctx) if unit.batch else self._backfill(client, unit.key, ctx)
+
+    def _backfill(self, client: FmpClient, symbol: str, ctx: StreamContext) -> UnitResult:
+        result = UnitResult()
+        splits = client.get_json("splits", {"symbol": symbol})
+        dividends = client.get_json("dividends", {"symbol": symbol})
+        result.landings += [
+            Landing(SPLITS.table, "splits", symbol, splits),
+            Landing(DIVIDENDS.table, "dividends", symbol, dividends),
+        ]
+        result.records_failed += count_incomplete(splits, SPLIT_NUMBERS) + count_incomplete(dividends, ("dividend",))
+        self._split_windows(client, splits, {symbol}, date.min, ctx, result)
+        result.cursors.append(CursorUpdate("corporate_actions", symbol, Cursor(newest_date=ctx.today)))
+        return result
+
+    def _calendar(self, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
+        held = [c.newest_date for u in unit.batch for c in u.cursors.values() if c.newest_date is not None]
+        start = min(held, default=ctx.today) - CALENDAR_REREAD
+        result = UnitResult()
+        dividends = walk_calendar(client, "dividends-calendar", start, ctx.today)
+        splits_from = max(start, ctx.today - SPLITS_CALENDAR_LOOKBACK)
+        splits = client.get_json("splits-calendar", {"from": splits_from.isoformat(), "to": ctx.today.isoformat()})
+        result.landings += [
+            Landing(SPLITS.table, "splits-calendar", None, splits),
+            Landing(DIVIDENDS.table, "dividends-calendar", None, dividends.rows),
+        ]
+        result.records_failed += (
+            count_incomplete(splits, SPLIT_NUMBERS) + count_incomplete(dividends.rows, ("dividend",)) + dividends.lost
+        )
+        self._split_windows(client, splits, {u.key for u in unit.batch}, start, ctx, result)
+        result.cursors += [CursorUpdate("corporate_actions", u.key, Cursor(newest_date=ctx.today)) for u in unit.batch]
+        return result
+
+    @staticmethod
+    def _split_windows(
+        client: FmpClient, splits: list[Any], symbols: set[str], since: date, ctx: StreamContext, result: UnitResult
+    ) -> None:
+        """As-traded prices around each split of `symbols` dated from `since` up to today."""
+        for split in splits:
+            day = record_date(split)
+            symbol = split.get("symbol") if isinstance(split, dict) else None
+            if day is None or symbol not in symbols or not since <= day <= ctx.today:
+                continue
+            window = {
+                "symbol": symbol,
+                "from": (day - SPLIT_WINDOW).isoformat(),
+                "to": min(day + SPLIT_WINDOW, ctx.today).isoformat(),
+            }
+            rows = client.get_json(UNADJUSTED_ENDPOINT, window)
+            result.landings.append(Landing(PRICES_UNADJUSTED.table, UNADJUSTED_ENDPOINT, str(symbol), rows))
+            result.records_failed += count_incomplete(rows, ("adjClose",))

@@ -1,0 +1,174 @@
+"""Real splits and dividends end to end: AAPL, MSFT and GOOG from 2000 to 2013 with their real corporate actions,
+served by the FMP simulator, landed by the prices and corporate-actions streams, reconciled by dbt.
+
+A first run backfills everything up to the end of 2012 (per-symbol `splits` and `dividends`); a second one, two
+months later, takes the new dividends from `dividends-calendar` and the new prices, one of them a bad print.
+Every split and dividend must reach the marts and agree with the prices, none may be flagged as an anomaly,
+the bad print must be, and the incremental marts must equal a full refresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from fmp_elt.streams.corporate_actions import UNADJUSTED_ENDPOINT
+from tests.fixtures.raw_rows import MARTS, land, query, rows_changed_since, snapshot_marts
+from tests.fixtures.real_prices import DIVIDENDS, SPLITS, SYMBOLS, Pipeline, real_prices_pipeline, sample
+
+FIRST_RUN = date(2012, 12, 31)
+SECOND_RUN = date(2013, 3, 1)
+BAD_PRINT = ("MSFT", date(2013, 1, 15))  # served 30 % high for that one day
+ACTION_MARTS = ("splits", "dividends", "price_anomalies")
+
+
+@pytest.fixture(scope="module")
+def pipeline(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+    with real_prices_pipeline(pg_server_url, pg_template, tmp_path_factory, SECOND_RUN, actions=True) as pipeline:
+        pipeline.simulator.set_today(FIRST_RUN)
+        pipeline.extract("symbols", FIRST_RUN)
+        pipeline.extract("prices", FIRST_RUN, date_from=date(2000, 1, 1))
+        backfill = pipeline.extract("corporate_actions", FIRST_RUN, date_from=date(2000, 1, 1))
+        assert backfill.units == len(SYMBOLS)
+        assert not backfill.failures
+        pipeline.build()
+
+        pipeline.simulator.set_today(SECOND_RUN)
+        faults = pipeline.simulator.faults
+        faults.bad_prints = {(BAD_PRINT[0], BAD_PRINT[1].isoformat()): 1.3}
+        pipeline.extract("prices", SECOND_RUN)
+        update = pipeline.extract("corporate_actions", SECOND_RUN)
+        assert update.units == 1
+        assert not update.failures
+        pipeline.build()
+        yield pipeline
+
+
+def expected_dividends() -> set[tuple[str, date, Decimal]]:
+    return {(s, d.date, Decimal(str(d.amount))) for s, dividends in DIVIDENDS.items() for d in dividends}
+
+
+def anomalies(url: str) -> list[tuple[str, date, str, str]]:
+    return query(url, "select symbol, price_date, anomaly, detail from marts.price_anomalies order by 1, 2, 3")
+
+
+@pytest.mark.parametrize("symbol", ["AAPL", "MSFT"])
+def test_the_real_dividends_are_the_steps_of_the_samples_adjusted_close(symbol: str) -> None:
+    """The facts are right: the sample's adjusted close steps on exactly these ex-dates, by these amounts."""
+    data = sample(symbol)
+    factor = data["adj_close"] / data["close"]
+    implied = data["close"].shift(1) * (1 - factor.shift(1) / factor)
+    split_days = {s.date.isoformat() for s in SPLITS[symbol]}
+    steps = {
+        day: value
+        for day, value, step in zip(data["date"], implied, factor / factor.shift(1), strict=True)
+        if abs(step - 1) > 0.002 and day not in split_days
+    }
+    paid: dict[str, float] = {}
+    for dividend in DIVIDENDS[symbol]:
+        paid[dividend.date.isoformat()] = paid.get(dividend.date.isoformat(), 0.0) + dividend.amount
+    assert set(steps) == set(paid)
+    for day, amount in paid.items():
+        assert steps[day] == pytest.approx(amount, rel=0.06), day
+
+
+def test_splits_reach_the_mart(pipeline: Pipeline) -> None:
+    rows = query(pipeline.url, "select symbol, split_date, numerator, denominator, split_ratio from marts.splits")
+    assert sorted(rows) == [
+        ("AAPL", date(2000, 6, 21), 2, 1, 2),
+        ("AAPL", date(2005, 2, 28), 2, 1, 2),
+        ("MSFT", date(2003, 2, 18), 2, 1, 2),
+    ]
+
+
+def test_dividends_reach_the_mart_regular_and_special_alike(pipeline: Pipeline) -> None:
+    rows = query(pipeline.url, "select symbol, ex_date, dividend, adj_dividend, frequency from marts.dividends")
+    assert {(s, d, amount) for s, d, amount, _, _ in rows} == expected_dividends()
+    special = sorted(
+        (amount, frequency) for s, d, amount, _, frequency in rows if (s, d) == ("MSFT", date(2004, 11, 15))
+    )
+    assert special == [(Decimal("0.08"), "Quarterly"), (Decimal("3.0"), "Irregular")]
+    # every split of these symbols came before their dividends: adjusted and declared amounts agree
+    assert all(adjusted == amount for _, _, amount, adjusted, _ in rows)
+
+
+def test_the_newest_dividends_came_from_the_calendar(pipeline: Pipeline) -> None:
+    rows = query(
+        pipeline.url,
+        "select payload ->> 'symbol', payload ->> 'date' from raw.fmp_dividends"
+        " where _endpoint = 'dividends-calendar' order by 2",
+    )
+    assert rows == [("AAPL", "2013-02-07"), ("MSFT", "2013-02-19")]
+
+
+def test_as_traded_prices_landed_around_every_split(pipeline: Pipeline) -> None:
+    for symbol, splits in SPLITS.items():
+        for split in splits:
+            (before, after) = query(
+                pipeline.url,
+                "select count(*) filter (where raw.fmp_date(payload ->> 'date') < %(day)s),"
+                " count(*) filter (where raw.fmp_date(payload ->> 'date') >= %(day)s)"
+                " from raw.fmp_prices_unadjusted where symbol = %(symbol)s",
+                {"day": split.date, "symbol": symbol},
+            )[0]
+            assert before >= 5, (symbol, split)
+            assert after >= 5, (symbol, split)
+
+
+def test_prices_reconcile_with_splits_and_dividends(pipeline: Pipeline) -> None:
+    found = [row for row in anomalies(pipeline.url) if row[2] in ("split_mismatch", "dividend_mismatch")]
+    assert found == []
+
+
+def test_no_corporate_action_and_no_session_is_flagged(pipeline: Pipeline) -> None:
+    action_days = {(s, x.date) for s, splits in SPLITS.items() for x in splits}
+    action_days |= {(s, d) for s, d, _ in expected_dividends()}
+    found = anomalies(pipeline.url)
+    assert [row for row in found if (row[0], row[1]) in action_days] == []
+    assert [row for row in found if row[2] in ("missing_session", "non_positive_price", "non_positive_volume")] == []
+
+
+def test_the_bad_print_is_flagged_on_its_day_and_only_then(pipeline: Pipeline) -> None:
+    flagged = [row[:3] for row in anomalies(pipeline.url) if row[0] == BAD_PRINT[0] and row[1] >= date(2013, 1, 1)]
+    assert flagged == [(*BAD_PRINT, "price_spike")]
+
+
+def test_incremental_marts_equal_a_full_refresh(pipeline: Pipeline) -> None:
+    marts = (*MARTS, *ACTION_MARTS)
+    snapshot_marts(pipeline.url, "incremental", marts)
+    pipeline.build(full_refresh=True)
+    assert rows_changed_since(pipeline.url, "incremental", marts) == dict.fromkeys(marts, 0)
+
+
+def test_actions_the_prices_do_not_reflect_are_mismatches(pipeline: Pipeline) -> None:
+    """A dividend and a split FMP would list without the prices showing them are reported on their day."""
+    loaded_at = datetime(2013, 3, 2, tzinfo=UTC)  # after every earlier load of these keys (there is none)
+    land(
+        pipeline.url,
+        "dividends",
+        [{"symbol": "GOOG", "date": "2010-06-15", "dividend": 5.0, "adjDividend": 5.0, "frequency": "Irregular"}],
+        loaded_at=loaded_at,
+        table="raw.fmp_dividends",
+    )
+    land(
+        pipeline.url,
+        "splits",
+        [{"symbol": "GOOG", "date": "2011-03-01", "numerator": 3, "denominator": 1}],
+        loaded_at=loaded_at,
+        table="raw.fmp_splits",
+    )
+    # the as-traded prices around it, as FMP serves them for a split that never happened: the adjusted ones
+    closes = query(
+        pipeline.url,
+        "select price_date::text, close::float8 from marts.daily_prices"
+        " where symbol = 'GOOG' and price_date between '2011-02-25' and '2011-03-04'",
+    )
+    traded = [{"symbol": "GOOG", "date": day, "adjClose": close} for day, close in closes]
+    land(pipeline.url, UNADJUSTED_ENDPOINT, traded, loaded_at=loaded_at, table="raw.fmp_prices_unadjusted")
+    pipeline.build()
+    found = {row[:3] for row in anomalies(pipeline.url) if row[0] == "GOOG"}
+    assert ("GOOG", date(2010, 6, 15), "dividend_mismatch") in found
+    assert ("GOOG", date(2011, 3, 1), "split_mismatch") in found
