@@ -24,8 +24,8 @@
 
 {#-
     Every landed version of `relation` (a staging view keeping all versions), `columns` of it; on an incremental
-    run only those of the keys in `touched`, each read by an index lookup (a lateral join, so the planner never
-    scans the whole view for a few keys).
+    run only those of the keys in `touched`, each read by an index lookup (a lateral join kept apart by
+    `offset 0`, so the planner never scans the whole view for a few keys).
 -#}
 {% macro landings(relation, key_columns, columns, touched=none) -%}
     {%- if touched is none %}
@@ -38,6 +38,8 @@
         select {% for column in columns %}stg.{{ column }}{{ ', ' if not loop.last }}{% endfor %}
         from {{ relation }} as stg
         where {% for key in key_columns %}stg.{{ key }} = {{ touched }}.{{ key }}{{ ' and ' if not loop.last }}{% endfor %}
+        -- a fence: without it the planner flattens the lateral into a join and may hash the whole view
+        offset 0
     ) as landed
     {%- endif %}
 {%- endmacro %}
