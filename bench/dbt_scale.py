@@ -2,9 +2,10 @@
 
 Raw history is generated in SQL (FMP-shaped jsonb payloads for N symbols over 1 and 10 years of weekdays) in
 two databases; the marts are built once; then one day lands for every symbol and `daily_prices` + `daily_ma`
-run incrementally, then with --full-refresh. The incremental run must cost about the same for 10 years of
-history as for 1 (it reads the new rows and the few prior rows the moving averages need); a full refresh
-grows with the history. Times are dbt's own per-model execution times (without dbt's start-up).
+and `daily_prices_history` run incrementally, then with --full-refresh. The incremental run must cost about the
+same for 10 years of history as for 1 (it reads the new rows and the few prior rows the moving averages need;
+the history, the versions of the days landed); a full refresh grows with the history. Times are dbt's own
+per-model execution times (without dbt's start-up).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bench.scale import DAY, DAY_BEFORE, Scale
 from fmp_elt.transform import DbtPaths, DbtResult, run_dbt
 
 MODELS = ("daily_prices", "daily_ma")
+HISTORY = "daily_prices_history"
 RUN_ID = "00000000-0000-0000-0000-00000000b0b0"
 
 # One row per (symbol, weekday) in [first, last]: deterministic prices, FMP's keys and number types.
@@ -110,10 +112,10 @@ def settle(url: str, *tables: str) -> None:
         conn.close()
 
 
-def model_seconds(result: DbtResult) -> float:
+def model_seconds(result: DbtResult, models: tuple[str, ...] = MODELS) -> float:
     if not result.ok:
         raise RuntimeError(f"dbt failed: {result.summary()}\n{result.output[-2000:]}")
-    return sum(node.seconds for node in result.nodes if node.name.split(".")[-1] in MODELS)
+    return sum(node.seconds for node in result.nodes if node.name.split(".")[-1] in models)
 
 
 @dataclass
@@ -123,6 +125,8 @@ class History:
     incremental_s: float
     full_refresh_s: float
     mart_rows: int
+    history_incremental_s: float
+    history_full_refresh_s: float
 
 
 def measure(warehouse: Warehouse, symbols: int, years: int) -> History:
@@ -132,12 +136,12 @@ def measure(warehouse: Warehouse, symbols: int, years: int) -> History:
     settle(url, *(table for table, _, _ in TABLES))
     with scratch_dir() as home:
         paths = DbtPaths.under(home)
-        selected = ["--select", *MODELS]
-        model_seconds(run_dbt(["run", "--select", f"+{MODELS[-1]}"], url, paths))  # the first build
-        settle(url, *(f"marts.{model}" for model in MODELS))
+        selected = ["--select", *MODELS, HISTORY]
+        model_seconds(run_dbt(["run", "--select", f"+{MODELS[-1]}", f"+{HISTORY}"], url, paths))  # the first build
+        settle(url, *(f"marts.{model}" for model in (*MODELS, HISTORY)))
         land(url, symbols, DAY, DAY, "0 s")
-        incremental = model_seconds(run_dbt(["run", *selected], url, paths))
-        full = model_seconds(run_dbt(["run", *selected, "--full-refresh"], url, paths))
+        incremental = run_dbt(["run", *selected], url, paths)
+        full = run_dbt(["run", *selected, "--full-refresh"], url, paths)
     conn = psycopg2.connect(url)
     try:
         with conn.cursor() as cur:
@@ -147,7 +151,15 @@ def measure(warehouse: Warehouse, symbols: int, years: int) -> History:
         conn.close()
     if new_day != symbols:
         raise RuntimeError(f"daily_ma holds {new_day} rows for the new day, expected {symbols}")
-    return History(years, raw_rows, incremental, full, new_day)
+    return History(
+        years,
+        raw_rows,
+        model_seconds(incremental),
+        model_seconds(full),
+        new_day,
+        model_seconds(incremental, (HISTORY,)),
+        model_seconds(full, (HISTORY,)),
+    )
 
 
 def run(warehouse: Warehouse, scale: Scale) -> list[Row]:
@@ -173,6 +185,28 @@ def run(warehouse: Warehouse, scale: Scale) -> list[Row]:
             f"full refresh x{long.full_refresh_s / short.full_refresh_s:.1f}",
             f"x{growth:.2f}",
             verdict(growth <= 1.5, "flat: <= 1.5x"),
+            f"history x{history_growth:.1f}",
+        ),
+    )
+    for h in (short, long):
+        rows.append(
+            Row(
+                f"dbt {HISTORY}, {h.years} y history: incremental (1 new day)",
+                f"{h.history_incremental_s:.2f} s",
+                f"full refresh {h.history_full_refresh_s:.2f} s",
+                f"{h.history_incremental_s / h.history_full_refresh_s:.1%}",
+                "",
+                f"{scale.dbt_symbols:,} symbols, {h.raw_rows:,} raw rows",
+            ),
+        )
+    history_growth_s = long.history_incremental_s / short.history_incremental_s
+    rows.append(
+        Row(
+            f"dbt {HISTORY} incremental cost, {long.years} y vs {short.years} y history",
+            f"{long.history_incremental_s:.2f} s vs {short.history_incremental_s:.2f} s",
+            f"full refresh x{long.history_full_refresh_s / short.history_full_refresh_s:.1f}",
+            f"x{history_growth_s:.2f}",
+            verdict(history_growth_s <= 1.5, "flat: <= 1.5x"),
             f"history x{history_growth:.1f}",
         ),
     )

@@ -50,9 +50,16 @@ def _not_after_today(column: str, facts: TableFacts) -> RowCondition:
 
 def _prices_rules(facts: TableFacts) -> Sequence[RowRule]:
     return (
+        *_change_rules(facts),
+        *_bar_rules(facts),
+    )
+
+
+def _bar_rules(facts: TableFacts) -> Sequence[RowRule]:
+    """The rules of one day's OHLCV, the columns daily_prices and every version in its history have."""
+    return (
         *(Between(column, 0, strict_min=True) for column in ("open", "high", "low", "close", "adj_close")),
         Between("volume", 0),
-        *_change_rules(facts),
         # OHLC consistency: the high is the highest and the low the lowest price of the day.
         NotLess("high", "low"),
         NotLess("high", "open"),
@@ -311,5 +318,27 @@ SUITES = (
         required=("detail",),
         rules=_anomalies_rules,
         may_be_empty=True,
+    ),
+    # The histories hold every version FMP served: the same measures as their current marts, over all of them
+    # (the validity chain is the dbt tests' business). Not critical: a past version is what it was.
+    Dataset(
+        name="daily_prices_history",
+        table="marts.daily_prices_history",
+        critical=False,
+        description="Every version of each symbol's trading days the warehouse has held, with its validity.",
+        key=primary_key("daily_prices_history"),
+        required=("open", "high", "low", "close", "volume"),
+        rules=_bar_rules,
+        freshness=Freshness("price_date", max_lag_trading_days=1),
+    ),
+    Dataset(
+        name="ratios_history",
+        table="marts.ratios_history",
+        critical=False,
+        description="Every version (restatements included) of each symbol's fiscal-period ratios, with its validity.",
+        key=primary_key("ratios_history"),
+        required=("fiscal_year",),
+        rules=_ratios_rules,
+        freshness=Freshness("period_end_date", max_age=timedelta(days=460)),
     ),
 )

@@ -1,6 +1,7 @@
 {#-
     Raw tables are append-only: every fetch lands a new version of each record. These macros name a record's
-    key and keep only its latest landed version (latest `_loaded_at`, then latest `_seq` within one load).
+    key and tell its latest landed version (latest `_loaded_at`, then latest `_seq` within one load) from the
+    earlier ones: the current marts read the latest, the history marts every version.
 
     The key expressions match the expression indexes of migration 0004 exactly, so the check below is an
     index probe per row, a filter on symbol and date put on a staging view is an index lookup, and a filter on

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from fmp_elt.job_config import load_jobs
+from fmp_elt.quality import DATASETS
 from fmp_elt.simulator import Simulator
 from tests.e2e.test_demo import fresh_home  # noqa: F401 - a fixture, used by name
 from tests.fixtures.data_docs import assert_loads_only_files_of
@@ -187,7 +188,7 @@ def test_transform_and_validate_run_from_the_installed_wheel_on_a_database_url(
     for mart in ("symbols", "daily_prices", "daily_ma", "ratios"):
         assert scalar(database_url, f"select count(*) from marts.{mart}") > 0, mart
     assert f"Data Docs: {home / 'site' / 'quality' / 'index.html'}" in validated
-    assert scalar(database_url, "select count(distinct dataset) from etl.data_quality") == 14
+    assert scalar(database_url, "select count(distinct dataset) from etl.data_quality") == len(DATASETS)
     assert (home / "site" / "quality" / "index.html").is_file()
     for page in (home / "site" / "quality").rglob("*.html"):  # its CSS and JS from the wheel, not a CDN
         assert_loads_only_files_of(page, home / "site" / "quality")

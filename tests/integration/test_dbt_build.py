@@ -122,8 +122,8 @@ def first_build(warehouse: str, paths: transform.DbtPaths) -> transform.DbtResul
 def test_first_build_passes_with_unit_tests_on_a_fresh_database(first_build: transform.DbtResult) -> None:
     assert first_build.ok, first_build.output[-3000:]
     counts = first_build.counts()
-    assert counts["unit_test"] == {"pass": 15}
-    assert counts["model"] == {"success": 14}
+    assert counts["unit_test"] == {"pass": 18}
+    assert counts["model"] == {"success": 22}
     assert counts["test"]["pass"] >= 45  # structure only: keys, not-null, accepted values, relationships
     assert set(counts["test"]) == {"pass"}
 
@@ -134,6 +134,8 @@ def test_marts_hold_one_row_per_key(warehouse: str, first_build: transform.DbtRe
         "daily_prices": 2 * DAYS + 10,
         "daily_ma": 2 * DAYS + 10,
         "ratios": 2,
+        "daily_prices_history": 2 * DAYS + 10,  # one landing of each day: one version
+        "ratios_history": 3,  # the annual figures restated once
     }
 
 

@@ -35,8 +35,9 @@ with
 prices as (
 
     select * from {{ ref('stg_fmp__prices') }}
+    where is_latest
     {%- if is_incremental() %}
-    where _loaded_at > {{ high_water_mark() }}
+        and _loaded_at > {{ high_water_mark() }}
     {%- endif %}
 
 ),
@@ -44,8 +45,9 @@ prices as (
 adjusted as (
 
     select * from {{ ref('stg_fmp__prices_adjusted') }}
+    where is_latest
     {%- if is_incremental() %}
-    where _loaded_at > {{ high_water_mark() }}
+        and _loaded_at > {{ high_water_mark() }}
     {%- endif %}
 
 ),
@@ -107,7 +109,7 @@ completed as (
         on held.symbol = landed.symbol
         and held.price_date = landed.price_date
     -- a lookup per row, run only for new days without a new dividend-adjusted record (`limit 1` keeps the
-    -- planner from turning it into a join over the whole view; a key has one version there anyway)
+    -- planner from turning it into a join over the whole view; a key has one latest version anyway)
     left join lateral (
         select
             stg.adj_close,
@@ -118,6 +120,7 @@ completed as (
             and held.symbol is null
             and stg.symbol = landed.symbol
             and stg.price_date = landed.price_date
+            and stg.is_latest
         limit 1
     ) as earlier on true
 

@@ -22,8 +22,9 @@ with
 ratios as (
 
     select * from {{ ref('stg_fmp__ratios') }}
+    where is_latest
     {%- if is_incremental() %}
-    where _loaded_at > {{ high_water_mark() }}
+        and _loaded_at > {{ high_water_mark() }}
     {%- endif %}
 
 ),

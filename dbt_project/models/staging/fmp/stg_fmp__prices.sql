@@ -2,8 +2,10 @@ with
 
 source as (
 
-    select * from {{ source('fmp', 'prices') }} as landed
-    where {{ is_latest_version(source('fmp', 'prices'), 'landed', ['raw_date']) }}
+    select
+        landed.*,
+        {{ is_latest_version(source('fmp', 'prices'), 'landed', ['raw_date']) }} as is_latest
+    from {{ source('fmp', 'prices') }} as landed
 
 ),
 
@@ -33,7 +35,8 @@ renamed as (
         cast(source._endpoint as text) as source_endpoint,
         source._run_id as run_id,
         source._loaded_at,
-        source._seq
+        source._seq,
+        source.is_latest
 
     from source
 
@@ -59,7 +62,8 @@ derived as (
         source_endpoint,
         run_id,
         _loaded_at,
-        _seq
+        _seq,
+        is_latest
 
     from renamed
     -- a record without a symbol or a readable date cannot be placed anywhere

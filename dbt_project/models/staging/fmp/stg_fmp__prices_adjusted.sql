@@ -2,8 +2,10 @@ with
 
 source as (
 
-    select * from {{ source('fmp', 'prices_adjusted') }} as landed
-    where {{ is_latest_version(source('fmp', 'prices_adjusted'), 'landed', ['raw_date']) }}
+    select
+        landed.*,
+        {{ is_latest_version(source('fmp', 'prices_adjusted'), 'landed', ['raw_date']) }} as is_latest
+    from {{ source('fmp', 'prices_adjusted') }} as landed
 
 ),
 
@@ -25,7 +27,8 @@ renamed as (
         cast(source._endpoint as text) as source_endpoint,
         source._run_id as run_id,
         source._loaded_at,
-        source._seq
+        source._seq,
+        source.is_latest
 
     from source
 

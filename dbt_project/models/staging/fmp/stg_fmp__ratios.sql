@@ -2,8 +2,10 @@ with
 
 source as (
 
-    select * from {{ source('fmp', 'ratios') }} as landed
-    where {{ is_latest_version(source('fmp', 'ratios'), 'landed', ['raw_date', 'raw_period']) }}
+    select
+        landed.*,
+        {{ is_latest_version(source('fmp', 'ratios'), 'landed', ['raw_date', 'raw_period']) }} as is_latest
+    from {{ source('fmp', 'ratios') }} as landed
 
 ),
 
@@ -28,7 +30,8 @@ renamed as (
         cast(source._endpoint as text) as source_endpoint,
         source._run_id as run_id,
         source._loaded_at,
-        source._seq
+        source._seq,
+        source.is_latest
 
     from source
 

@@ -1,0 +1,81 @@
+{%- set key_columns = ['symbol', 'period_end_date', 'period'] -%}
+{%- set value_columns = ['fiscal_year', 'reported_currency'] + ratio_fields() | map('last') | list -%}
+
+{#- The key's unique index is the primary key's, which the contract (_marts__models.yml) creates with the table. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='merge',
+        unique_key=['symbol', 'period_end_date', 'period', 'valid_from'],
+        on_schema_change='fail',
+        indexes=[
+            {'columns': ['_loaded_at']},
+        ],
+        post_hook="{{ as_of_function('ratios_as_of') }}",
+    )
+}}
+
+{#-
+    Every version of each symbol, fiscal period end and period the ratios mart has held: a restatement (a
+    later landing with other figures) closes the version held and opens a new one; a landing that repeats the
+    figures held is no new version. Incremental runs recompute the periods with a landing since the newest
+    `_loaded_at` held, from all their landings.
+-#}
+
+with
+
+{% if is_incremental() %}
+
+touched as (
+    {{ keys_landed_since([ref('stg_fmp__ratios')], key_columns, high_water_mark()) }}
+),
+
+{% endif %}
+
+ratios as (
+    {{ landings(
+        ref('stg_fmp__ratios'),
+        key_columns,
+        key_columns + ['_loaded_at', '_seq'] + value_columns,
+        'touched' if is_incremental() else none,
+    ) }}
+),
+
+-- the period as known at the end of each landing time: the last record of that landing
+states as (
+
+    select *
+    from (
+        select
+            *,
+            row_number() over (partition by symbol, period_end_date, period, _loaded_at order by _seq desc)
+                as landed_after_in_load
+        from ratios
+    ) as ranked
+    where landed_after_in_load = 1
+
+),
+
+versions as (
+    {{ versions_from_states('states', key_columns, value_columns) }}
+),
+
+final as (
+
+    select
+        cast(symbol as text) as symbol,
+        cast(period_end_date as date) as period_end_date,
+        cast(fiscal_year as integer) as fiscal_year,
+        cast(period as text) as period,
+        cast(reported_currency as text) as reported_currency,
+        {%- for _, column_name in ratio_fields() %}
+        cast({{ column_name }} as numeric) as {{ column_name }},
+        {%- endfor %}
+        cast(valid_from as timestamptz) as valid_from,
+        cast(valid_to as timestamptz) as valid_to,
+        cast(_loaded_at as timestamptz) as _loaded_at
+    from versions
+
+)
+
+select * from final
