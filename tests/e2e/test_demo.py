@@ -17,8 +17,9 @@ from fmp_elt.trading_calendar import latest_session
 from tests.fixtures.demo import Demo
 from tests.fixtures.postgres import query, scalar
 
-# The replayed days end on the latest session by the clock.
-pytestmark = pytest.mark.clock
+# The replayed days end on the latest session by the clock. The first test waits for the whole demo (seven
+# daily runs, dbt and GX in each), longer than the suite's default timeout on a busy machine.
+pytestmark = [pytest.mark.clock, pytest.mark.timeout(2400)]
 
 
 def snapshot(demo: Demo, key: str) -> dict:
