@@ -184,6 +184,7 @@ def test_the_site_snapshots_are_the_api_answers(site: Path, seeded: str) -> None
         assert prices == requests.get(base + "/api/prices/AAPL?limit=400", timeout=30).json()
 
 
+@pytest.mark.timeout(2400)  # run alone, it waits for the whole demo
 def test_the_demos_site_shows_a_healthy_last_run_and_a_history_in_every_chart(
     demo: Demo, page: tuple[Any, PageLog]
 ) -> None:
