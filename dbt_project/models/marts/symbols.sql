@@ -112,8 +112,9 @@ current_security as (
     order by
         periods.symbol,
         exists (
-            select 1 from {{ ref('daily_prices') }} as prices
-            where prices.symbol = periods.symbol
+            select 1 from {{ ref('stg_fmp__prices') }} as prices
+            where prices.is_latest
+                and prices.symbol = periods.symbol
                 and prices.price_date >= periods.valid_from
                 and prices.price_date < periods.valid_to
         ) desc,
