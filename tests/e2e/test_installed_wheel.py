@@ -26,8 +26,8 @@ import pytest
 from fmp_elt.job_config import load_jobs
 from fmp_elt.quality import DATASETS
 from fmp_elt.simulator import Simulator
-from tests.e2e.test_demo import fresh_home  # noqa: F401 - a fixture, used by name
 from tests.fixtures.data_docs import assert_loads_only_files_of
+from tests.fixtures.demo import fresh_home  # noqa: F401 - a fixture, used by name
 from tests.fixtures.postgres import scalar
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,7 +143,7 @@ def test_the_demo_runs_from_the_installed_wheel(
     cwd.mkdir()
     home = Path(fresh_home["FMP_ELT_HOME"])
 
-    output = fmp_elt_installed(installed, cwd, installed_env(fresh_home), "demo", "--symbols", "4")
+    output = fmp_elt_installed(installed, cwd, installed_env(fresh_home), "demo", "--symbols", "4", "--days", "1")
 
     url = re.search(r"warehouse: (\S+)", output).group(1)
     site = Path(re.search(r"site \(dashboard, dbt docs, Data Docs\): (\S+)", output).group(1))
