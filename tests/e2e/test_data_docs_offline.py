@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.fixtures.data_docs import build_docs
 from tests.fixtures.ops_browser import offline_page
@@ -41,7 +42,18 @@ def expectation_rows(page: Any) -> dict[str, list[str]]:
 
 
 def table_rows(page: Any, selector: str) -> list[str]:
-    return [text.strip() for text in page.locator(f"{selector} tbody tr").all_inner_texts()]
+    """Every row of a bootstrap-table, page after page as a reader clicks through them (ten to a page)."""
+    table = page.locator(f".bootstrap-table:has({selector})")
+    rows: list[str] = []
+    while True:
+        rows += [text.strip() for text in page.locator(f"{selector} tbody tr").all_inner_texts()]
+        info = table.locator(".pagination-info")
+        text = info.inner_text() if info.count() else ""
+        shown = text.split()  # "Showing 11 to 20 of 22 rows"
+        if not shown or shown[3] == shown[5]:
+            return rows
+        table.locator(".page-next a").click()
+        expect(info).not_to_have_text(text)
 
 
 def test_data_docs_show_their_tables_styled_from_disk_and_ask_no_outside_host(

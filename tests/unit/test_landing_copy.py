@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 from fmp_elt.streams.base import Landing
-from fmp_elt.warehouse.landing import copy_payloads, copy_rows
+from fmp_elt.warehouse.landing import copy_payloads, copy_rows, stamp_rows
 
 RUN_ID = "00000000-0000-0000-0000-000000000001"
 
@@ -70,3 +70,12 @@ def test_records_without_a_landing_symbol_carry_their_own_or_null() -> None:
 
 def test_an_empty_landing_writes_nothing() -> None:
     assert copy_rows(Landing("raw.fmp_prices", "historical-price-eod/full", "AAPL", []), RUN_ID) == b""
+
+
+def test_rows_without_a_load_time_take_their_batchs() -> None:
+    at = datetime(2026, 3, 2, 22, 17, 5, 250_000, tzinfo=UTC)
+    plain = copy_rows(Landing("raw.fmp_prices", "e", "A", [{"a": 1}, {"a": 2}]), RUN_ID)
+    listed = copy_rows(Landing("raw.fmp_symbols", "e", None, [{"symbol": "B"}]), RUN_ID)
+    stamped = [line.split(b"\t") for line in stamp_rows(plain + listed, at).splitlines()]
+    assert [datetime.fromisoformat(r[4].decode()) for r in stamped] == [at, at, at]
+    assert [r[0] for r in stamped] == [b"A", b"A", b"B"]

@@ -25,6 +25,10 @@ from fmp_elt.warehouse.field_sets import record_fields
 RAW_TABLES = frozenset(RAW_DATASETS)  # landing writes to declared tables only
 # _loaded_at comes from the pipeline's clock, not the server's now(), so a replayed run lands at its own time
 COPY_COLUMNS = "(symbol, payload, _run_id, _endpoint, _loaded_at)"
+# Rows are encoded before their batch commits, so they carry this in place of the load time, and the batch writes
+# its one time over it: every row of a transaction shares one _loaded_at, as with the server's now(). A tab and a
+# newline around it make it unambiguous: escaped payloads, symbols and endpoints hold neither raw.
+_LOAD_TIME = b"\t@load-time@\n"
 # An escaped NUL (`\u0000`) preceded by an even number of backslashes: a real NUL, not text that names one.
 _ESCAPED_NUL = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
 
@@ -71,11 +75,12 @@ def record_symbol(landing: Landing, record: Any) -> str | None:
 
 
 def copy_rows(landing: Landing, run_id: str, loaded_at: datetime | None = None) -> bytes:
-    """One landing as COPY text rows: symbol, payload, run id, endpoint, load time (default: now)."""
+    """One landing as COPY text rows: symbol, payload, run id, endpoint, load time (without one, a mark that
+    `stamp_rows` replaces with the time of the batch the rows land in)."""
     if not landing.records:
         return b""
-    stamp = (loaded_at or clock.now()).isoformat()
-    suffix = f"\t{run_id}\t{copy_text(landing.endpoint)}\t{stamp}\n".encode()
+    stamp = b"\t" + loaded_at.isoformat().encode() + b"\n" if loaded_at else _LOAD_TIME
+    suffix = f"\t{run_id}\t{copy_text(landing.endpoint)}".encode() + stamp
     if landing.symbol is not None:
         # One symbol for every record: join the payload lines with "suffix + prefix" in a single pass.
         prefix = f"{copy_text(landing.symbol)}\t".encode()
@@ -85,6 +90,11 @@ def copy_rows(landing: Landing, run_id: str, loaded_at: datetime | None = None) 
         symbol = record_symbol(landing, record)
         lines.append((b"\\N" if symbol is None else copy_text(symbol).encode()) + b"\t" + payload + suffix)
     return b"".join(lines)
+
+
+def stamp_rows(rows: bytes, loaded_at: datetime) -> bytes:
+    """COPY rows from `copy_rows` with their load-time mark set to `loaded_at`."""
+    return rows.replace(_LOAD_TIME, b"\t" + loaded_at.isoformat().encode() + b"\n")
 
 
 class CopySource:
@@ -163,9 +173,10 @@ class RawLander:
         results = [item.result for item in items]
         cursors = [c for r in results for c in r.cursors]
         failures = [f for r in results for f in (*r.failures, *r.plan_gates)]
+        loaded_at = clock.now()
         with self.conn, self.conn.cursor() as cur:
             for table in sorted(self._tables(items)):
-                source = CopySource(self._chunks(items, table))
+                source = CopySource(self._chunks(items, table, loaded_at))
                 cur.copy_expert(f"copy {table} {COPY_COLUMNS} from stdin with (encoding 'utf8')", source)
             self._save_cursors(cur, cursors)
             self._save_failures(cur, failures, succeeded=cursors)
@@ -177,10 +188,10 @@ class RawLander:
         return {table for item in items for table, _ in item.copies}
 
     @staticmethod
-    def _chunks(items: list[PreparedResult], table: str) -> Iterator[bytes]:
-        """The COPY rows for `table`, in the order the results arrived."""
+    def _chunks(items: list[PreparedResult], table: str, loaded_at: datetime) -> Iterator[bytes]:
+        """The COPY rows for `table`, in the order the results arrived, stamped with the batch's load time."""
         for item in items:
-            yield from (rows for t, rows in item.copies if t == table)
+            yield from (stamp_rows(rows, loaded_at) for t, rows in item.copies if t == table)
 
     def _save_cursors(self, cur: psycopg2.extensions.cursor, cursors: list[CursorUpdate]) -> None:
         if not cursors:
