@@ -269,6 +269,7 @@ SUITES = (
         key=primary_key("symbol_changes"),
         required=(),
         rules=lambda facts: (_not_after_today("change_date", facts),),
+        may_be_empty=True,  # as its raw table: a market can go without ticker changes
     ),
     Dataset(
         name="symbol_securities",

@@ -42,8 +42,12 @@ def expectation_rows(page: Any) -> dict[str, list[str]]:
 
 
 def table_rows(page: Any, selector: str) -> list[str]:
-    """Every row of a bootstrap-table, page after page as a reader clicks through them (ten to a page)."""
+    """Every row of a bootstrap-table, as a reader sees them: its tab opened, then page after page (ten each)."""
+    pane = page.evaluate("selector => document.querySelector(selector).closest('.tab-pane')?.id", selector)
+    if pane:
+        page.click(f"a[data-toggle='tab'][href='#{pane}']")
     table = page.locator(f".bootstrap-table:has({selector})")
+    expect(table).to_be_visible()
     rows: list[str] = []
     while True:
         rows += [text.strip() for text in page.locator(f"{selector} tbody tr").all_inner_texts()]

@@ -152,6 +152,9 @@ def outcome(result: ExpectationValidationResult, total_records: int) -> Expectat
     details: dict[str, Any] = {}
     if "observed_value" in found:
         details["observed_value"] = found["observed_value"]
+    if unexpected_count is None and total_records == 0 and "_values_" in config.type:
+        # GX leaves a row-by-row check of an empty table without counts: it found no bad row among none.
+        element_count, unexpected_count, unexpected_percent = 0, 0, 0.0
     if config.type == "unexpected_rows_expectation" and isinstance(found.get("observed_value"), int):
         element_count, unexpected_count = total_records, found["observed_value"]
         unexpected_percent = 100.0 * unexpected_count / total_records if total_records else 0.0
