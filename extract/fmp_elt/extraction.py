@@ -229,12 +229,15 @@ def fetch_one(stream: Stream, client: FmpClient, unit: Unit, ctx: StreamContext)
     """One unit; an FMP error for this unit becomes a recorded failure, one that stops the run (a refused key,
     an FMP that never answered) propagates."""
     try:
-        return stream.fetch(client, unit, ctx)
+        result = stream.fetch(client, unit, ctx)
     except FmpError as exc:
         if exc.stops_run:
             raise
         log.warning("%s %s failed: %s", stream.name, unit.key, exc)
         return UnitResult(failures=[Failure(stream.name, unit.key, str(exc), exc.reason, exc.status)])
+    if not any(f.stream == stream.name and f.symbol == unit.key for f in result.failures):
+        result.settled.append((stream.name, unit.key))
+    return result
 
 
 def tally(summary: ExtractSummary, prepared: PreparedResult, execution: Execution | None) -> None:

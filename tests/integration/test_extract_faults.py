@@ -76,6 +76,19 @@ def test_an_error_object_fails_one_symbol_with_its_reason_and_the_next_run_recov
     assert set(rows_by_symbol(database_url, "raw.fmp_ratios")) == set(symbols)
 
 
+def test_a_failed_market_wide_unit_is_cleared_by_the_next_run_that_reads_it(fmp_simulator, database_url) -> None:
+    sim = fmp_simulator
+    symbols = sim.symbols[:3]
+    extract(sim, database_url, "corporate_actions", symbols=symbols)  # the per-symbol backfill
+    sim.faults = Faults(error_object_next=1)  # then the one calendar unit's first page is an error object
+    failed, _ = extract(sim, database_url, "corporate_actions", symbols=symbols)
+    assert [(f.stream, f.symbol) for f in failed.failures] == [("corporate_actions", "calendar")]
+    assert scalar(database_url, "select count(*) from etl.stream_failures where symbol = 'calendar'") == 1
+    recovered, _ = extract(sim, database_url, "corporate_actions", symbols=symbols)
+    assert recovered.failures == []
+    assert scalar(database_url, "select count(*) from etl.stream_failures") == 0
+
+
 # Which landed records are unusable: `nulls` empties the first number (open / adjOpen, both required);
 # `missing_field` drops the last key (vwap, optional, in `full`; volume, required, in `dividend-adjusted`).
 @pytest.mark.parametrize(

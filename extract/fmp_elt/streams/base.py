@@ -78,6 +78,9 @@ class UnitResult:
     plan_gates: list[Failure] = field(default_factory=list)
     records_failed: int = 0
     follow_ups: list[Unit] = field(default_factory=list)
+    # (stream, key) of units read through: a failure recorded for them earlier is over, even for a unit that
+    # keeps no cursor of its own (a market-wide calendar)
+    settled: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def rows(self) -> int:

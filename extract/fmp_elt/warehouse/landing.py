@@ -179,7 +179,8 @@ class RawLander:
                 source = CopySource(self._chunks(items, table, loaded_at))
                 cur.copy_expert(f"copy {table} {COPY_COLUMNS} from stdin with (encoding 'utf8')", source)
             self._save_cursors(cur, cursors)
-            self._save_failures(cur, failures, succeeded=cursors)
+            settled = {(c.stream, c.symbol) for c in cursors} | {key for r in results for key in r.settled}
+            self._save_failures(cur, failures, settled)
         self.rows_landed += rows
         self.batches += 1
 
@@ -222,14 +223,14 @@ class RawLander:
         )
 
     def _save_failures(
-        self, cur: psycopg2.extensions.cursor, failures: list[Failure], succeeded: list[CursorUpdate]
+        self, cur: psycopg2.extensions.cursor, failures: list[Failure], settled: set[tuple[str, str]]
     ) -> None:
-        if succeeded:
+        if settled:
             psycopg2.extras.execute_values(
                 cur,
                 "delete from etl.stream_failures f using (values %s) as ok(stream, symbol)"
                 " where f.stream = ok.stream and f.symbol = ok.symbol",
-                sorted({(c.stream, c.symbol) for c in succeeded}),
+                sorted(settled),
             )
         if failures:
             now = clock.now()
