@@ -41,23 +41,42 @@ def expectation_rows(page: Any) -> dict[str, list[str]]:
     return dict(sections)
 
 
+PAGE_STATE = """selector => {
+    const table = document.querySelector(`.bootstrap-table ${selector}`);
+    const info = table?.closest(".bootstrap-table").querySelector(".pagination-info");
+    return {
+        info: info ? info.innerText.trim() : "",
+        rows: table ? [...table.querySelectorAll("tbody tr")].map(row => row.innerText.trim()) : [],
+    };
+}"""
+
+
 def table_rows(page: Any, selector: str) -> list[str]:
-    """Every row of a bootstrap-table, as a reader sees them: its tab opened, then page after page (ten each)."""
+    """Every row of a bootstrap-table, as a reader sees them: its tab opened, then page after page (ten each).
+
+    A page's rows and its "Showing 11 to 20 of 22 rows" line are read in one script, so they always agree, and
+    pages are kept by their first row number, so a page read twice still counts once.
+    """
     pane = page.evaluate("selector => document.querySelector(selector).closest('.tab-pane')?.id", selector)
     if pane:
         page.click(f"a[data-toggle='tab'][href='#{pane}']")
     table = page.locator(f".bootstrap-table:has({selector})")
     expect(table).to_be_visible()
-    rows: list[str] = []
+    pages: dict[int, list[str]] = {}
     while True:
-        rows += [text.strip() for text in page.locator(f"{selector} tbody tr").all_inner_texts()]
-        info = table.locator(".pagination-info")
-        text = info.inner_text() if info.count() else ""
-        shown = text.split()  # "Showing 11 to 20 of 22 rows"
-        if not shown or shown[3] == shown[5]:
+        state = page.evaluate(PAGE_STATE, selector)
+        shown = state["info"].split()
+        if not shown:  # one page only: bootstrap-table shows no pagination
+            return list(state["rows"])
+        first, last, total = int(shown[1]), int(shown[3]), int(shown[5])
+        assert len(state["rows"]) == last - first + 1, state
+        pages[first] = state["rows"]
+        if last == total:
+            rows = [row for start in sorted(pages) for row in pages[start]]
+            assert len(rows) == total, (total, rows)
             return rows
         table.locator(".page-next a").click()
-        expect(info).not_to_have_text(text)
+        expect(table.locator(".pagination-info")).not_to_have_text(state["info"])
 
 
 def test_data_docs_show_their_tables_styled_from_disk_and_ask_no_outside_host(
