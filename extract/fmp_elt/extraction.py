@@ -29,9 +29,10 @@ from fmp_elt.fmp.client import FmpClient, RetryPolicy
 from fmp_elt.fmp.errors import FmpError
 from fmp_elt.fmp.ratelimit import RateLimiter
 from fmp_elt.streams import STREAMS
+from fmp_elt.streams.adjusted_reads import EVENT_REACH
 from fmp_elt.streams.base import ExtractOptions, Failure, Stream, StreamContext, Unit, UnitResult
 from fmp_elt.warehouse.connection import connect
-from fmp_elt.warehouse.cursors import departed, load_cursors, universe
+from fmp_elt.warehouse.cursors import departed, latest_events, load_cursors, universe
 from fmp_elt.warehouse.field_sets import FieldChange, record_field_sets
 from fmp_elt.warehouse.landing import PreparedResult, RawLander
 from fmp_elt.warehouse.runlog import Execution
@@ -51,6 +52,7 @@ class ExtractSummary:
     retries: int = 0
     bytes: int = 0
     refetched: list[str] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     schema_changes: list[FieldChange] = field(default_factory=list)
     plan_gates: list[Failure] = field(default_factory=list)
@@ -67,6 +69,7 @@ class ExtractSummary:
             "retries": self.retries,
             "bytes": self.bytes,
             "refetched": self.refetched,
+            "repaired": self.repaired,
             "failed_symbols": [f.symbol for f in self.failures],
             "schema_changes": [c.as_dict() for c in self.schema_changes],
             "plan_gates": [f.symbol for f in self.plan_gates],
@@ -178,6 +181,8 @@ def plan_units(conn: Any, stream: Stream, ctx: StreamContext) -> tuple[list[Unit
         if not symbols:
             raise ConfigError("no symbols known yet: run `fmp-elt extract symbols` first, or pass --symbols")
     symbols = [s for s in symbols or [] if in_shard(s, ctx.options.shard)]
+    if getattr(stream, "reads_events", False):
+        ctx = replace(ctx, events=latest_events(conn, ctx.today - EVENT_REACH, ctx.today))
     cursors = load_cursors(conn, stream.cursor_streams)
     return list(stream.units(symbols, cursors, ctx)), ctx
 
@@ -248,9 +253,12 @@ def tally(summary: ExtractSummary, prepared: PreparedResult, execution: Executio
     for gate in result.plan_gates:
         log.warning("%s: %s is not in the plan (%s); kept what was read", gate.stream, gate.symbol, gate.reason)
     summary.refetched.extend(c.symbol for c in result.cursors if c.refetched)
+    summary.repaired.extend(result.repaired)
     for c in result.cursors:
         if c.refetched:
-            log.info("%s history of %s changed in the overlap: refetched in full", c.stream, c.symbol)
+            log.info("%s history of %s changed: refetched in full", c.stream, c.symbol)
+    for symbol in result.repaired:
+        log.warning("dividend-adjusted history of %s changed with no split or dividend in the calendars", symbol)
     if execution is not None:
         execution.count(processed=prepared.rows, failed=result.records_failed + len(result.failures))
 

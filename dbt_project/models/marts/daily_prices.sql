@@ -15,7 +15,9 @@
 
 {#-
     One row per symbol and trading day. Prices come from the latest landed `full` (or eod-bulk) record of the
-    day, adj_close from the latest `dividend-adjusted` record (eod-bulk's adjClose when there is none).
+    day, adj_close from the latest `dividend-adjusted` record (eod-bulk's adjClose when there is none, else the
+    close: the extractor reads the dividend-adjusted history only after a split or dividend, and until the next
+    one a day's dividend-adjusted close is its split-adjusted close).
 
     Incremental runs read only raw versions landed after the newest `_loaded_at` held here and merge the days
     they touch; the half of a day that did not move (its prices, or its dividend-adjusted close) is taken from
@@ -145,7 +147,8 @@ rows as (
         high,
         low,
         close,
-        coalesce(dividend_adj_close, bulk_adj_close) as adj_close,
+        -- no dividend-adjusted record: a day after the last ex-date, whose adjusted close is the close
+        coalesce(dividend_adj_close, bulk_adj_close, close) as adj_close,
         volume,
         vwap,
         change,

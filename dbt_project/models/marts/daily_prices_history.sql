@@ -19,7 +19,7 @@
     Every version of each symbol and trading day that daily_prices has held or would have held: the day's
     state after each landing time, as daily_prices reads it (the latest `full` or eod-bulk record landed by
     then for the prices, the latest `dividend-adjusted` record for adj_close, eod-bulk's adjClose when there is
-    none; no state before the first prices record). A landing of either half is a new version when it changes
+    none, else the close; no state before the first prices record). A landing of either half is a new version when it changes
     one of open, high, low, close, adj_close or volume; an eod-bulk row that repeats the `full` values is not.
 
     Incremental runs recompute the days with a landing since the newest `_loaded_at` held (a new day, the
@@ -117,7 +117,7 @@ states as (
         high,
         low,
         close,
-        coalesce(dividend_adj_close, bulk_adj_close) as adj_close,
+        coalesce(dividend_adj_close, bulk_adj_close, close) as adj_close,  -- as daily_prices
         volume
     from carried
     where landed_after_in_load = 1

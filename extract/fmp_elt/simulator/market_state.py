@@ -173,11 +173,13 @@ class Market:
             self._events[symbol] = replace(events, splits=(*events.splits, Split(on, numerator, denominator)))
         self._changed(symbol)
 
-    def add_dividend(self, symbol: str, on: date, amount: float) -> None:
+    def add_dividend(self, symbol: str, on: date, amount: float, in_calendar: bool = True) -> None:
         self._require(symbol)
         with self._lock:
             events = self._events.get(symbol, Events())
-            self._events[symbol] = replace(events, dividends=(*events.dividends, Dividend(on, amount)))
+            self._events[symbol] = replace(
+                events, dividends=(*events.dividends, Dividend(on, amount, in_calendar=in_calendar))
+            )
         self._changed(symbol)
 
     def _bars(self, symbol: str) -> History:

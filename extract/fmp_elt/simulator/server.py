@@ -192,9 +192,10 @@ class Simulator:
         """From now on every bar dated before `on` is re-adjusted (prices / ratio, volume * ratio)."""
         self._market.apply_split(symbol, on, numerator, denominator)
 
-    def add_dividend(self, symbol: str, on: date, amount: float = 0.25) -> None:
-        """An ex-dividend on `on`: dividend-adjusted bars before it are scaled by 1 - amount / prior close."""
-        self._market.add_dividend(symbol, on, amount)
+    def add_dividend(self, symbol: str, on: date, amount: float = 0.25, in_calendar: bool = True) -> None:
+        """An ex-dividend on `on`: dividend-adjusted bars before it are scaled by 1 - amount / prior close.
+        `in_calendar=False`: dividends-calendar misses it, as FMP's market-wide lists sometimes do."""
+        self._market.add_dividend(symbol, on, amount, in_calendar)
 
     def delist(self, symbol: str, on: date) -> None:
         """`symbol`'s last trading day is `on`: it leaves the screener, joins delisted-companies, and its

@@ -54,6 +54,7 @@ class Dividend:
     date: date  # ex-dividend date
     amount: float  # as paid, per share on that date
     frequency: str = "Quarterly"  # FMP's label: Quarterly, Semi-Annual, Annual, Monthly, Irregular (specials)
+    in_calendar: bool = True  # False: the market-wide dividends-calendar misses it (the symbol's list has it)
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ STREAMS: dict[str, Stream] = {
     "symbols": SymbolsStream(),
     "delisted": DelistedStream(),
     "symbol_changes": SymbolChangesStream(),
-    "prices": PricesStream(),
+    # before prices: the splits and dividends it lands decide which dividend-adjusted histories prices reads
     "corporate_actions": CorporateActionsStream(),
+    "prices": PricesStream(),
     "ratios": RatiosStream(),
 }
 

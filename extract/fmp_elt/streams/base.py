@@ -6,7 +6,7 @@ cursor, and the runner lands both in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -81,6 +81,8 @@ class UnitResult:
     # (stream, key) of units read through: a failure recorded for them earlier is over, even for a unit that
     # keeps no cursor of its own (a market-wide calendar)
     settled: list[tuple[str, str]] = field(default_factory=list)
+    # symbols whose history disagreed with what was held where no event said it would: repaired by a refetch
+    repaired: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -103,6 +105,9 @@ class StreamContext:
     today: date
     # symbols that left the screener's universe and are owed one last fetch (streams with a LAST_FETCH_MARKER)
     departed: frozenset[str] = frozenset()
+    # per symbol, the newest split or dividend date in the landed calendars, up to today (streams with
+    # `reads_events`)
+    events: Mapping[str, date] = field(default_factory=dict)
 
 
 class Stream(Protocol):

@@ -1,6 +1,6 @@
 """Splits and dividends: a per-symbol backfill, then a market-wide calendar update each day.
 
-Who fetches what (the `prices` job runs this stream after the prices):
+Who fetches what (the `prices` job runs this stream before the prices, which read the events it lands):
 - A symbol with no corporate-actions cursor, one last covered more than `CALENDAR_REACH` ago (splits-calendar
   looks back only about 90 days), or any symbol of a run with `--from` or `--full-refresh`, is backfilled on its
   own: `splits?symbol=` and `dividends?symbol=`, its whole history (two calls).

@@ -55,6 +55,8 @@ class PriceVariant:
     dataset: RawDataset
     close_key: str
     required: tuple[str, ...]  # a record without these is counted as failed (and still landed)
+    # read only after a split or dividend, and weekly as a check (adjusted_reads.py); else re-read every run
+    on_events: bool = False
 
     @property
     def table(self) -> str:
@@ -64,7 +66,12 @@ class PriceVariant:
 VARIANTS = (
     PriceVariant("prices", "historical-price-eod/full", PRICES, "close", PRICE_NUMBERS),
     PriceVariant(
-        "prices_adjusted", "historical-price-eod/dividend-adjusted", PRICES_ADJUSTED, "adjClose", ADJUSTED_NUMBERS
+        "prices_adjusted",
+        "historical-price-eod/dividend-adjusted",
+        PRICES_ADJUSTED,
+        "adjClose",
+        ADJUSTED_NUMBERS,
+        on_events=True,
     ),
 )
 

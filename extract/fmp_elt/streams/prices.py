@@ -1,8 +1,15 @@
 """Daily prices per symbol: split-adjusted `full` and split-and-dividend-adjusted `dividend-adjusted`.
 
-Incremental by default: re-read the overlap window already held; if FMP's values there changed (a split or a
-dividend re-adjusted the history) refetch the symbol's whole history. FMP caps a call at 5,000 rows and drops the
-oldest, so long ranges are paged backwards until the oldest row reaches `from`.
+Incremental by default: re-read the `full` overlap window already held; if FMP's values there changed (a split
+re-adjusted the history) refetch the symbol's whole history. FMP caps a call at 5,000 rows and drops the oldest,
+so long ranges are paged backwards until the oldest row reaches `from`.
+
+The dividend-adjusted history changes only when the symbol goes ex-dividend or splits, and after its last
+ex-date its close equals the split-adjusted one (the marts take `close` there). So a daily run costs one call
+per symbol: the dividend-adjusted history is refetched whole when the splits or dividends calendar (landed by
+the corporate-actions stream just before, see adjusted_reads.py) names an event on or after the day it was last
+read, or when the `full` history moved; otherwise it is not read, except once a week, when its overlap is read
+again as a check: a disagreement there is an event the calendars missed, repaired by a refetch and reported.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from datetime import timedelta
 
 from fmp_elt.fmp.client import FmpClient
 from fmp_elt.streams import prices_bulk
+from fmp_elt.streams.adjusted_reads import Read, held, plan_read
 from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, StreamContext, Unit, UnitResult
 from fmp_elt.streams.dataset import RawDataset
 from fmp_elt.streams.price_history import (
@@ -37,6 +45,7 @@ class PricesStream:
     cursor_streams = tuple(v.cursor_stream for v in VARIANTS)
     datasets: tuple[RawDataset, ...] = (PRICES, PRICES_ADJUSTED)
     last_fetch_marker = LAST_FETCH_MARKER
+    reads_events = True  # the splits and dividends landed so far decide which adjusted histories to read
 
     def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
         units = [
@@ -69,17 +78,24 @@ class PricesStream:
         cursor = unit.cursors.get(variant.cursor_stream)
         to = opts.date_to or ctx.today
         history_start = ctx.today - timedelta(days=round(365.25 * ctx.settings.plan.history_years))
-        refetched = False
-        if opts.date_from is not None:
+        moved = any(c.refetched for c in result.cursors if c.symbol == symbol)  # the `full` history, just now
+        read = plan_read(variant, cursor, unit, ctx, history_moved=moved)
+        if read is Read.SKIP:
+            return
+        refetched = read is Read.HISTORY and held(cursor) and not opts.full_refresh
+        if read is Read.RANGE:
+            assert opts.date_from is not None
             rows = fetch_range(client, variant.endpoint, symbol, opts.date_from, to)
-        elif cursor is None or cursor.newest_date is None or opts.full_refresh or unit.refetch:
+        elif read is Read.HISTORY:
             rows = fetch_range(client, variant.endpoint, symbol, history_start, to)
-            refetched = unit.refetch
         else:
+            assert cursor is not None
             rows = fetch_range(client, variant.endpoint, symbol, overlap_start(cursor), to)
             if overlap_disagrees(rows, cursor, variant.close_key):
                 rows = fetch_range(client, variant.endpoint, symbol, history_start, to)
                 refetched = True
+                if read is Read.CHECK:
+                    result.repaired.append(symbol)
         result.landings.append(Landing(variant.table, variant.endpoint, symbol, rows))
         result.records_failed += count_incomplete(rows, variant.required)
         base = None if refetched or opts.full_refresh else cursor

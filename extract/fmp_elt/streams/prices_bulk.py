@@ -15,8 +15,8 @@ from typing import Any
 
 from fmp_elt.fmp.client import FmpClient
 from fmp_elt.fmp.errors import FmpRateLimited
-from fmp_elt.streams.base import CursorUpdate, Landing, StreamContext, Unit, UnitResult
-from fmp_elt.streams.price_history import BULK_ENDPOINT, PRICES, VARIANTS, advance, overlap_disagrees
+from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, StreamContext, Unit, UnitResult
+from fmp_elt.streams.price_history import BULK_ENDPOINT, PRICES, VARIANTS, PriceVariant, advance, overlap_disagrees
 from fmp_elt.streams.records import count_incomplete
 from fmp_elt.trading_calendar import trading_days
 
@@ -42,7 +42,8 @@ def should_use_bulk(units: list[Unit], ctx: StreamContext) -> bool:
     if not settings.plan.has_bulk or opts.full_refresh or opts.date_from is not None or not units:
         return False
     days = len(bulk_days(units, opts.date_to or ctx.today))
-    per_symbol_seconds = len(units) * len(VARIANTS) * 60.0 / settings.rate_limit_per_minute
+    calls_per_symbol = sum(1 for v in VARIANTS if not v.on_events)  # the dividend-adjusted one follows events
+    per_symbol_seconds = len(units) * calls_per_symbol * 60.0 / settings.rate_limit_per_minute
     return days > 0 and days * settings.bulk_interval_s < per_symbol_seconds
 
 
@@ -56,6 +57,13 @@ def fetch_bulk_day(client: FmpClient, day: date, interval_s: float) -> list[dict
                 raise
             time.sleep(interval_s)
     return []
+
+
+def carries_on(cursor: Cursor | None, variant: PriceVariant, start: date | None) -> bool:
+    """Whether bulk can carry this series on from its cursor (else: per symbol, from the cursor)."""
+    if cursor is None or cursor.newest_date is None or start is None:
+        return False
+    return variant.on_events or cursor.newest_date >= start
 
 
 def fetch_bulk(client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
@@ -73,7 +81,8 @@ def fetch_bulk(client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
     for sub in unit.batch:
         rows = rows_by_symbol.get(sub.key, [])
         held = [sub.cursors.get(v.cursor_stream) for v in VARIANTS]
-        if any(c is None or c.newest_date is None or c.newest_date < start for c in held):  # type: ignore[operator]
+        # a dividend-adjusted series is behind by design between events; bulk rows carry its close anyway
+        if any(not carries_on(c, v, start) for c, v in zip(held, VARIANTS, strict=True)):
             result.follow_ups.append(Unit(sub.key, sub.cursors))  # new or behind: per symbol, from its cursor
             continue
         if any(overlap_disagrees(rows, c, v.close_key) for c, v in zip(held, VARIANTS, strict=True) if c):

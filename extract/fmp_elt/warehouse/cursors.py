@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
+from datetime import date
 
 import psycopg2.extensions
 
@@ -47,3 +49,20 @@ def departed(conn: psycopg2.extensions.connection, marker_stream: str) -> list[s
             (marker_stream,),
         )
         return [row[0] for row in cur.fetchall()]
+
+
+def latest_events(conn: psycopg2.extensions.connection, since: date, until: date) -> dict[str, date]:
+    """Per symbol, the newest split or dividend dated in [since, until] in the landed calendars and histories."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "select payload->>'symbol', max(payload->>'date') from ("
+            " select payload from raw.fmp_dividends union all select payload from raw.fmp_splits) as events"
+            " where payload->>'date' between %(since)s and %(until)s and payload->>'symbol' is not null"
+            " group by 1",
+            {"since": since.isoformat(), "until": until.isoformat()},
+        )
+        found = {}
+        for symbol, day in cur.fetchall():
+            with suppress(ValueError):  # a malformed date is the quality suite's business, not a read
+                found[symbol] = date.fromisoformat(day)
+        return found

@@ -90,7 +90,7 @@ def _market_events(call: Call) -> tuple[list[Record], list[Record]]:
             if series is None:
                 continue
             split_rows += [split_record(series.symbol, s) for s in series.splits if s.date <= today]
-            dividend_rows += [dividend_record(series, d) for d in series.dividends if d.date <= today]
+            dividend_rows += [dividend_record(series, d) for d in series.dividends if d.date <= today and d.in_calendar]
         newest_first = lambda row: (-date.fromisoformat(row["date"]).toordinal(), row["symbol"])  # noqa: E731
         return sorted(split_rows, key=newest_first), sorted(dividend_rows, key=newest_first)
 

@@ -1,0 +1,187 @@
+"""Event-driven dividend-adjusted history: one call per symbol on a quiet day, the adjusted history refetched
+after a dividend, a special, a split, and repaired by the weekly check after a dividend the calendar missed.
+
+Daily runs of the `prices` job's streams (corporate actions, then prices) go into one warehouse; at the end a
+second warehouse reads everything afresh, both series whole, which is what reading both every day comes to.
+The marts built incrementally from the first must equal the second's, row for row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from fmp_elt import transform
+from fmp_elt.config import Settings
+from fmp_elt.extraction import ExtractSummary, extract_stream
+from fmp_elt.fmp.client import FmpClient, RetryPolicy
+from fmp_elt.fmp.ratelimit import RateLimiter
+from fmp_elt.jobs.extract import streams_of
+from fmp_elt.simulator import Simulator
+from fmp_elt.streams.adjusted_reads import EVENT_REACH
+from fmp_elt.streams.base import ExtractOptions
+from fmp_elt.warehouse import runlog
+from tests.fixtures.postgres import create_database, drop_database, query, with_database
+from tests.fixtures.simulator import simulator_config
+
+START = date(2025, 1, 2)
+FIRST_RUN = date(2025, 4, 1)
+DIVIDEND = date(2025, 4, 3)  # symbol 0: a regular dividend
+SPECIAL = date(2025, 4, 8)  # symbol 1: a regular and a special payment on one ex-date
+SPLIT = date(2025, 4, 10)  # symbol 2: a 3-for-1 split
+MISSED = date(2025, 4, 14)  # symbol 3: a dividend dividends-calendar does not list
+QUIET = date(2025, 4, 15)
+RUNS = (FIRST_RUN, DIVIDEND, SPECIAL, SPLIT, MISSED, QUIET, date(2025, 4, 17), date(2025, 4, 21))
+CHECKED = RUNS[-1]  # a week of prices past symbol 3's last dividend-adjusted read: the check reads it
+KEY = "premium-key"
+PRICE_COLUMNS = "symbol, price_date, open, high, low, close, adj_close, volume, security_id"
+MA_COLUMNS = "symbol, price_date, close, sma_5, sma_20, sma_50, sma_200"
+
+
+@dataclass
+class Story:
+    simulator: Simulator
+    daily: str  # the warehouse of the daily runs
+    fresh: str  # everything read afresh at the end
+    symbols: list[str]
+    summaries: dict[date, ExtractSummary] = field(default_factory=dict)  # the prices stream's, per run
+    stale_before_check: Decimal | None = None
+
+    def extract(self, url: str, today: date) -> ExtractSummary | None:
+        settings = Settings.from_env(
+            {"FMP_BASE_URL": self.simulator.base_url, "FMP_API_KEY": KEY, "FMP_PLAN": "premium"}
+        )
+        prices = None
+        for stream in streams_of("prices"):
+            client = FmpClient(settings.base_url, KEY, RateLimiter(60_000), retry=RetryPolicy(max_tries=5))
+            summary = extract_stream(
+                settings,
+                url,
+                stream,
+                ExtractOptions(symbols=self.symbols),
+                run_id=runlog.new_run_id(),
+                client=client,
+                today=today,
+            )
+            if stream == "prices":
+                prices = summary
+        return prices
+
+
+def held_adjusted(url: str, symbol: str, day: date) -> Decimal:
+    [(close,)] = query(
+        url,
+        "select (payload ->> 'adjClose')::numeric from raw.fmp_prices_adjusted"
+        " where symbol = %s and payload ->> 'date' = %s order by _loaded_at desc, _seq desc limit 1",
+        (symbol, day.isoformat()),
+    )
+    return close
+
+
+def build(url: str, paths: transform.DbtPaths) -> None:
+    result = transform.build(url, paths)
+    assert result.ok, result.output[-3000:]
+
+
+def quiet_symbols(simulator: Simulator) -> list[str]:
+    """Symbols listed throughout with no split or dividend of their own near the runs: the story's events are
+    the only ones."""
+    first, last = FIRST_RUN - EVENT_REACH, CHECKED
+    return [
+        s
+        for s in simulator.symbols
+        if simulator.profile(s).listed <= START
+        and not simulator.profile(s).delisted
+        and not any(first <= e.date <= last for e in (*simulator.splits(s), *simulator.dividends(s)))
+    ]
+
+
+@pytest.fixture(scope="module")
+def story(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
+    simulator = Simulator(simulator_config(n_symbols=16, start=START, end=CHECKED))
+    simulator.start()
+    names = [create_database(pg_server_url, pg_template) for _ in range(2)]
+    try:
+        story = Story(simulator, *(with_database(pg_server_url, n) for n in names), quiet_symbols(simulator)[:4])
+        events = {
+            DIVIDEND: lambda: simulator.add_dividend(story.symbols[0], DIVIDEND, 0.5),
+            SPECIAL: lambda: (
+                simulator.add_dividend(story.symbols[1], SPECIAL, 0.3),
+                simulator.add_dividend(story.symbols[1], SPECIAL, 2.0),
+            ),
+            SPLIT: lambda: simulator.apply_split(story.symbols[2], SPLIT, numerator=3, denominator=1),
+            MISSED: lambda: simulator.add_dividend(story.symbols[3], MISSED, 0.8, in_calendar=False),
+        }
+        paths = transform.DbtPaths.under(tmp_path_factory.mktemp("home"))
+        for day in RUNS:
+            simulator.set_today(day)
+            if day in events:
+                events[day]()
+            if day == CHECKED:
+                story.stale_before_check = held_adjusted(story.daily, story.symbols[3], SPLIT)
+            summary = story.extract(story.daily, day)
+            assert summary is not None
+            story.summaries[day] = summary
+            if day in (FIRST_RUN, QUIET):
+                build(story.daily, paths)  # incremental builds over the days in between, then at the end
+        build(story.daily, paths)
+        story.extract(story.fresh, CHECKED)
+        build(story.fresh, transform.DbtPaths.under(tmp_path_factory.mktemp("fresh")))
+        yield story
+    finally:
+        simulator.stop()
+        for name in names:
+            drop_database(pg_server_url, name)
+
+
+def test_a_quiet_day_costs_one_call_per_symbol(story: Story) -> None:
+    quiet = story.summaries[QUIET]
+    assert quiet.calls == len(story.symbols)
+    assert quiet.refetched == []
+    assert quiet.repaired == []
+
+
+def test_each_event_refetches_the_dividend_adjusted_history_of_its_symbol_only(story: Story) -> None:
+    s = story.symbols
+    assert story.summaries[DIVIDEND].refetched == [s[0]]
+    # the run after an ex-date reads it once more (FMP may adjust a day late)
+    assert sorted(story.summaries[SPECIAL].refetched) == sorted([s[0], s[1]])
+    assert sorted(story.summaries[SPLIT].refetched) == sorted([s[1], s[2], s[2]])  # the split moved both series
+    assert all(summary.repaired == [] for day, summary in story.summaries.items() if day != CHECKED)
+
+
+def test_the_weekly_check_repairs_the_dividend_the_calendar_missed(story: Story) -> None:
+    missed = story.symbols[3]
+    checked = story.summaries[CHECKED]
+    assert checked.repaired == [missed]
+    assert missed in checked.refetched
+    now = held_adjusted(story.daily, missed, SPLIT)
+    assert story.stale_before_check is not None
+    assert story.stale_before_check > now  # the dividend scaled it down
+    assert now == held_adjusted(story.fresh, missed, SPLIT)
+
+
+@pytest.mark.parametrize(
+    ("mart", "columns"),
+    [("daily_prices", PRICE_COLUMNS), ("daily_ma", MA_COLUMNS), ("security_daily_prices", PRICE_COLUMNS)],
+)
+def test_the_marts_equal_those_of_reading_both_series_afresh(story: Story, mart: str, columns: str) -> None:
+    daily = sorted(query(story.daily, f"select {columns} from marts.{mart}"))
+    fresh = sorted(query(story.fresh, f"select {columns} from marts.{mart}"))
+    assert len(daily) > 4 * 60
+    assert daily == fresh
+
+
+def test_adj_close_is_the_close_after_the_last_ex_date_and_below_it_before(story: Story) -> None:
+    rows = query(
+        story.daily,
+        "select price_date, close, adj_close from marts.daily_prices where symbol = %s order by price_date",
+        (story.symbols[0],),
+    )
+    assert rows
+    assert all(adj == close for day, close, adj in rows if day >= DIVIDEND)
+    assert all(adj < close for day, close, adj in rows if day < DIVIDEND)
