@@ -39,10 +39,12 @@ def pipeline(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.Temp
         pipeline.simulator.set_today(SECOND_RUN)
         faults = pipeline.simulator.faults
         faults.bad_prints = {(BAD_PRINT[0], BAD_PRINT[1].isoformat()): 1.3}
-        pipeline.extract("prices", SECOND_RUN)
+        # the prices job's order: the calendars first, so that prices refetches the adjusted history they change
         update = pipeline.extract("corporate_actions", SECOND_RUN)
         assert update.units == 1
         assert not update.failures
+        prices = pipeline.extract("prices", SECOND_RUN)
+        assert sorted(prices.refetched) == ["AAPL", "MSFT"]  # their new dividends; GOOG paid none
         pipeline.build()
         yield pipeline
 

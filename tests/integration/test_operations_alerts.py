@@ -106,7 +106,7 @@ def test_schema_drift_alerts_once_per_change_naming_endpoint_and_fields(
 
     assert extract() == []  # the first field sets seen are the baseline
     sim.faults = Faults(drift={"new_field"})
-    endpoints = ("historical-price-eod/dividend-adjusted", "historical-price-eod/full")
+    endpoints = ("historical-price-eod/full",)  # the one price series read on a day without splits or dividends
     assert extract() == [f"fmp-elt schema drift: endpoint {endpoint}" for endpoint in endpoints]
     for message in slack.messages:
         assert "*Detail:* `added newField (detected" in message["blocks"][1]["text"]["text"]
@@ -114,15 +114,32 @@ def test_schema_drift_alerts_once_per_change_naming_endpoint_and_fields(
 
     sim.faults = Faults()
     assert extract() == [f"fmp-elt schema drift: endpoint {endpoint}" for endpoint in endpoints]
-    assert all("*Detail:* `dropped newField" in m["blocks"][1]["text"]["text"] for m in slack.messages[2:])
+    assert all("*Detail:* `dropped newField" in m["blocks"][1]["text"]["text"] for m in slack.messages[1:])
     assert extract() == []
 
     changes = query(database_url, "select endpoint, added, dropped from etl.schema_changes order by id")
-    assert sorted(changes[:2]) == [(endpoint, ["newField"], []) for endpoint in endpoints]
-    assert sorted(changes[2:]) == [(endpoint, [], ["newField"]) for endpoint in endpoints]
+    assert changes == [("historical-price-eod/full", ["newField"], []), ("historical-price-eod/full", [], ["newField"])]
     logged = query(
         database_url, "select message from etl.logs where level = 'WARNING' and message like 'schema drift%'"
     )
     assert sorted(row[0] for row in logged) == sorted(
         f"schema drift on {endpoint}: {change} newField" for endpoint in endpoints for change in ("added", "dropped")
     )
+
+
+def test_a_repaired_adjusted_history_alerts_once_naming_the_symbol(
+    database_url: str, tmp_path: Path, slack: SlackInbox, mail: MailInbox
+) -> None:
+    # the prices job's record of a weekly check that found a dividend the calendars missed
+    repaired = {"streams": {"prices": {"repaired": ["QARZ"], "refetched": ["QARZ", "F"]}}}
+    insert_known_runs(database_url, datetime.now(UTC), (KnownRun("a", "prices", 2, 60, usage=repaired),))
+    pipeline_run(database_url, tmp_path, "ok")
+    [message] = slack.messages
+    assert message["text"] == "fmp-elt adjusted history repaired: symbol QARZ"
+    assert "no split or dividend in the calendars" in message["blocks"][1]["text"]["text"]
+    [letter] = mail.messages
+    assert letter["Subject"] == "fmp-elt adjusted history repaired: symbol QARZ"
+
+    pipeline_run(database_url, tmp_path, "ok")  # an event: announced once, never reminded
+    assert len(slack.messages) == 1
+    assert query(database_url, "select status from etl.alert_state where kind = 'history_repaired'") == [("resolved",)]

@@ -301,6 +301,21 @@ def metrics(conn: Connection, jobs: list[JobConfig], plan: Plan, now: datetime |
     )
 
 
+def repaired_histories(conn: Connection, *, since: datetime) -> list[tuple[str, datetime, str]]:
+    """(execution id, start, symbol) of every history an extraction repaired since `since`, newest first."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "select e.id::text, e.start_time, repaired.symbol from etl.executions as e"
+            " cross join lateral jsonb_array_elements_text(coalesce("
+            "  e.metadata -> 'streams' -> 'prices' -> 'repaired', e.metadata -> 'repaired', '[]')) as repaired(symbol)"
+            " where e.start_time >= %s and jsonb_typeof(coalesce("
+            "  e.metadata -> 'streams' -> 'prices' -> 'repaired', e.metadata -> 'repaired', '[]')) = 'array'"
+            " order by e.start_time desc, repaired.symbol",
+            (since,),
+        )
+        return [(str(i), at, str(symbol)) for i, at, symbol in cur.fetchall()]
+
+
 def schema_changes(conn: Connection, *, since: datetime | None = None, limit: int = 20) -> list[models.SchemaChange]:
     """Field sets FMP changed, per endpoint, newest first (etl.schema_changes; empty before its migration)."""
     if not relation_exists(conn, "etl.schema_changes"):

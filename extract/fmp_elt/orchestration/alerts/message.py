@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
-Kind = Literal["job_failed", "quality_failed", "stale_data", "bandwidth", "schema_drift", "price_anomalies"]
+Kind = Literal[
+    "job_failed", "quality_failed", "stale_data", "bandwidth", "schema_drift", "price_anomalies", "history_repaired"
+]
 KIND_TITLES = {
     "job_failed": "job failed",
     "quality_failed": "critical quality failure",
@@ -14,6 +16,7 @@ KIND_TITLES = {
     "bandwidth": "near the FMP bandwidth cap",
     "schema_drift": "schema drift",
     "price_anomalies": "price anomalies",
+    "history_repaired": "adjusted history repaired",
 }
 # Kinds that are news once (each new batch is its own message): no reminder, no recovery.
 EVENT_KINDS = frozenset({"price_anomalies"})

@@ -23,7 +23,31 @@ def operations_conditions(url: str, plan: Plan, now: datetime) -> list[Condition
     finally:
         conn.close()
     conditions = [bandwidth_condition(fmp)] if fmp.bandwidth_cap_bytes else []
-    return conditions + [drift_condition(change) for change in changes]
+    return conditions + [drift_condition(change) for change in changes] + repaired_conditions(url, now)
+
+
+def repaired_conditions(url: str, now: datetime) -> list[Condition]:
+    """Each symbol whose dividend-adjusted history the weekly check found changed with no split or dividend in
+    the calendars (an event they missed), repaired by a refetch: an event, announced once per repair."""
+    conn = connect(url)
+    try:
+        repairs = queries.repaired_histories(conn, since=now - DRIFT_LOOKBACK)
+    finally:
+        conn.close()
+    return [
+        Condition(
+            f"repaired:{symbol}:{execution_id}",
+            "history_repaired",
+            active=True,
+            subject=f"symbol {symbol}",
+            detail=(
+                f"its dividend-adjusted history changed on {at:%Y-%m-%d} with no split or dividend in the"
+                " calendars (an event they missed); refetched whole, the marts follow on the next transform"
+            ),
+            once=True,
+        )
+        for execution_id, at, symbol in repairs
+    ]
 
 
 def bandwidth_condition(fmp: models.FmpUsage) -> Condition:
