@@ -147,6 +147,8 @@ def _serve(spec: dict[str, Any], conn: Connection) -> None:
             conn.send(None)
         elif command == "symbols":
             conn.send(simulator.symbols)
+        elif command == "arrivals":
+            conn.send([request.arrived for request in simulator.requests_log])
     simulator.stop()
     conn.send(None)
 
@@ -186,6 +188,10 @@ class SimulatorProcess:
 
     def symbols(self) -> list[str]:
         return list(self._call("symbols"))
+
+    def arrivals(self) -> list[float]:
+        """When each request since the last reset came in (the simulator's monotonic clock)."""
+        return list(self._call("arrivals"))
 
     def settings(self, home: Path, rate_limit: int | None = None, bulk_interval_s: float = 0.0) -> Settings:
         """The extractor's settings for this simulator, as the environment would give them."""

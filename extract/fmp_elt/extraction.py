@@ -27,7 +27,7 @@ from fmp_elt.config import Settings
 from fmp_elt.errors import ConfigError
 from fmp_elt.fmp.client import FmpClient, RetryPolicy
 from fmp_elt.fmp.errors import FmpError
-from fmp_elt.fmp.ratelimit import RateLimiter
+from fmp_elt.fmp.ratelimit import Limiter, RateLimiter
 from fmp_elt.streams import STREAMS
 from fmp_elt.streams.adjusted_reads import EVENT_REACH
 from fmp_elt.streams.base import ExtractOptions, Failure, Stream, StreamContext, Unit, UnitResult
@@ -35,6 +35,7 @@ from fmp_elt.warehouse.connection import connect
 from fmp_elt.warehouse.cursors import departed, latest_events, load_cursors, universe
 from fmp_elt.warehouse.field_sets import FieldChange, record_field_sets
 from fmp_elt.warehouse.landing import PreparedResult, RawLander
+from fmp_elt.warehouse.rate_budget import SharedRateLimiter
 from fmp_elt.warehouse.runlog import Execution
 
 log = logging.getLogger("fmp_elt.streams")
@@ -93,9 +94,16 @@ def in_shard(symbol: str, shard: tuple[int, int] | None) -> bool:
     return zlib.crc32(symbol.encode()) % count == index - 1
 
 
-def make_client(settings: Settings, retry: RetryPolicy | None = None) -> FmpClient:
-    limiter = RateLimiter(settings.rate_limit_per_minute)
-    return FmpClient(settings.base_url, settings.require_api_key(), limiter, retry=retry)
+def make_client(settings: Settings, retry: RetryPolicy | None = None, *, shared_budget: str | None = None) -> FmpClient:
+    """A client under the in-process bucket, or under the key's budget in the warehouse at `shared_budget` (what
+    shards use: their processes then draw on one limit together, whatever the split)."""
+    key = settings.require_api_key()
+    limiter: Limiter
+    if shared_budget is None:
+        limiter = RateLimiter(settings.rate_limit_per_minute)
+    else:
+        limiter = SharedRateLimiter(shared_budget, key, settings.rate_limit_per_minute)
+    return FmpClient(settings.base_url, key, limiter, retry=retry)
 
 
 def default_workers(settings: Settings) -> int:
@@ -132,7 +140,9 @@ def extract_stream(
     stream = STREAMS[stream_name]
     limit_malloc_arenas()
     options = options or ExtractOptions()
-    client = client or make_client(settings)
+    # Shards share the key's budget through the warehouse; a lone process keeps the (cheaper) in-process bucket.
+    own_client = client is None
+    client = client or make_client(settings, shared_budget=database_url if options.shard else None)
     ctx = StreamContext(settings, options, today or clock.today())
     summary = ExtractSummary(stream_name)
     started = time.monotonic()
@@ -156,6 +166,8 @@ def extract_stream(
             )
     finally:
         conn.close()
+        if own_client and isinstance(client.limiter, SharedRateLimiter):
+            client.limiter.close()
         summary.elapsed_s = time.monotonic() - started
         stats = client.stats.as_dict()
         summary.calls, summary.retries, summary.bytes = stats["calls"], stats["retries"], stats["bytes"]

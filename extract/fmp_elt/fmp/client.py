@@ -28,7 +28,7 @@ from fmp_elt.fmp.errors import (
     FmpUnreachable,
 )
 from fmp_elt.fmp.parsing import parse_csv, parse_json_list
-from fmp_elt.fmp.ratelimit import RateLimiter
+from fmp_elt.fmp.ratelimit import Limiter
 
 log = logging.getLogger("fmp_elt.fmp")
 T = TypeVar("T")
@@ -90,7 +90,7 @@ class FmpClient:
         self,
         base_url: str,
         api_key: str,
-        limiter: RateLimiter,
+        limiter: Limiter,
         *,
         timeout: tuple[float, float] = (5.0, 30.0),
         retry: RetryPolicy | None = None,

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Protocol
+
+
+class Limiter(Protocol):
+    """What the client needs of a rate limiter: this in-process bucket, or the warehouse's shared budget."""
+
+    def acquire(self) -> float: ...
+
+    def pause(self, seconds: float) -> None: ...
 
 
 class RateLimiter:

@@ -250,6 +250,7 @@ class Simulator:
     # -- serving ---------------------------------------------------------------------------------------
 
     def _serve(self, handler: _Handler) -> None:
+        arrived = time.monotonic()
         url = urlsplit(handler.path)
         query = dict(parse_qsl(url.query, keep_blank_values=True))
         query_key = query.pop("apikey", None)
@@ -263,7 +264,7 @@ class Simulator:
         response = answer.response
         status = response.status if response is not None else 0
         # Recorded before answering, so a client that reads the log right after its answer sees its call.
-        entry = LoggedRequest(url.path, query, status, header_key is not None)
+        entry = LoggedRequest(url.path, query, status, header_key is not None, arrived)
         size = len(response.body) if response is not None else 0
         self._stats.record(entry, answer.endpoint, answer.symbol, query_key is not None, size)
         if response is None:

@@ -13,6 +13,7 @@ class LoggedRequest(NamedTuple):
     query: dict[str, str]  # without `apikey`
     status: int  # 0 when the connection was closed without an answer
     key_in_header: bool
+    arrived: float = 0.0  # time.monotonic() when the request came in: what a per-minute limit counts
 
 
 @dataclass(frozen=True)
