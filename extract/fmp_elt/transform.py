@@ -253,6 +253,7 @@ def build_args(
     exclude: Sequence[str] = (),
     full_refresh: bool = False,
     unit_tests: bool = False,
+    data_tests: bool = True,
     dbt_vars: Mapping[str, Any] | None = None,
     state: Path | None = None,
 ) -> list[str]:
@@ -260,6 +261,8 @@ def build_args(
 
     Unit tests are left out unless asked for: they test our SQL, not the data, and belong in CI (the test
     suite runs them); a production run on a fresh warehouse has nothing for them to compare against.
+    Without `data_tests`, only the models and the seed are built: the data is then not tested, so a run
+    left that way must say so (the demo's replayed days, whose last run tests everything).
     With a `state` folder holding another run's manifest, only what differs from it and what depends on that is
     built (`state:modified+`, unless `select` says otherwise), and refs to unselected models that this warehouse
     lacks resolve to the relations that manifest names (`--defer`). Without a manifest there: everything.
@@ -272,8 +275,9 @@ def build_args(
         args += ["--select", *select]
     if exclude:
         args += ["--exclude", *exclude]
-    if not unit_tests:
-        args += ["--exclude-resource-type", "unit_test"]
+    left_out = [kind for kind, wanted in (("unit_test", unit_tests), ("test", data_tests)) if not wanted]
+    if left_out:
+        args += ["--exclude-resource-type", *left_out]
     if full_refresh:
         args.append("--full-refresh")
     if dbt_vars:
@@ -289,6 +293,7 @@ def build(
     exclude: Sequence[str] = (),
     full_refresh: bool = False,
     unit_tests: bool = False,
+    data_tests: bool = True,
     dbt_vars: Mapping[str, Any] | None = None,
     state: Path | None = None,
     timeout: float | None = None,
@@ -300,6 +305,7 @@ def build(
         exclude=exclude,
         full_refresh=full_refresh,
         unit_tests=unit_tests,
+        data_tests=data_tests,
         dbt_vars=dbt_vars,
         state=state,
     )

@@ -89,3 +89,24 @@ def test_the_site_shows_the_last_run_healthy_with_a_history_for_every_chart(demo
     assert min(checks.values()) == demo.days - 1, checks  # the quality trend: one point per quality run
     replayed = plan(sessions(latest_session(), demo.days), load_jobs(), clock.now())
     assert drawn["ratios"] == sum("ratios" in day.jobs for day in replayed)  # weekly: the first day, Mondays
+
+
+def test_replayed_days_record_what_they_left_to_the_last_run(demo: Demo) -> None:
+    rows = query(
+        demo.url,
+        "select run_id, job_name, metadata->'omitted', metadata->'dbt'->'counts' ? 'test', metadata->'gx'->>'docs'"
+        " from etl.executions where job_name in ('transform', 'quality') and status = 'completed'"
+        " order by start_time",
+    )
+    last_run = rows[-1][0]
+    replayed = [row for row in rows if row[0] != last_run]
+    assert len(replayed) == 2 * (demo.days - 2)  # neither the outage day nor the last day
+    for _, job, omitted, tested, docs in replayed:
+        if job == "transform":  # models built, their data tests and docs left out
+            assert (omitted, tested) == (["dbtDataTests", "dbtDocs"], False)
+        else:  # validated and recorded, no Data Docs
+            assert (omitted, docs) == (["dataDocs"], None)
+    last = {job: (omitted, tested, docs) for run_id, job, omitted, tested, docs in rows if run_id == last_run}
+    assert last["transform"][:2] == (None, True)
+    assert last["quality"][0] is None
+    assert last["quality"][2].endswith("index.html")

@@ -34,7 +34,7 @@ DEMO_KEY = "demo-key"
 @click.option(
     "--days",
     type=click.IntRange(1, 250),
-    default=20,
+    default=10,
     show_default=True,
     help=f"Trading days to replay, one daily run each, ending on the latest session (from {STORY_DAYS}:"
     " with a split, a dividend, an FMP outage and its recovery).",
@@ -66,7 +66,6 @@ def command(n_symbols: int, plan: str, seed: int, days: int) -> None:
 def replay(simulator: Simulator, settings: Settings, url: str, env: dict[str, str], count: int) -> Path:
     """One run per replayed trading day (demo_story), each at its day's time; returns the site's index."""
     from fmp_elt.job_config import load_jobs
-    from fmp_elt.jobs.transform import SKIP_DOCS_ENV
     from fmp_elt.simulator import Faults
 
     site_dir = settings.home / "demo-site"
@@ -90,13 +89,23 @@ def replay(simulator: Simulator, settings: Settings, url: str, env: dict[str, st
         if day.outage:
             notes.append(f"FMP answers {OUTAGE_STATUS} to every price request")
         click.echo(f"day {number}/{len(days)} {day.session:%a %Y-%m-%d}" + (f": {'; '.join(notes)}" if notes else ""))
-        # the dbt docs take as long as the build: only the last day's run, whose site is kept, makes them
-        os.environ[SKIP_DOCS_ENV] = "1" if number < len(days) else "0"
+        lighten(replayed=number < len(days))
         with clock.replaying(day.at):
             report = run_day(url, jobs, day)
         check(report, day, first=number == 1)
     simulator.faults = Faults()
     return site_dir / "index.html"
+
+
+def lighten(*, replayed: bool) -> None:
+    """A replayed day's site is replaced by the next day's: its run builds the marts and validates them with
+    Great Expectations (the quality trend needs a point per day) but leaves the dbt data tests, the dbt docs
+    and the Data Docs to the last day's run, which does everything. The jobs record what they left out."""
+    from fmp_elt.jobs.quality import SKIP_DATA_DOCS_ENV
+    from fmp_elt.jobs.transform import SKIP_DOCS_ENV, SKIP_TESTS_ENV
+
+    for name in (SKIP_TESTS_ENV, SKIP_DOCS_ENV, SKIP_DATA_DOCS_ENV):
+        os.environ[name] = "1" if replayed else "0"
 
 
 def run_day(url: str, jobs: list[JobConfig], day: demo_story.Day) -> RunReport:

@@ -1,4 +1,4 @@
-"""What `fmp-elt demo --days N` replays: one scheduled run per trading day, with the events of a real month.
+"""What `fmp-elt demo --days N` replays: one scheduled run per trading day, with the events of a real few weeks.
 
 Each day's run happens when the schedule of jobs.yml fires after that session closes (22:17 UTC on weekdays),
 and runs the jobs whose schedule fired since the previous day's run (so `ratios`, weekly on Saturdays, runs on

@@ -1,13 +1,24 @@
-"""Job `quality`: Great Expectations over the marts; a critical suite failing fails the job."""
+"""Job `quality`: Great Expectations over the marts; a critical suite failing fails the job.
+
+`FMP_ELT_SKIP_DATA_DOCS=1` (a run that publishes nothing: the demo's replayed days) validates and records as
+always but builds no Data Docs; the execution's metadata lists them as `omitted`.
+"""
 
 from __future__ import annotations
+
+import os
 
 from fmp_elt.orchestration.job_context import JobContext, JobResult
 from fmp_elt.quality import run_validation
 
+SKIP_DATA_DOCS_ENV = "FMP_ELT_SKIP_DATA_DOCS"
+
 
 def run(ctx: JobContext) -> JobResult:
-    report = run_validation(ctx.database_url, run_id=ctx.run_id)
+    data_docs = os.environ.get(SKIP_DATA_DOCS_ENV) != "1"
+    report = run_validation(ctx.database_url, run_id=ctx.run_id, data_docs=data_docs)
+    if not data_docs:
+        ctx.omit("dataDocs", f"{SKIP_DATA_DOCS_ENV}=1")
     ctx.execution.count(
         processed=sum(d.total_records for d in report.datasets),
         failed=sum(d.invalid_records for d in report.datasets),

@@ -1,4 +1,9 @@
-"""Job `transform`: `dbt build` (staging views, marts, their data tests), then the static dbt docs."""
+"""Job `transform`: `dbt build` (staging views, marts, their data tests), then the static dbt docs.
+
+Two variables lighten a run that publishes nothing (the demo's replayed days, before the last one):
+`FMP_ELT_SKIP_DBT_TESTS=1` builds the models without their data tests, `FMP_ELT_SKIP_DBT_DOCS=1` makes no
+docs. What was left out is logged and listed in the execution's metadata (`omitted`).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,14 @@ import os
 from fmp_elt import transform
 from fmp_elt.orchestration.job_context import JobContext, JobResult
 
+SKIP_TESTS_ENV = "FMP_ELT_SKIP_DBT_TESTS"
 SKIP_DOCS_ENV = "FMP_ELT_SKIP_DBT_DOCS"
 
 
 def run(ctx: JobContext) -> JobResult:
     paths = transform.DbtPaths.under(ctx.settings().home)
-    result = transform.build(ctx.database_url, paths, full_refresh=ctx.options.full_refresh)
+    data_tests = os.environ.get(SKIP_TESTS_ENV) != "1"
+    result = transform.build(ctx.database_url, paths, full_refresh=ctx.options.full_refresh, data_tests=data_tests)
     models = [node for node in result.nodes if node.resource_type == "model"]
     tests = [node for node in result.nodes if node.resource_type == "test"]
     ctx.execution.count(
@@ -21,12 +28,14 @@ def run(ctx: JobContext) -> JobResult:
     )
     ctx.execution.metadata["dbt"] = result.metadata()
     ctx.log("INFO" if result.ok else "ERROR", result.summary(), **result.metadata())
+    if not data_tests:
+        ctx.omit("dbtDataTests", f"{SKIP_TESTS_ENV}=1")
     if not result.ok:
         problems = [f"{node.name}: {node.status}" for node in result.problems() if node.failed]
         # a failing data test fails again on a second try; a crash before any node ran might not
         return JobResult(error=f"{result.summary()} ({'; '.join(problems[:5])})", retryable=not tests)
-    if os.environ.get(SKIP_DOCS_ENV) == "1":  # a run that publishes nothing (the demo's replayed days)
-        ctx.log("INFO", f"dbt docs not generated ({SKIP_DOCS_ENV}=1)")
+    if os.environ.get(SKIP_DOCS_ENV) == "1":
+        ctx.omit("dbtDocs", f"{SKIP_DOCS_ENV}=1")
         return JobResult()
     docs = transform.generate_docs(ctx.database_url, paths)
     if docs.ok:

@@ -57,6 +57,14 @@ class JobContext:
     def log(self, level: str, message: str, **metadata: Any) -> None:
         self.execution.log(level, message, **metadata)
 
+    def omit(self, step: str, why: str) -> None:
+        """Record a step of the job this attempt left out, in the log and in the metadata's `omitted` list, so
+        the run log never claims work that was not done."""
+        omitted = self.execution.metadata.setdefault("omitted", [])
+        if step not in omitted:
+            omitted.append(step)
+        self.log("INFO", f"{step} not run: {why}")
+
 
 @dataclass
 class JobResult:

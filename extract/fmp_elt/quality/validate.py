@@ -33,11 +33,13 @@ def run_validation(
     datasets: Sequence[str] | None = None,
     docs_dir: Path | None = None,
     as_of: datetime | None = None,
+    data_docs: bool = True,
 ) -> ValidationReport:
     """Validate `datasets` (default: all), record the run in `etl.data_quality*`, build Data Docs.
 
     `as_of` is the moment freshness is judged at (default: now). Data Docs go to `docs_dir` (default
     `<FMP_ELT_HOME>/site/quality`), replacing the previous build; the history stays in `etl.data_quality`.
+    Without `data_docs`, the previous build stays where it is and the report has no `docs_index`.
     """
     run_id = _run_id(run_id)
     names = select_datasets(datasets)
@@ -61,10 +63,10 @@ def run_validation(
                 run_id=run_id,
                 run_time=checked_at,
                 state_dir=Path(state),
-                docs_dir=docs_dir or default_docs_dir(),
+                docs_dir=(docs_dir or default_docs_dir()) if data_docs else None,
             )
         reports = tuple(
-            _dataset_report(plans[name], counts[name], runs.get(name), as_of)
+            _dataset_report(plans[name], counts[name], runs.get(name), as_of, docs=docs_index is not None)
             if name in counts
             else _missing_table(plans[name])
             for name in names
@@ -94,7 +96,9 @@ def _run_id(run_id: str | None) -> str:
         raise ConfigError(f"run id {run_id!r} is not a UUID") from None
 
 
-def _dataset_report(plan: SuitePlan, counts: Counts, run: SuiteRun | None, as_of: datetime) -> DatasetReport:
+def _dataset_report(
+    plan: SuitePlan, counts: Counts, run: SuiteRun | None, as_of: datetime, *, docs: bool
+) -> DatasetReport:
     dataset = plan.dataset
     metadata: dict[str, Any] = {"table": dataset.table, "skipped_rules": list(plan.skipped)}
     if counts.invalid_sample:
@@ -108,7 +112,8 @@ def _dataset_report(plan: SuitePlan, counts: Counts, run: SuiteRun | None, as_of
             metadata["freshness"]["lag_trading_days"] = freshness.lag_trading_days(counts.newest, as_of)
     if run is None:
         raise RuntimeError(f"Great Expectations returned no result for {dataset.name}")
-    metadata["docs_page"] = run.page
+    if docs:  # the page exists only when this run built Data Docs
+        metadata["docs_page"] = run.page
     stats = run.statistics
     return DatasetReport(
         dataset=dataset.name,
