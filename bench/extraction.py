@@ -14,6 +14,7 @@ from fmp_elt.config import Settings
 from fmp_elt.extraction import ExtractSummary, extract_stream
 from fmp_elt.fmp.client import FmpClient
 from fmp_elt.fmp.ratelimit import RateLimiter
+from fmp_elt.jobs.extract import streams_of
 from fmp_elt.simulator.universe import build_universe
 from fmp_elt.streams.base import ExtractOptions
 from fmp_elt.warehouse import runlog
@@ -67,6 +68,10 @@ class RecordingLimiter(RateLimiter):
         return best
 
 
+# what the daily `symbols` and `prices` jobs extract, in their order
+DAILY_STREAMS = (*streams_of("symbols"), *streams_of("prices"))
+
+
 @dataclass
 class TimedRun:
     summaries: list[ExtractSummary] = field(default_factory=list)
@@ -111,4 +116,4 @@ def prepare_cursors(spec: SimSpec, url: str, home: Path, day_before: date) -> Ti
     prep = replace(spec, today=day_before, latency_ms=0.0, enforce_rate_limit=False, bulk_min_interval_s=0.0)
     with SimulatorProcess(prep) as sim:
         settings = sim.settings(home, rate_limit=UNLIMITED)
-        return run_streams(settings, url, ("symbols", "prices"), day_before)
+        return run_streams(settings, url, DAILY_STREAMS, day_before)
