@@ -11,7 +11,7 @@ from typing import Any
 
 from fmp_elt.fmp.client import FmpClient
 from fmp_elt.streams.base import Cursor
-from fmp_elt.streams.dataset import WEEKDAY_LOADS, RawDataset
+from fmp_elt.streams.dataset import WEEKDAY_LOADS, LoadFreshness, RawDataset
 from fmp_elt.streams.records import record_date, record_number
 
 ROW_CAP = 5000
@@ -20,6 +20,9 @@ RECENT_ROWS = 10  # closes kept in the cursor to compare the overlap against
 TOLERANCE = 1e-6  # relative: FMP rounds to cents; a re-adjusted history moves far more
 
 
+# Read after splits and dividends and weekly as a check (adjusted_reads.py): a quiet universe loads it once a
+# week or so, after its run of 7 days of prices; a long weekend or holiday on top still is not stale.
+CHECKED_LOADS = LoadFreshness(warn_after=timedelta(days=10), error_after=timedelta(days=20))
 BULK_ENDPOINT = "eod-bulk"  # one day of every symbol (Ultimate); its rows land with the `full` ones
 PRICE_NUMBERS = ("open", "high", "low", "close", "volume")
 ADJUSTED_NUMBERS = ("adjOpen", "adjHigh", "adjLow", "adjClose", "volume")
@@ -40,7 +43,7 @@ PRICES_ADJUSTED = RawDataset(
     endpoints=("historical-price-eod/dividend-adjusted",),
     job="prices",
     record_key=("symbol", "date"),
-    freshness=WEEKDAY_LOADS,
+    freshness=CHECKED_LOADS,
     fields=("date", "adjClose"),
     numbers=ADJUSTED_NUMBERS,
 )
