@@ -50,3 +50,24 @@
 {% macro raw_dividend(alias) -%}
     ({{ alias }}.payload ->> 'dividend')
 {%- endmacro %}
+
+{#-
+    The latest version of each (symbol, price_date) of a staging view over a raw table, for an incremental mart.
+
+    Incremental runs read the versions landed since the model's high-water mark and keep those `is_latest` says
+    are latest: one index probe for each of a few rows. A full build reads every version instead, and there a
+    probe per row (millions of random index reads) costs several times one sort of the whole view; the sort
+    keeps the same row per key (latest `_loaded_at`, then `_seq`) and hands the rows over in key order, which
+    the join after it and the primary key's index then take without sorting again. The staging view's
+    `is_latest` is not read on that path, so PostgreSQL does not evaluate it.
+-#}
+{% macro latest_versions(relation) -%}
+    {%- if is_incremental() -%}
+    select * from {{ relation }}
+    where is_latest
+        and _loaded_at > {{ high_water_mark() }}
+    {%- else -%}
+    select distinct on (symbol, price_date) * from {{ relation }}
+    order by symbol, price_date, _loaded_at desc, _seq desc
+    {%- endif -%}
+{%- endmacro %}

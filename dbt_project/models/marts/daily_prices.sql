@@ -36,21 +36,13 @@ with
 
 prices as (
 
-    select * from {{ ref('stg_fmp__prices') }}
-    where is_latest
-    {%- if is_incremental() %}
-        and _loaded_at > {{ high_water_mark() }}
-    {%- endif %}
+    {{ latest_versions(ref('stg_fmp__prices')) }}
 
 ),
 
 adjusted as (
 
-    select * from {{ ref('stg_fmp__prices_adjusted') }}
-    where is_latest
-    {%- if is_incremental() %}
-        and _loaded_at > {{ high_water_mark() }}
-    {%- endif %}
+    {{ latest_versions(ref('stg_fmp__prices_adjusted')) }}
 
 ),
 
