@@ -304,13 +304,15 @@ def metrics(conn: Connection, jobs: list[JobConfig], plan: Plan, now: datetime |
 def repaired_histories(conn: Connection, *, since: datetime) -> list[tuple[str, datetime, str]]:
     """(execution id, start, symbol) of every history an extraction repaired since `since`, newest first."""
     with conn.cursor() as cur:
+        # the prices stream's figures sit under `streams` in a job of several streams, at the top otherwise
         cur.execute(
-            "select e.id::text, e.start_time, repaired.symbol from etl.executions as e"
-            " cross join lateral jsonb_array_elements_text(coalesce("
-            "  e.metadata -> 'streams' -> 'prices' -> 'repaired', e.metadata -> 'repaired', '[]')) as repaired(symbol)"
-            " where e.start_time >= %s and jsonb_typeof(coalesce("
-            "  e.metadata -> 'streams' -> 'prices' -> 'repaired', e.metadata -> 'repaired', '[]')) = 'array'"
-            " order by e.start_time desc, repaired.symbol",
+            "with recent as (select id, start_time,"
+            "  coalesce(metadata -> 'streams' -> 'prices' -> 'repaired', metadata -> 'repaired') as symbols"
+            "  from etl.executions where start_time >= %s)"
+            " select recent.id::text, recent.start_time, repaired.symbol from recent"
+            " cross join lateral jsonb_array_elements_text(case when jsonb_typeof(recent.symbols) = 'array'"
+            "  then recent.symbols else '[]' end) as repaired(symbol)"
+            " order by recent.start_time desc, repaired.symbol",
             (since,),
         )
         return [(str(i), at, str(symbol)) for i, at, symbol in cur.fetchall()]
