@@ -23,7 +23,7 @@ def _latest(table: str, columns: str) -> str:
     return f"""
     select distinct on (symbol, price_date) *
     from (
-        select coalesce(symbol, payload ->> 'symbol') as symbol, raw.fmp_date(payload ->> 'date') as price_date,
+        select coalesce(symbol, payload ->> 'symbol') as symbol, payload_date as price_date,
             {columns}, _loaded_at, _seq
         from {table}
     ) as landed

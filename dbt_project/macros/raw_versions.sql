@@ -12,9 +12,12 @@
     coalesce({{ alias }}.symbol, {{ alias }}.payload ->> 'symbol')
 {%- endmacro %}
 
-{#- The record's date, typed: raw.fmp_date (migration 0004) returns NULL for anything but an ISO date. -#}
+{#-
+    The record's date, typed when it landed: the raw tables' generated column `payload_date` (migration 0010) is
+    raw.fmp_date(payload ->> 'date'), NULL for anything but an ISO date.
+-#}
 {% macro raw_date(alias) -%}
-    raw.fmp_date({{ alias }}.payload ->> 'date')
+    {{ alias }}.payload_date
 {%- endmacro %}
 
 {% macro raw_period(alias) -%}
