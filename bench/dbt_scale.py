@@ -7,9 +7,10 @@ same for 10 years of history as for 1 (it reads the new rows and the few prior r
 the history, the versions of the days landed); a full refresh grows with the history. Times are dbt's own
 per-model execution times (without dbt's start-up).
 
-The full refresh of daily_ma with everything it is built from (staging views, symbol_securities, daily_prices)
-is also set against a lower bound measured on the same data right after it: the same two tables written by
-hand as plain `create table as` statements (bench/dbt_bound.py). It must stay within 2x of that bound.
+The full refresh of daily_ma with everything it is built from (staging views, symbol_securities, daily_prices),
+from its first node's start to its last node's end, is also set against a lower bound measured on the same data
+right after it: the same two tables written by hand as plain `create table as` statements (bench/dbt_bound.py).
+It must stay within 2x of that bound.
 """
 
 from __future__ import annotations
@@ -123,6 +124,15 @@ def model_seconds(result: DbtResult, models: tuple[str, ...] = MODELS) -> float:
     return sum(node.seconds for node in result.nodes if node.name.split(".")[-1] in models)
 
 
+def wall_seconds(result: DbtResult) -> float:
+    """From the first node's start to the last one's end: what the run took without dbt's start-up. The
+    staging views are built at once on dbt's threads, so their times overlap and do not add up."""
+    model_seconds(result)  # raises when dbt failed
+    starts = [node.started_at for node in result.nodes if node.started_at]
+    ends = [node.completed_at for node in result.nodes if node.completed_at]
+    return (max(ends) - min(starts)).total_seconds()
+
+
 @dataclass
 class History:
     years: int
@@ -132,7 +142,7 @@ class History:
     mart_rows: int
     history_incremental_s: float
     history_full_refresh_s: float
-    chain_full_refresh_s: float  # daily_ma and everything it is built from, staging views included
+    chain_full_refresh_s: float  # daily_ma and everything it is built from, staging views included: wall time
     bound_s: float
 
 
@@ -148,9 +158,11 @@ def measure(warehouse: Warehouse, symbols: int, years: int) -> History:
         settle(url, *(f"marts.{model}" for model in (*MODELS, HISTORY)))
         land(url, symbols, DAY, DAY, "0 s")
         incremental = run_dbt(["run", *selected], url, paths)
-        # the full refresh of daily_ma with all it depends on, as `fmp-elt transform --full-refresh` runs it
-        full = run_dbt(["run", "--select", f"+{MODELS[-1]}", HISTORY, "--full-refresh"], url, paths)
-    chain_s = sum(node.seconds for node in full.nodes if node.name.split(".")[-1] != HISTORY)
+        # the full refresh of daily_ma with all it depends on, as `fmp-elt transform --full-refresh` runs it;
+        # the history's on its own, so that neither shares the two cores with the other
+        full = run_dbt(["run", "--select", f"+{MODELS[-1]}", "--full-refresh"], url, paths)
+        history_full = run_dbt(["run", "--select", HISTORY, "--full-refresh"], url, paths)
+    chain_s = wall_seconds(full)
     bound_s, bound_rows = dbt_bound.build(url)
     conn = psycopg2.connect(url)
     try:
@@ -172,7 +184,7 @@ def measure(warehouse: Warehouse, symbols: int, years: int) -> History:
         model_seconds(full),
         new_day,
         model_seconds(incremental, (HISTORY,)),
-        model_seconds(full, (HISTORY,)),
+        model_seconds(history_full, (HISTORY,)),
         chain_s,
         bound_s,
     )

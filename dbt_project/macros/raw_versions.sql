@@ -3,7 +3,7 @@
     key and tell its latest landed version (latest `_loaded_at`, then latest `_seq` within one load) from the
     earlier ones: the current marts read the latest, the history marts every version.
 
-    The key expressions match the expression indexes of migration 0004 exactly, so the check below is an
+    The key expressions match the raw version indexes (migrations 0004 to 0010) exactly, so the check below is an
     index probe per row, a filter on symbol and date put on a staging view is an index lookup, and a filter on
     `_loaded_at` reaches the raw table's BRIN index.
 -#}

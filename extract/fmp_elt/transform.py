@@ -21,6 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,9 @@ class NodeResult:
     message: str | None
     failures: int | None
     rows_affected: int | None
+    # when dbt began compiling the node and finished executing it (None when it did not run)
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
 
     @property
     def name(self) -> str:
@@ -234,9 +238,18 @@ def read_run_results(path: Path) -> list[NodeResult]:
                 message=item.get("message"),
                 failures=item.get("failures"),
                 rows_affected=adapter.get("rows_affected"),
+                started_at=_timestamp(item, 0, "started_at"),
+                completed_at=_timestamp(item, -1, "completed_at"),
             )
         )
     return nodes
+
+
+def _timestamp(item: Mapping[str, Any], step: int, key: str) -> datetime | None:
+    """A time from a result's `timing` steps (compile, execute), in ISO 8601 as dbt writes it."""
+    steps = item.get("timing") or []
+    value = steps[step].get(key) if steps else None
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
 MODIFIED = "state:modified+"
