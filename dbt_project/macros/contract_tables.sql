@@ -4,7 +4,7 @@
     `insert ... select`; PostgreSQL plans an INSERT's select on one core and maintains the primary key row by
     row. Here the table is made by `create table as`, whose select can run in parallel, and constrained after
     it: the not-null columns are checked in one pass and the primary key is built in one sort. On 782,400 rows
-    of daily_prices that took 5.1 s against 8.1 s (BENCHMARKS.md). The result is the same table: the contract is
+    of daily_prices that took about 5 s against 8 s (BENCHMARKS.md). The result is the same table: the contract is
     asserted first (column names and types against the YAML, as dbt does), the columns come in the YAML's order
     and the constraints are the YAML's.
 

@@ -139,6 +139,30 @@ def test_marts_hold_one_row_per_key(warehouse: str, first_build: transform.DbtRe
     }
 
 
+def test_tables_carry_their_contracts_constraints_and_report_the_rows_written(
+    warehouse: str, first_build: transform.DbtResult
+) -> None:
+    # tables are made by `create table as` and constrained after (macros/contract_tables.sql)
+    keys = query(
+        warehouse,
+        "select conrelid::regclass::text, array_agg(attname order by attnum) from pg_constraint"
+        " join pg_attribute on attrelid = conrelid and attnum = any(conkey)"
+        " where contype = 'p' and connamespace = 'marts'::regnamespace group by conrelid order by 1",
+    )
+    assert ("marts.daily_prices", ["symbol", "price_date"]) in keys
+    assert ("marts.symbols", ["symbol"]) in keys
+    assert len(keys) == query(warehouse, "select count(*) from pg_tables where schemaname = 'marts'")[0][0] == 13
+    not_null = query(
+        warehouse,
+        "select column_name from information_schema.columns where table_schema = 'marts'"
+        " and table_name = 'daily_ma' and is_nullable = 'NO' order by ordinal_position",
+    )
+    assert not_null == [("symbol",), ("price_date",)]
+    written = {node.name.split(".")[-1]: node.rows_affected for node in first_build.nodes}
+    assert written["daily_prices"] == 2 * DAYS + 10
+    assert written["symbols"] == 3
+
+
 def test_bulk_rows_are_typed_and_derived(warehouse: str, first_build: transform.DbtResult) -> None:
     rows = query(
         warehouse,
