@@ -118,18 +118,22 @@ def settle(url: str, *tables: str) -> None:
         conn.close()
 
 
-def model_seconds(result: DbtResult, models: tuple[str, ...] = MODELS) -> float:
+def succeeded(result: DbtResult) -> DbtResult:
     if not result.ok:
         raise RuntimeError(f"dbt failed: {result.summary()}\n{result.output[-2000:]}")
-    return sum(node.seconds for node in result.nodes if node.name.split(".")[-1] in models)
+    return result
+
+
+def model_seconds(result: DbtResult, models: tuple[str, ...] = MODELS) -> float:
+    return sum(node.seconds for node in succeeded(result).nodes if node.name.split(".")[-1] in models)
 
 
 def wall_seconds(result: DbtResult) -> float:
     """From the first node's start to the last one's end: what the run took without dbt's start-up. The
     staging views are built at once on dbt's threads, so their times overlap and do not add up."""
-    model_seconds(result)  # raises when dbt failed
-    starts = [node.started_at for node in result.nodes if node.started_at]
-    ends = [node.completed_at for node in result.nodes if node.completed_at]
+    nodes = succeeded(result).nodes
+    starts = [node.started_at for node in nodes if node.started_at]
+    ends = [node.completed_at for node in nodes if node.completed_at]
     return (max(ends) - min(starts)).total_seconds()
 
 

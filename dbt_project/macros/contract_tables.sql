@@ -15,9 +15,10 @@
 {% macro postgres__create_table_as(temporary, relation, sql) -%}
     {%- set unlogged = config.get('unlogged', default=false) -%}
     {%- set sql_header = config.get('sql_header', none) -%}
-    {%- set constrained = config.get('contract').enforced and not temporary -%}
+    {%- set enforced = config.get('contract').enforced -%}
+    {%- set constrained = enforced and not temporary -%}
     {{ sql_header if sql_header is not none }}
-    {%- if config.get('contract').enforced %}
+    {%- if enforced %}
     {{ get_assert_columns_equivalent(sql) }}
     {%- endif %}
     create {% if temporary -%} temporary {%- elif unlogged -%} unlogged {%- endif %} table {{ relation }} as (
