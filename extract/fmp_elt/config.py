@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import platformdirs
 
 from fmp_elt.errors import ConfigError
+from fmp_elt.redaction import redact
 from fmp_elt.tickers import is_ticker
 
 DEFAULT_BASE_URL = "https://financialmodelingprep.com/stable"
@@ -108,16 +109,26 @@ class Settings:
 
 
 def check_base_url(url: str) -> str:
-    """FMP_BASE_URL: http(s) with a host and, if any, a numeric port; anything else could only fail later."""
+    """FMP_BASE_URL: http(s) with a host and, if any, a numeric port; anything else could only fail later.
+
+    A query string or `user:password@` is refused: the key travels in a header, and the endpoint path would be
+    appended after the query. The URL is only ever shown redacted."""
+    shown = redact(url)
     if not url.startswith(("http://", "https://")):
-        raise ConfigError(f"FMP_BASE_URL={url!r} must start with http:// or https://")
+        raise ConfigError(f"FMP_BASE_URL={shown!r} must start with http:// or https://")
     parts = urlsplit(url)
     try:
         parts.port  # noqa: B018 - parsing the port is the check
     except ValueError:
-        raise ConfigError(f"FMP_BASE_URL={url!r} has a port that is not a number from 1 to 65535") from None
+        raise ConfigError(f"FMP_BASE_URL={shown!r} has a port that is not a number from 1 to 65535") from None
     if not parts.hostname:
-        raise ConfigError(f"FMP_BASE_URL={url!r} names no host")
+        raise ConfigError(f"FMP_BASE_URL={shown!r} names no host")
+    if "@" in parts.netloc:
+        raise ConfigError(f"FMP_BASE_URL={shown!r} holds credentials; set the key in FMP_API_KEY instead")
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        raise ConfigError(
+            f"FMP_BASE_URL={shown!r} has a query string; give the bare base URL and the key in FMP_API_KEY"
+        )
     return url
 
 

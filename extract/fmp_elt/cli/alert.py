@@ -35,6 +35,9 @@ def command(subject: str, detail: str | None, run_id: str) -> None:
         return
     condition = Condition(f"adhoc:{subject}", "job_failed", active=True, subject=subject, detail=detail)
     alert = Alert(condition, "opened", run_id, run_link(run_id, os.environ), clock.now())
-    if not deliver(alert, channels):
+    delivered = deliver(alert, channels)
+    if not delivered:
         raise click.ClickException("no channel took the alert (see the warnings above)")
-    click.echo(f"sent on {', '.join(channel.name for channel in channels)}: {alert.title}")
+    failed = [channel.name for channel in channels if channel.name not in delivered]
+    not_sent = f" (not sent on {', '.join(failed)}: see the warning above)" if failed else ""
+    click.echo(f"sent on {', '.join(delivered)}: {alert.redacted().title}{not_sent}")

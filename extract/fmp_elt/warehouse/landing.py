@@ -18,6 +18,7 @@ import psycopg2.extensions
 import psycopg2.extras
 
 from fmp_elt import clock
+from fmp_elt.redaction import redact
 from fmp_elt.streams import RAW_DATASETS
 from fmp_elt.streams.base import CursorUpdate, Failure, Landing, UnitResult
 from fmp_elt.warehouse.field_sets import record_fields
@@ -240,6 +241,9 @@ class RawLander:
                 " failed_at) values %s on conflict (stream, symbol) do update set run_id = excluded.run_id,"
                 " reason = excluded.reason, error_class = excluded.error_class,"
                 " http_status = excluded.http_status, failed_at = excluded.failed_at",
-                [(f.stream, f.symbol, self.run_id, f.reason, f.error_class, f.http_status, now) for f in failures],
+                [
+                    (f.stream, f.symbol, self.run_id, redact(f.reason), f.error_class, f.http_status, now)
+                    for f in failures
+                ],
                 template="(%s, %s, %s::uuid, %s, %s, %s, %s)",
             )

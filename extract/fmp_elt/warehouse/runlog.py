@@ -22,9 +22,15 @@ import psycopg2.extensions
 
 from fmp_elt import clock
 from fmp_elt.errors import FmpEltError
+from fmp_elt.redaction import redact, redact_data
 from fmp_elt.warehouse.connection import connect
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def stored_json(metadata: Mapping[str, Any]) -> str:
+    """Metadata as stored: plain JSON, every string redacted (tracebacks quote URLs and arguments)."""
+    return json.dumps(redact_data(json.loads(json.dumps(metadata, default=str))))
 
 
 def new_run_id() -> str:
@@ -52,7 +58,7 @@ class Execution:
             cur.execute(
                 "insert into etl.logs (timestamp, level, job_name, run_id, message, metadata)"
                 " values (%s, %s, %s, %s, %s, %s)",
-                (clock.now(), level, self.job_name, self.run_id, message, json.dumps(metadata, default=str)),
+                (clock.now(), level, self.job_name, self.run_id, redact(message), stored_json(metadata)),
             )
 
     def count(self, processed: int = 0, failed: int = 0) -> None:
@@ -70,8 +76,8 @@ class Execution:
                     clock.now(),
                     self.records_processed,
                     self.records_failed,
-                    error_message,
-                    json.dumps(self.metadata, default=str),
+                    redact(error_message) if error_message else error_message,
+                    stored_json(self.metadata),
                     self.id,
                 ),
             )
@@ -86,7 +92,7 @@ def begin(url: str, job_name: str, run_id: str | None = None, metadata: Mapping[
         cur.execute(
             "insert into etl.executions (id, run_id, job_name, status, start_time, metadata)"
             " values (%s, %s, %s, 'running', %s, %s)",
-            (execution.id, execution.run_id, job_name, clock.now(), json.dumps(execution.metadata, default=str)),
+            (execution.id, execution.run_id, job_name, clock.now(), stored_json(execution.metadata)),
         )
     return execution
 

@@ -26,6 +26,7 @@ from fmp_elt.orchestration.alerts.message import Alert, Channel, Condition
 from fmp_elt.orchestration.alerts.operations import operations_conditions
 from fmp_elt.orchestration.alerts.slack import SlackChannel
 from fmp_elt.orchestration.report import RunReport
+from fmp_elt.redaction import redact
 from fmp_elt.status import queries
 from fmp_elt.status.models import QualityCheck
 from fmp_elt.warehouse.connection import connect
@@ -158,6 +159,7 @@ def after_run(
             alert = alert_state.decide(condition, report.run_id, link, now, remind_after(env))
             if alert is None:
                 continue
+            alert = alert.redacted()
             if deliver(alert, channels):
                 alert_state.record(alert)
                 sent.append(alert)
@@ -166,13 +168,14 @@ def after_run(
     return sent
 
 
-def deliver(alert: Alert, channels: list[Channel]) -> bool:
-    """Send on every channel; True when at least one took it."""
-    delivered = False
+def deliver(alert: Alert, channels: list[Channel]) -> list[str]:
+    """Send (redacted) on every channel; the names of those that took it."""
+    alert = alert.redacted()
+    delivered: list[str] = []
     for channel in channels:
         try:
             channel.send(alert)
-            delivered = True
+            delivered.append(channel.name)
         except Exception as exc:  # one broken channel must not silence the others
-            log.warning("alert via %s failed: %s", channel.name, exc)
+            log.warning("alert via %s failed: %s", channel.name, redact(str(exc)))
     return delivered

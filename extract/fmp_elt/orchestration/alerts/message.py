@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal, Protocol
+
+from fmp_elt.redaction import redact, redact_data
 
 Kind = Literal[
     "job_failed", "quality_failed", "stale_data", "bandwidth", "schema_drift", "price_anomalies", "history_repaired"
@@ -46,6 +48,15 @@ class Alert:
     at: datetime
     open_since: datetime | None = None
     details: tuple[tuple[str, str], ...] = field(default=())
+
+    def redacted(self) -> Alert:
+        """The alert as it may be sent and stored: an error quoting a URL or a secret is masked."""
+        condition = replace(
+            self.condition,
+            subject=redact(self.condition.subject),
+            detail=redact(self.condition.detail) if self.condition.detail else self.condition.detail,
+        )
+        return replace(self, condition=condition, details=redact_data(self.details))
 
     @property
     def title(self) -> str:
