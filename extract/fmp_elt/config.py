@@ -62,6 +62,22 @@ def data_dir(env: Mapping[str, str] | None = None) -> Path:
     return Path(override) if override else Path(platformdirs.user_data_dir("fmp-elt"))
 
 
+def usable_dir(path: Path, what: str) -> Path:
+    """`path` as a folder this user can write in, created when missing; anything else is a ConfigError
+    (a file in the way, another user's folder, a path under /proc)."""
+    if path.parts[:1] == ("~",):  # the default home, with neither HOME nor a password-file entry to expand it
+        raise ConfigError(f"{what}: there is no home folder (HOME is not set); set FMP_ELT_HOME to a folder")
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{what} {str(path)!r} is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{what} {str(path)!r} cannot be used as a folder: {exc.strerror}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ConfigError(f"{what} {str(path)!r} is not a folder this user can write in")
+    return path
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the pipeline reads from its environment."""
@@ -167,12 +183,16 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+SHOWN_INPUT = 24  # an echoed bad value is cut to this: enough to recognise, never a screenful
+
+
 def parse_symbols(text: str) -> list[str]:
     """`AAPL, msft` -> ['AAPL', 'MSFT']; anything that cannot be a ticker is a usage error."""
     symbols = [part.strip().upper() for part in text.split(",") if part.strip()]
     bad = [s for s in symbols if not is_ticker(s)]
     if bad:
-        raise ConfigError(f"not a ticker symbol: {bad[0]!r} (letters, digits, '.', '-', a leading '^', '=')")
+        shown = bad[0] if len(bad[0]) <= SHOWN_INPUT else bad[0][: SHOWN_INPUT - 3] + "..."
+        raise ConfigError(f"not a ticker symbol: {shown!r} (letters, digits, '.', '-', a leading '^', '=')")
     if not symbols:
         raise ConfigError("the symbol list is empty")
     return list(dict.fromkeys(symbols))

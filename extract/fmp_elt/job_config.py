@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import ErrorDetails
 
 from fmp_elt.errors import ConfigError
+from fmp_elt.redaction import redact_environment
 
 JOBS_FILE_ENV = "FMP_ELT_JOBS"
 
@@ -54,7 +55,7 @@ class JobConfig(BaseModel):
     dependencies: Annotated[tuple[StrictStr, ...], BeforeValidator(_names)]
     environment: Annotated[dict[str, str], BeforeValidator(_variables)]
     module: Annotated[str, BeforeValidator(str)]
-    critical: Annotated[bool, BeforeValidator(bool)] = True
+    critical: Annotated[bool, Field(strict=True)] = True  # a quoted "false" is text, and bool("false") is True
 
     def next_fire(self, after: datetime) -> datetime:
         """The first time the schedule fires strictly after `after` (UTC, like the workflow's cron)."""
@@ -64,14 +65,14 @@ class JobConfig(BaseModel):
         return croniter(self.schedule, before).get_prev(datetime)
 
     def as_seed(self) -> dict[str, Any]:
-        """The seed's ETLJobConfig shape, for the API and the docs."""
+        """The seed's ETLJobConfig shape, for the API and the docs (a credential in `environment` masked)."""
         return {
             "name": self.name,
             "schedule": self.schedule,
             "timeout": self.timeout,
             "retryCount": self.retry_count,
             "dependencies": list(self.dependencies),
-            "environment": dict(self.environment),
+            "environment": redact_environment(self.environment),
         }
 
 
@@ -88,6 +89,7 @@ VALUE_PROBLEMS = {
     "retryCount": "retryCount must be a whole number >= 0",
     "dependencies": "dependencies must be a list of job names",
     "environment": "environment must be a mapping of variables",
+    "critical": "critical must be true or false (unquoted)",
 }
 
 
@@ -107,6 +109,8 @@ def load_jobs(path: Path | None = None) -> list[JobConfig]:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"cannot read the job configuration {path}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start} cannot be read)") from None
         where = str(path)
     try:
         document = yaml.safe_load(text) or {}

@@ -63,6 +63,19 @@ def redact_data(value: T, env: Mapping[str, str] | None = None) -> T:
     return value
 
 
+def redact_environment(variables: Mapping[str, str]) -> dict[str, str]:
+    """Variables as they may be shown: a credential's value masked whole (a URL's address kept), others redacted."""
+    shown = {}
+    for name, value in variables.items():
+        if name in SECRET_VARIABLES and name not in URL_VARIABLES:
+            shown[name] = MASK
+        elif name in URL_VARIABLES:
+            shown[name] = redact(value, {name: value})
+        else:
+            shown[name] = redact(value, {**os.environ, **variables})
+    return shown
+
+
 def configured_secrets(env: Mapping[str, str] | None = None) -> tuple[str, ...]:
     env = os.environ if env is None else env
     return _secrets(tuple((name, env.get(name) or "") for name in SECRET_VARIABLES))

@@ -15,7 +15,7 @@ from fmp_elt.quality.suites import DATASETS, TableFacts
 from fmp_elt.serve.api import create_app
 
 VALID = ["AAPL", "BRK-B", "BF.B", "^GSPC", "EURUSD=X", "0700.HK", "A" * 20]
-INVALID = ["AAPL;DROP", "-A", ".B", "A B", "A" * 21, "ÄPPL", "AAPL/X"]
+INVALID = ["AAPL;DROP", "-A", ".B", "A B", "A" * 21, "ÄPPL", "AAPL/X", "^^^^", "^", "A^B", "^" + "A" * 20]
 
 
 def suite_pattern() -> str:

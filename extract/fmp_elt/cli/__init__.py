@@ -12,6 +12,7 @@ import click
 import psycopg2
 
 from fmp_elt.errors import FmpEltError
+from fmp_elt.redaction import redact
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,6 +48,11 @@ def _register() -> None:
 _register()
 
 
+def one_line(message: str) -> str:
+    """An error message as one line: a value echoed from the input may hold line breaks."""
+    return " ".join(message.split()) or "failed"
+
+
 def main() -> None:
     """Entry point: known failures become one line on stderr and their exit code, never a traceback."""
     try:
@@ -56,18 +62,18 @@ def main() -> None:
         sys.exit(130)
     except click.UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "fmp-elt"
-        click.echo(f"error: {exc.format_message()} (see `{command} --help`)", err=True)
+        click.echo(redact(f"error: {one_line(exc.format_message())} (see `{command} --help`)"), err=True)
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        click.echo(f"error: {exc.format_message()}", err=True)
+        click.echo(redact(f"error: {one_line(exc.format_message())}"), err=True)
         sys.exit(exc.exit_code)
     except FmpEltError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(redact(f"error: {one_line(str(exc))}"), err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except psycopg2.Error as exc:
         # The warehouse went away or refused a statement mid-run: what was committed stays, the next run resumes.
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        click.echo(f"error: warehouse: {first} (committed batches are kept; run again to resume)", err=True)
+        click.echo(redact(f"error: warehouse: {first} (committed batches are kept; run again to resume)"), err=True)
         sys.exit(1)

@@ -35,7 +35,7 @@ def command(
     options = ExtractOptions(symbols, date_from, date_to, full_refresh, shard)
     ensure_schema(url)
     # Shared: shards run side by side, but never beside `fmp-elt run` (which would take them for dead runs).
-    with runlog.run_lock(url, shared=True):
+    with runlog.run_lock(url, shared=True, hint="run it again once that run has finished"):
         summary = run_extract(settings, url, stream, options, progress=True)
     click.echo(summary.line())
     if summary.failures:

@@ -7,10 +7,12 @@ import json
 import click
 
 from fmp_elt.config import Settings
+from fmp_elt.redaction import redact
 from fmp_elt.warehouse.connection import connect, database_url
 from fmp_elt.warehouse.runlog import LEVELS
 from fmp_elt.warehouse.schema import ensure_schema
 
+MAX_PAGE = 1_000_000  # the API's bound: a page beyond it is a usage error, not a query that overflows
 # Shown on the line itself; the rest of a line's metadata only with --full.
 SHORT_KEYS = 80
 
@@ -20,7 +22,7 @@ SHORT_KEYS = 80
 @click.option("--level", type=click.Choice(LEVELS, case_sensitive=False), help="Only lines of this level.")
 @click.option("--run", "run_id", help="Only this run id (as printed by `fmp-elt run` and in alerts).")
 @click.option("--limit", type=click.IntRange(1, 1000), default=100, show_default=True)
-@click.option("--page", type=click.IntRange(1), default=1, show_default=True, help="1 = the newest lines.")
+@click.option("--page", type=click.IntRange(1, MAX_PAGE), default=1, show_default=True, help="1 = the newest lines.")
 @click.option("--full", is_flag=True, help="Print each line's whole metadata (tracebacks too).")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's /api/etl/logs answer instead.")
 def command(
@@ -46,7 +48,7 @@ def command(
     finally:
         conn.close()
     if as_json:
-        click.echo(answer.model_dump_json(indent=2))
+        click.echo(redact(answer.model_dump_json(indent=2)))
         return
     for line in reversed(answer.logs):
         meta = dict(line.metadata)
@@ -55,7 +57,8 @@ def command(
         extra = json.dumps(meta, default=str, separators=(",", ":")) if meta else ""
         if not full and len(extra) > SHORT_KEYS:
             extra = extra[: SHORT_KEYS - 3] + "..."
-        click.echo(f"{line.timestamp:%Y-%m-%d %H:%M:%S} {line.level:<8} {name:<10} {line.message}  {extra}".rstrip())
+        text = f"{line.timestamp:%Y-%m-%d %H:%M:%S} {line.level:<8} {name:<10} {line.message}  {extra}"
+        click.echo(redact(text).rstrip())
     shown = len(answer.logs)
     total = answer.pagination.total
     click.echo(f"-- {shown} of {total} lines (page {page}, {limit} per page)", err=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Any
 
@@ -33,6 +34,13 @@ def _shard(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
     if not 1 <= index <= count:
         raise click.BadParameter(f"{value!r}: need 1 <= i <= n")
     return index, count
+
+
+def finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """A number option that must be finite: click's FloatRange lets `nan` and `inf` through."""
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number of seconds")
+    return value
 
 
 symbols_option = click.option(

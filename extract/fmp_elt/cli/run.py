@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from fmp_elt.cli.options import check_range, from_option, full_refresh_option, symbols_option, to_option
+from fmp_elt.cli.options import check_range, finite, from_option, full_refresh_option, symbols_option, to_option
 from fmp_elt.cli.status import format_table
 from fmp_elt.config import Settings
 from fmp_elt.errors import ConfigError
@@ -41,6 +41,7 @@ def _job_names(ctx: click.Context, param: click.Parameter, value: str | None) ->
 @click.option(
     "--retry-delay",
     type=click.FloatRange(0),
+    callback=finite,
     default=10.0,
     show_default=True,
     help="Seconds before the first retry of a failed attempt; doubles for each further retry.",

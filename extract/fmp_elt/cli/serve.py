@@ -35,7 +35,7 @@ def command(host: str, port: int) -> None:
 
     from fmp_elt.serve.api import create_app
 
-    token = os.environ.get("ETL_API_TOKEN") or None
+    token = os.environ.get("ETL_API_TOKEN", "").strip() or None  # blanks are no token: they protect nothing
     if token is None and not is_loopback(host):
         raise ConfigError(f"refusing to serve the API on {host} without ETL_API_TOKEN; set it, or use 127.0.0.1")
     url = database_url(Settings.from_env())

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from fmp_elt.config import Settings
+from fmp_elt.config import Settings, usable_dir
 from fmp_elt.warehouse import runlog
 from fmp_elt.warehouse.connection import database_url
 from fmp_elt.warehouse.schema import ensure_schema
@@ -52,7 +52,7 @@ def command(
 
     settings = Settings.from_env()
     url = database_url(settings)
-    paths = transform.DbtPaths.under(settings.home)
+    paths = transform.DbtPaths.under(usable_dir(settings.home, "FMP_ELT_HOME"))
     if print_env:
         click.echo(env_exports(url, paths))
         return
@@ -60,7 +60,7 @@ def command(
     if state is not None and not transform.has_manifest(state):
         click.echo(f"no manifest.json in {state}: building everything", err=True)
     # Exclusive, like `fmp-elt run`: rows landing while the marts read their high-water mark could be skipped.
-    with runlog.run_lock(url):
+    with runlog.run_lock(url, hint="run it again once that run has finished"):
         result = transform.build(
             url,
             paths,

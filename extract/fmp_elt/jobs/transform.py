@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from fmp_elt import transform
+from fmp_elt.config import usable_dir
 from fmp_elt.orchestration.job_context import JobContext, JobResult
 
 SKIP_TESTS_ENV = "FMP_ELT_SKIP_DBT_TESTS"
@@ -17,7 +18,7 @@ SKIP_DOCS_ENV = "FMP_ELT_SKIP_DBT_DOCS"
 
 
 def run(ctx: JobContext) -> JobResult:
-    paths = transform.DbtPaths.under(ctx.settings().home)
+    paths = transform.DbtPaths.under(usable_dir(ctx.settings().home, "FMP_ELT_HOME"))
     data_tests = os.environ.get(SKIP_TESTS_ENV) != "1"
     result = transform.build(ctx.database_url, paths, full_refresh=ctx.options.full_refresh, data_tests=data_tests)
     models = [node for node in result.nodes if node.resource_type == "model"]

@@ -25,6 +25,7 @@ from fmp_elt.config import Plan, plan_from_env
 from fmp_elt.errors import WarehouseUnavailable
 from fmp_elt.job_config import JobConfig, load_jobs
 from fmp_elt.serve import STATIC_DIR, metrics
+from fmp_elt.serve.middleware import HeadAsGet, RedactedBodies
 from fmp_elt.status import anomalies, models, queries, universe
 from fmp_elt.warehouse.connection import connect
 
@@ -180,6 +181,8 @@ def create_app(
     app.state.plan = plan or plan_from_env()
     app.state.metrics = metrics.registry(database_url, app.state.jobs, app.state.plan)
     app.include_router(router)
+    app.add_middleware(RedactedBodies)
+    app.add_middleware(HeadAsGet)  # outermost: the redaction sees a GET
 
     @app.exception_handler(WarehouseUnavailable)
     def unavailable(_request: Request, exc: WarehouseUnavailable) -> JSONResponse:

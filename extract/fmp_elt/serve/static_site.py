@@ -23,9 +23,10 @@ from psycopg2.extensions import connection as Connection
 from pydantic import BaseModel
 
 from fmp_elt import clock
-from fmp_elt.config import Settings, plan_from_env
+from fmp_elt.config import Settings, plan_from_env, usable_dir
 from fmp_elt.job_config import JobConfig
 from fmp_elt.quality import default_docs_dir
+from fmp_elt.redaction import redact
 from fmp_elt.serve import STATIC_DIR
 from fmp_elt.status import anomalies, models, queries, universe
 from fmp_elt.transform import DbtPaths
@@ -84,14 +85,14 @@ def build_site(
     is left to fail once it has been taken; a job that fails even so is in the next site.
     """
     now = now or clock.now()
-    out.mkdir(parents=True, exist_ok=True)
+    usable_dir(out, "the site folder")
     report = SiteReport(out / "index.html")
     report.sections["dbt"] = copy_dbt_docs(dbt_docs, out / "dbt")
     report.sections["quality"] = copy_tree_docs(quality_docs, out / "quality")
     report.symbols = write_dashboard(url, out / "dashboard", jobs, now, max_symbols, writer)
     report.sections["dashboard"] = out / "dashboard" / "index.html"
     (out / ".nojekyll").touch()  # GitHub Pages: serve folders whose names start with "_" as they are
-    report.index.write_text(index_page(report, now), encoding="utf-8")
+    report.index.write_text(redact(index_page(report, now)), encoding="utf-8")
     return report
 
 
@@ -141,7 +142,7 @@ def write_snapshot(data: Path, key: str, value: BaseModel) -> None:
     """KEY.json as the API answers it, and KEY.js that hands the same to the page by a <script> tag."""
     path = data / key
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = value.model_dump_json(by_alias=True)
+    body = redact(value.model_dump_json(by_alias=True))  # the site is published: the run log's errors too
     path.with_name(path.name + ".json").write_text(body, encoding="utf-8")
     script = f"(window.FMP_ELT_DATA = window.FMP_ELT_DATA || {{}})[{json.dumps(key)}] = {body};\n"
     path.with_name(path.name + ".js").write_text(script, encoding="utf-8")

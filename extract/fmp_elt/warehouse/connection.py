@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 import psycopg2
 import psycopg2.extensions
 
-from fmp_elt.config import DATABASE_URL_FORM, Settings
+from fmp_elt.config import DATABASE_URL_FORM, Settings, usable_dir
 from fmp_elt.errors import ConfigError, WarehouseUnavailable
 from fmp_elt.warehouse import embedded
 
@@ -18,7 +18,7 @@ def database_url(settings: Settings) -> str:
     """The libpq URL of the warehouse, starting the embedded server when needed."""
     if settings.database_url:
         return parseable(settings.database_url)
-    return embedded.start(settings.home)
+    return embedded.start(usable_dir(settings.home, "FMP_ELT_HOME"))
 
 
 def parseable(url: str) -> str:

@@ -191,11 +191,14 @@ class RunInProgress(FmpEltError):
 
 
 @contextmanager
-def run_lock(url: str, *, wait: bool = False, shared: bool = False) -> Iterator[None]:
+def run_lock(
+    url: str, *, wait: bool = False, shared: bool = False, hint: str = "use --wait to queue"
+) -> Iterator[None]:
     """Hold the run lock on a dedicated connection; released when the block ends or the process dies.
 
     `fmp-elt run` holds it exclusively. Stand-alone extractions hold it shared, so that the shards of one
     extraction run side by side while no pipeline run (which reaps `running` executions) can start among them.
+    `hint` ends the message when the lock is taken: what the caller's command offers to do about it.
     """
     conn = connect(url, application_name="fmp-elt:run-lock")
     conn.autocommit = True
@@ -207,7 +210,7 @@ def run_lock(url: str, *, wait: bool = False, shared: bool = False) -> Iterator[
             else:
                 cur.execute(f"select pg_try_advisory_lock{kind}(%s)", (RUN_LOCK_KEY,))
                 if not cur.fetchone()[0]:
-                    raise RunInProgress(f"another run is in progress ({lock_holder(cur)}); use --wait to queue")
+                    raise RunInProgress(f"another run is in progress ({lock_holder(cur)}); {hint}")
         yield
     finally:
         conn.close()
