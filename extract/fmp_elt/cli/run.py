@@ -16,6 +16,7 @@ from fmp_elt.cli.options import check_range, finite, from_option, full_refresh_o
 from fmp_elt.cli.status import format_table
 from fmp_elt.config import Settings
 from fmp_elt.errors import ConfigError
+from fmp_elt.redaction import redact
 from fmp_elt.warehouse.connection import database_url
 
 if TYPE_CHECKING:
@@ -76,10 +77,10 @@ def command(
         options,
         wait=wait,
         retry_delay=retry_delay,
-        progress=lambda line: click.echo(line, err=True),
+        progress=lambda line: click.echo(redact(line), err=True),
     )
     if report.outcomes:
-        click.echo(format_table(HEADERS, [_row(outcome) for outcome in report.outcomes]))
+        click.echo(redact(format_table(HEADERS, [_row(outcome) for outcome in report.outcomes])))
     click.echo(f"run {report.run_id}: {'ok' if report.ok else 'FAILED'}  (details: fmp-elt logs --run {report.run_id})")
     if not report.ok:
         raise SystemExit(1)

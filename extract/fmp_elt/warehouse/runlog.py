@@ -131,8 +131,9 @@ def recorded(
 
 
 def one_line(exc: BaseException) -> str:
+    """An exception as the run log and the console show it: its first line, redacted."""
     text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    return redact(f"{type(exc).__name__}: {text[0]}") if text else type(exc).__name__
 
 
 class ExecutionLogHandler(logging.Handler):
