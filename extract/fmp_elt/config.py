@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -132,7 +133,10 @@ def check_base_url(url: str) -> str:
     shown = redact(url)
     if not url.startswith(("http://", "https://")):
         raise ConfigError(f"FMP_BASE_URL={shown!r} must start with http:// or https://")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed IPv6 bracket
+        raise ConfigError(f"FMP_BASE_URL={shown!r} is not a URL") from None
     try:
         parts.port  # noqa: B018 - parsing the port is the check
     except ValueError:
@@ -165,8 +169,10 @@ def check_database_url(url: str) -> str:
         raise ConfigError(f"DATABASE_URL has the scheme {shown!r}, not postgresql; expected {DATABASE_URL_FORM}")
     try:
         urlsplit(url).port  # noqa: B018 - parsing the port is the check
-    except ValueError:
-        raise ConfigError(f"DATABASE_URL has a port that is not a number; expected {DATABASE_URL_FORM}") from None
+    except ValueError:  # a port that is not a number, or an unclosed IPv6 bracket
+        raise ConfigError(
+            f"DATABASE_URL has a host or port that cannot be read; expected {DATABASE_URL_FORM}"
+        ) from None
     return url
 
 
@@ -178,6 +184,8 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a number of seconds") from None
+    if not math.isfinite(value):
+        raise ConfigError(f"{name}={raw!r} is not a finite number of seconds")
     if value < 0:
         raise ConfigError(f"{name} must not be negative, got {value}")
     return value

@@ -45,12 +45,17 @@ def channels_from_env(env: Mapping[str, str] | None = None) -> list[Channel]:
     return channels
 
 
+MAX_REMIND_HOURS = 24 * 366  # a year: "never remind" in practice, well inside what timedelta holds
+
+
 def remind_after(env: Mapping[str, str]) -> timedelta:
     raw = env.get("ALERT_REMIND_HOURS", "24").strip()
     try:
         hours = float(raw)
     except ValueError:
         raise ConfigError(f"ALERT_REMIND_HOURS={raw!r} is not a number of hours") from None
+    if not 0 <= hours <= MAX_REMIND_HOURS:  # also refuses nan and inf, which timedelta cannot hold
+        raise ConfigError(f"ALERT_REMIND_HOURS={raw!r} must be a number of hours from 0 to {MAX_REMIND_HOURS}")
     return timedelta(hours=hours)
 
 

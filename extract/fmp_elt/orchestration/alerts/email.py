@@ -41,7 +41,7 @@ class EmailChannel:
         if not recipients:
             raise ConfigError("SMTP_HOST is set but ALERT_EMAIL_TO is not: say who receives the alerts")
         raw_port = env.get("SMTP_PORT", "587").strip() or "587"
-        if not raw_port.isdigit():
+        if not (raw_port.isascii() and raw_port.isdigit() and 1 <= int(raw_port) <= 65535):
             raise ConfigError(f"SMTP_PORT={raw_port!r} is not a port number")
         user = env.get("SMTP_USER") or None
         sender = env.get("ALERT_EMAIL_FROM") or user
