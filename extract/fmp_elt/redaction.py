@@ -12,11 +12,12 @@ The secrets are read from the environment on each call, so a job's own `environm
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote, unquote, urlsplit
 
 MASK = "***"
@@ -74,6 +75,30 @@ def redact_environment(variables: Mapping[str, str]) -> dict[str, str]:
         else:
             shown[name] = redact(value, {**os.environ, **variables})
     return shown
+
+
+def redact_log_records() -> None:
+    """From now on every log record is redacted as it is made, whoever logs it (urllib3 logs URLs with their
+    query) and wherever it goes (the console, the run log)."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "redacting", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a record whose arguments do not fit its format: logging reports it later
+            return record
+        shown = redact(message)
+        if shown != message:
+            record.msg, record.args = shown, None
+        if record.exc_info:  # handlers print exc_text when it is set instead of formatting the traceback
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return record
+
+    factory.redacting = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
 
 
 def configured_secrets(env: Mapping[str, str] | None = None) -> tuple[str, ...]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 
 import pytest
 
-from fmp_elt.redaction import MASK, redact, redact_data, redact_environment
+from fmp_elt.redaction import MASK, redact, redact_data, redact_environment, redact_log_records
 
 ENV = {
     "FMP_API_KEY": "sk-live-0123456789abcdef",
@@ -69,3 +71,28 @@ def test_a_job_environment_is_shown_without_its_credentials() -> None:
         "FMP_SYMBOLS": "AAPL,MSFT",
         "OTHER_URL": "http://h/p?token=***",
     }
+
+
+def test_log_records_are_redacted_whoever_logs_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMTP_PASSWORD", "mail-pass-42")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger = logging.getLogger("urllib3.test-redaction")
+    logger.addHandler(handler)
+    previous = logging.getLogRecordFactory()
+    try:
+        redact_log_records()
+        redact_log_records()  # twice is once
+        logger.warning("GET %s failed", "https://u:pw@h/x?apikey=abcdef")
+        try:
+            raise RuntimeError("login with mail-pass-42 refused")
+        except RuntimeError:
+            logger.exception("alert via %s failed", "email")
+    finally:
+        logging.setLogRecordFactory(previous)
+        logger.removeHandler(handler)
+    output = stream.getvalue()
+    assert output.splitlines()[0] == "GET https://***@h/x?apikey=*** failed"
+    assert "RuntimeError: login with *** refused" in output
+    assert "mail-pass-42" not in output
+    assert "abcdef" not in output

@@ -12,7 +12,7 @@ import click
 import psycopg2
 
 from fmp_elt.errors import FmpEltError
-from fmp_elt.redaction import redact
+from fmp_elt.redaction import redact, redact_log_records
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,6 +55,7 @@ def one_line(message: str) -> str:
 
 def main() -> None:
     """Entry point: known failures become one line on stderr and their exit code, never a traceback."""
+    redact_log_records()
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:

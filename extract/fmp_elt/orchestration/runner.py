@@ -30,6 +30,7 @@ from fmp_elt.orchestration.alerts import after_run
 from fmp_elt.orchestration.alerts.message import Channel
 from fmp_elt.orchestration.job_context import JobContext, JobResult, RunOptions
 from fmp_elt.orchestration.report import JobOutcome, RunReport
+from fmp_elt.redaction import redact_log_records
 from fmp_elt.warehouse import runlog
 from fmp_elt.warehouse.connection import connect
 from fmp_elt.warehouse.schema import ensure_schema
@@ -268,6 +269,7 @@ def attempt_main(spec: AttemptSpec, sender: Any) -> None:
     signal.signal(signal.SIGTERM, exit_on_term)
     follow_parent(os.getppid())
     os.environ.update(spec.job.environment)
+    redact_log_records()  # a spawned child starts with logging's own record factory
     logging.getLogger("fmp_elt").setLevel(logging.INFO)
     execution = runlog.attach(spec.database_url, spec.execution_id, spec.run_id, spec.job.name)
     handler = runlog.ExecutionLogHandler(execution)
