@@ -3,7 +3,7 @@
 # every file PyPI has for that version. One file for every Python and platform we support (--universal: a
 # requirement that only some need carries its environment marker), so pip alone installs it, hash-checked:
 #
-#   pip install --require-hashes -r requirements/lock.txt && pip install --no-deps -e .
+#   pip install --no-deps --require-hashes -r requirements/lock.txt && pip install --no-deps -e .
 #
 #   bash requirements/update.sh                    newest versions pyproject.toml's ranges and constraints.txt allow
 #   bash requirements/update.sh -P dbt-core        only these packages move; everything else keeps its pin

@@ -20,9 +20,11 @@ if [ "${1:-}" = "--clock" ]; then
 fi
 
 PYTHON=${PYTHON:-python3}
-# Dependencies come from the lock, hash-checked (requirements/update.sh writes it), fmp-elt itself goes on top
-# without them, built by the locked hatchling. --dbt 1.12: the lock with dbt-core 1.12, installed --no-deps as
-# its experimental parser cannot be (requirements/dbt-1.12-excludes.txt), in a virtualenv of its own.
+# Dependencies come from the lock, hash-checked (requirements/update.sh writes it), fmp-elt itself goes on top,
+# built by the locked hatchling. --no-deps: the lock is complete, and pip then installs exactly it (a fresh
+# virtualenv's pip 23 cannot check the hashes of a requirement with extras it reaches through another).
+# --dbt 1.12: the lock with dbt-core 1.12, without its experimental parser (requirements/dbt-1.12-excludes.txt),
+# in a virtualenv of its own.
 if [ "${1:-}" = "--dbt" ]; then
     [ "${2:-}" = 1.12 ] || { echo "tests/run.sh: --dbt takes 1.12 (the lock holds 1.11)" >&2; exit 2; }
     shift 2
@@ -34,7 +36,7 @@ fi
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
-.venv/bin/pip install --quiet --require-hashes -r requirements/lock.txt
+.venv/bin/pip install --quiet --no-deps --require-hashes -r requirements/lock.txt
 .venv/bin/pip install --quiet --no-deps --no-build-isolation -e .
 
 # Debian packages the tests drive: Chromium for the dashboard (Playwright's own download is not used) and

@@ -29,7 +29,7 @@ LOCKS = {"1.11": REQUIREMENTS / "lock.txt", "1.12": REQUIREMENTS / "lock-dbt-1.1
 WORKFLOWS = ROOT / ".github" / "workflows"
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^ ;\\]+)\s*(?:;\s*([^\\]+?))?\s*\\?$")
 HASH = re.compile(r"^\s+--hash=sha256:[0-9a-f]{64}\s*\\?$")
-INSTALL_LOCK = "pip install --require-hashes -r requirements/lock.txt"
+INSTALL_LOCK = "pip install --no-deps --require-hashes -r requirements/lock.txt"
 INSTALL_PACKAGE = "pip install --no-deps --no-build-isolation -e ."
 
 
@@ -151,7 +151,7 @@ def test_a_scheduled_workflow_refreshes_the_lock_and_runs_ci_on_it() -> None:
     scripts = [step.get("run", "") for step in refresh["jobs"]["refresh"]["steps"]]
     text = "\n".join(scripts)
     assert text.index("bash requirements/update.sh") < text.index(
-        "install --require-hashes -r requirements/lock.txt\n", text.index("update.sh")
+        "install --no-deps --require-hashes -r requirements/lock.txt\n", text.index("update.sh")
     )
     assert "gh pr create" in text
     assert "gh workflow run ci.yml" in text
