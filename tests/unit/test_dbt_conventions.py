@@ -29,7 +29,8 @@ OFFLINE_URL = "postgresql://dbt@127.0.0.1:9/offline"
 DEFAULT_PRIMARY_KEY_TESTS = [["dbt.test_unique", "dbt.test_not_null"], ["dbt_utils.test_unique_combination_of_columns"]]
 LAYER_PREFIXES = {"staging": "stg_", "intermediate": "int_", "base": "base_"}
 FANOUT_THRESHOLD = 3  # the evaluator's models_fanout_threshold
-MATERIALIZED_TABLES = ("table", "incremental")
+# dbt's own and ours (macros/contracted_materializations.sql)
+MATERIALIZED_TABLES = ("table", "incremental", "contracted_table", "contracted_incremental")
 
 Manifest = dict[str, Any]
 Node = dict[str, Any]
