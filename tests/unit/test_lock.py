@@ -157,3 +157,17 @@ def test_a_scheduled_workflow_refreshes_the_lock_and_runs_ci_on_it() -> None:
     assert "gh workflow run ci.yml" in text
     ci = yaml.safe_load((WORKFLOWS / "ci.yml").read_text(encoding="utf-8"))
     assert "workflow_dispatch" in ci[True]
+
+
+def test_run_sh_takes_only_the_dbt_version_it_has_a_lock_for() -> None:
+    result = subprocess.run(
+        ["bash", str(ROOT / "tests" / "run.sh"), "--dbt", "1.13"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "tests/run.sh: --dbt takes 1.12 (the lock holds 1.11)"
+    assert "lock-dbt-1.12.txt" in (ROOT / "tests" / "run.sh").read_text(encoding="utf-8")
+    assert (REQUIREMENTS / "lock-dbt-1.12.txt").is_file()
