@@ -1,30 +1,28 @@
 {#-
-    How a table with an enforced contract is created (a `table` model, and an incremental model's first build or
-    full refresh). dbt-postgres creates it empty with its columns and constraints, then fills it with
-    `insert ... select`; PostgreSQL plans an INSERT's select on one core and maintains the primary key row by
-    row. Here the table is made by `create table as`, whose select can run in parallel, and constrained after
-    it: the not-null columns are checked in one pass and the primary key is built in one sort. On 782,400 rows
-    of daily_prices that took about 5 s against 8 s (BENCHMARKS.md). The result is the same table: the contract is
-    asserted first (column names and types against the YAML, as dbt does), the columns come in the YAML's order
-    and the constraints are the YAML's.
+    How our materializations `contracted_table` and `contracted_incremental` (macros/contracted_materializations.sql)
+    create a table with an enforced contract. dbt's own `table` and `incremental` on Postgres create it empty with
+    its columns and constraints, then fill it with `insert ... select`; PostgreSQL plans an INSERT's select on one
+    core and maintains the primary key row by row. Here the table is made by `create table as`, whose select can
+    run in parallel, and constrained after it: the not-null columns are checked in one pass and the primary key is
+    built in one sort. On 782,400 rows of daily_prices that took about 5 s against 8 s (BENCHMARKS.md). The result
+    is the same table: the contract is asserted first (column names and types against the YAML, with dbt's own
+    macro), the columns come in the YAML's order and the constraints are the YAML's.
 
     dbt records the row count of the statement's last command as the rows the model wrote (the insert's, in
     dbt-postgres), so the statement ends by moving a cursor over as many rows as the table holds. The cursor
     reads no table (an open one over the new table would stop dbt creating its indexes) and closes at commit.
 -#}
-{% macro postgres__create_table_as(temporary, relation, sql) -%}
-    {%- set unlogged = config.get('unlogged', default=false) -%}
+{% macro contracted_create_table_as(relation, sql) -%}
     {%- set sql_header = config.get('sql_header', none) -%}
     {%- set enforced = config.get('contract').enforced -%}
-    {%- set constrained = enforced and not temporary -%}
     {{ sql_header if sql_header is not none }}
     {%- if enforced %}
     {{ get_assert_columns_equivalent(sql) }}
     {%- endif %}
-    create {% if temporary -%} temporary {%- elif unlogged -%} unlogged {%- endif %} table {{ relation }} as (
-        {{ get_select_subquery(sql) if constrained else sql }}
+    create {% if config.get('unlogged', default=false) -%} unlogged {%- endif %} table {{ relation }} as (
+        {{ get_select_subquery(sql) if enforced else sql }}
     );
-    {%- if constrained %}
+    {%- if enforced %}
     {%- set actions = contract_constraint_actions() %}
     {%- if actions %}
     alter table {{ relation }}

@@ -29,8 +29,8 @@
 {%- endmacro %}
 
 {#-
-    True when no later version of the same key exists. `key_macros` names the macros above (besides the
-    symbol, which is always part of the key).
+    True when no later version of the same key exists. `key_macros` names the key parts besides the symbol,
+    which is always part of the key: any of the macros `raw_key` knows.
 -#}
 {% macro is_latest_version(relation, alias, key_macros=[]) -%}
     not exists (
@@ -38,10 +38,22 @@
         from {{ relation }} as newer
         where {{ raw_symbol('newer') }} = {{ raw_symbol(alias) }}
             {%- for key_macro in key_macros %}
-            and {{ context[key_macro]('newer') }} = {{ context[key_macro](alias) }}
+            and {{ raw_key(key_macro, 'newer') }} = {{ raw_key(key_macro, alias) }}
             {%- endfor %}
             and (newer._loaded_at, newer._seq) > ({{ alias }}._loaded_at, {{ alias }}._seq)
     )
+{%- endmacro %}
+
+{#- One key part of a raw row, by the name of its macro: called by name, not looked up in dbt's context. -#}
+{% macro raw_key(name, alias) -%}
+    {%- if name == 'raw_date' -%} {{ raw_date(alias) }}
+    {%- elif name == 'raw_period' -%} {{ raw_period(alias) }}
+    {%- elif name == 'raw_endpoint' -%} {{ raw_endpoint(alias) }}
+    {%- elif name == 'raw_delisted_date' -%} {{ raw_delisted_date(alias) }}
+    {%- elif name == 'raw_dividend' -%} {{ raw_dividend(alias) }}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("is_latest_version: '" ~ name ~ "' is not a key part raw_key knows") }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The delisting date: part of a delisted company's key (a ticker can be delisted, reused and delisted again). -#}
@@ -65,7 +77,7 @@
     `is_latest` is not read on that path, so PostgreSQL does not evaluate it.
 -#}
 {% macro latest_versions(relation) -%}
-    {%- if is_incremental() -%}
+    {%- if incremental_run() -%}
     select * from {{ relation }}
     where is_latest
         and _loaded_at > {{ high_water_mark() }}

@@ -60,18 +60,19 @@ def test_the_pipeline_runs_on_one_python_everywhere_and_ci_tests_it() -> None:
     assert ("elt.yml", "pipeline") in versions
 
 
-def test_every_python_setup_caches_pip_keyed_on_pyproject() -> None:
+def test_every_python_setup_caches_pip_keyed_on_the_lock() -> None:
     for name in ("ci.yml", "elt.yml"):
         for job_name, job in workflow(name)["jobs"].items():
             for step in setup_pythons(job):
                 assert step["cache"] == "pip", (name, job_name)
-                assert step["cache-dependency-path"] == "pyproject.toml", (name, job_name)
+                assert step["cache-dependency-path"] == "requirements/lock*.txt", (name, job_name)
 
 
 def test_the_dbt_job_covers_postgresql_15_to_18_each_on_its_own_image() -> None:
     dbt = workflow("ci.yml")["jobs"]["dbt"]
     include = dbt["strategy"]["matrix"]["include"]
-    assert [entry["postgres"] for entry in include] == ["15", "16", "17", "18"]
+    assert [entry["postgres"] for entry in include if entry["dbt"] == "1.11"] == ["15", "16", "17", "18"]
+    assert [entry["postgres"] for entry in include if entry["dbt"] == "1.12"] == ["18"]
     for entry in include:
         assert re.fullmatch(rf"postgres:{entry['postgres']}(\.\d+)?@sha256:[0-9a-f]{{64}}", entry["image"]), entry
     assert dbt["services"]["postgres"]["image"] == "${{ matrix.image }}"

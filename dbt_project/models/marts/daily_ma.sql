@@ -7,7 +7,7 @@
 {#- The key's unique index is the primary key's, which the contract (_marts__models.yml) creates with the table. -#}
 {{
     config(
-        materialized='incremental',
+        materialized='contracted_incremental',
         incremental_strategy='merge',
         unique_key=['symbol', 'price_date'],
         on_schema_change='fail',
@@ -35,7 +35,7 @@
 
 with
 
-{% if is_incremental() %}
+{% if incremental_run() %}
 
 touched as (
 
@@ -166,7 +166,7 @@ recomputed as (
 
 ),
 
-{% if is_incremental() %}
+{% if incremental_run() %}
 
 -- reloaded with the same close, and before any moved close of the symbol: the averages stand
 carried as (

@@ -3,7 +3,7 @@
 {#- The key's unique index is the primary key's, which the contract (_marts__models.yml) creates with the table. -#}
 {{
     config(
-        materialized='incremental',
+        materialized='contracted_incremental',
         incremental_strategy='merge',
         unique_key=['symbol', 'price_date'],
         on_schema_change='fail',
@@ -69,7 +69,7 @@ landed as (
 
 ),
 
-{% if is_incremental() %}
+{% if incremental_run() %}
 
 -- each touched day made whole: the half that did not move comes from the row already held, and a day new to
 -- this table takes the dividend-adjusted close that landed before its prices, if any
@@ -152,7 +152,7 @@ rows as (
     -- a day with a dividend-adjusted close but no prices is not a trading row (yet)
     where has_prices
 
-    {%- if is_incremental() %}
+    {%- if incremental_run() %}
 
     union all
 

@@ -4,7 +4,7 @@
 {#- The key's unique index is the primary key's, which the contract (_marts__models.yml) creates with the table. -#}
 {{
     config(
-        materialized='incremental',
+        materialized='contracted_incremental',
         incremental_strategy='merge',
         unique_key=['symbol', 'price_date', 'valid_from'],
         on_schema_change='fail',
@@ -29,7 +29,7 @@
 
 with
 
-{% if is_incremental() %}
+{% if incremental_run() %}
 
 touched as (
     {{ keys_landed_since(
@@ -44,7 +44,7 @@ prices as (
         ref('stg_fmp__prices'),
         key_columns,
         key_columns + ['_loaded_at', '_seq', 'open', 'high', 'low', 'close', 'volume', 'adj_close'],
-        'touched' if is_incremental() else none,
+        'touched' if incremental_run() else none,
     ) }}
 ),
 
@@ -53,7 +53,7 @@ adjusted as (
         ref('stg_fmp__prices_adjusted'),
         key_columns,
         key_columns + ['_loaded_at', '_seq', 'adj_close'],
-        'touched' if is_incremental() else none,
+        'touched' if incremental_run() else none,
     ) }}
 ),
 

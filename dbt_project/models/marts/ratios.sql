@@ -1,7 +1,7 @@
 {#- The key's unique index is the primary key's, which the contract (_marts__models.yml) creates with the table. -#}
 {{
     config(
-        materialized='incremental',
+        materialized='contracted_incremental',
         incremental_strategy='merge',
         unique_key=['symbol', 'period_end_date', 'period'],
         on_schema_change='fail',
@@ -23,7 +23,7 @@ ratios as (
 
     select * from {{ ref('stg_fmp__ratios') }}
     where is_latest
-    {%- if is_incremental() %}
+    {%- if incremental_run() %}
         and _loaded_at > {{ high_water_mark() }}
     {%- endif %}
 

@@ -4,7 +4,7 @@
 {#- The key's unique index is the primary key's, which the contract (_marts__models.yml) creates with the table. -#}
 {{
     config(
-        materialized='incremental',
+        materialized='contracted_incremental',
         incremental_strategy='merge',
         unique_key=['symbol', 'period_end_date', 'period', 'valid_from'],
         on_schema_change='fail',
@@ -24,7 +24,7 @@
 
 with
 
-{% if is_incremental() %}
+{% if incremental_run() %}
 
 touched as (
     {{ keys_landed_since([ref('stg_fmp__ratios')], key_columns, high_water_mark()) }}
@@ -37,7 +37,7 @@ ratios as (
         ref('stg_fmp__ratios'),
         key_columns,
         key_columns + ['_loaded_at', '_seq'] + value_columns,
-        'touched' if is_incremental() else none,
+        'touched' if incremental_run() else none,
     ) }}
 ),
 

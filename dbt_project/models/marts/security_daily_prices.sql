@@ -1,4 +1,4 @@
-{{ config(materialized='table', indexes=[{'columns': ['symbol', 'price_date']}]) }}
+{{ config(materialized='contracted_table', indexes=[{'columns': ['symbol', 'price_date']}]) }}
 
 {#-
     One continuous daily history per company across its ticker changes: marts.daily_prices keyed by security

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='contracted_table') }}
 
 {#- Every ticker change FMP has listed to us, kept as long as raw keeps it (a small table, rebuilt each run). -#}
 

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='contracted_table') }}
 
 {#-
     The screener's universe over time, from every company-screener answer landed: one row per stretch of

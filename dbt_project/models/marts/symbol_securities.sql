@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='contracted_table') }}
 
 {#-
     Which company a ticker meant when: one row per ticker period, with the security it belongs to.

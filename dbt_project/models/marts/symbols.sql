@@ -1,7 +1,7 @@
 {#- The key's unique index is the primary key's, which the contract (_marts__models.yml) creates with the table. -#}
 {{
     config(
-        materialized='table',
+        materialized='contracted_table',
         indexes=[
             {'columns': ['last_seen_at']},
             {'columns': ['security_id']},
