@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "run",
     "status",
     "logs",
+    "runs",
     "serve",
     "site",
     "alert",

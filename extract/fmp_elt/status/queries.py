@@ -32,7 +32,7 @@ def relation_exists(conn: Connection, name: str) -> bool:
         return bool(cur.fetchone()[0])
 
 
-def _execution(row: Sequence[Any]) -> models.Execution:
+def execution_from_row(row: Sequence[Any]) -> models.Execution:
     keys = (
         "id",
         "run_id",
@@ -60,7 +60,7 @@ def executions(
             " order by start_time desc, id limit %(limit)s",
             {"job": job, "status": status, "limit": limit},
         )
-        return [_execution(row) for row in cur.fetchall()]
+        return [execution_from_row(row) for row in cur.fetchall()]
 
 
 def latest_executions(conn: Connection, *, statuses: Sequence[str] | None = None) -> dict[str, models.Execution]:
@@ -72,7 +72,7 @@ def latest_executions(conn: Connection, *, statuses: Sequence[str] | None = None
             " order by job_name, start_time desc",
             {"statuses": list(statuses) if statuses else None},
         )
-        return {row[2]: _execution(row) for row in cur.fetchall()}
+        return {row[2]: execution_from_row(row) for row in cur.fetchall()}
 
 
 STATE = {"completed": "success", "failed": "failed", "running": "running"}
