@@ -23,6 +23,7 @@ def cli() -> None:
 # One module per command (or command group), each exposing `command`.
 COMMAND_MODULES = [
     "db",
+    "doctor",
     "demo",
     "extract_cmd",
     "transform",
