@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,33 @@ def test_status_and_logs_name_the_run_and_check_fails_after_a_failed_run(databas
     only_green = cli("logs", "--run", green["id"][:8], env=env)
     assert only_green.returncode == 0, only_green.stderr
     assert {line.split()[4] for line in only_green.stdout.splitlines()} == {green["id"]}
+
+
+def latest_weekday_fire(before: datetime, hour: int = 22, minute: int = 17) -> datetime:
+    """The reference for `17 22 * * 1-5`, by walking back day by day: the latest weekday 22:17 UTC <= `before`."""
+    day = before.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    while day > before or day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+def test_a_schedule_that_stopped_firing_makes_status_say_stale(database_url: str, tmp_path: Path) -> None:
+    write_jobs(tmp_path, [job("extract", OPS_RECORDS=7)])
+    env = {"DATABASE_URL": database_url, "FMP_ELT_JOBS": str(tmp_path / "jobs.yml")}
+    assert cli("run", "--jobs", "extract", env=env).returncode == 0
+    fresh = cli("status", "--check", env=env)
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+    assert "schedule: ok" in fresh.stdout
+
+    # the same run, ten days ago: since then the weekday schedule fired and nothing ran
+    query(database_url, "update etl.executions set start_time = start_time - interval '10 days',"
+          " end_time = end_time - interval '10 days' returning 1")  # fmt: skip
+    stale = cli("status", "--check", env=env)
+    assert stale.returncode == 1
+    assert stale.stderr.strip() == "status: healthy, schedule stale"
+    [line] = [line for line in stale.stdout.splitlines() if line.startswith("schedule: ")]
+    missed = latest_weekday_fire(datetime.now(UTC) - timedelta(hours=3))
+    assert line.startswith(f"schedule: STALE: no run since the schedule fired at {missed:%Y-%m-%d %H:%M} UTC")
+    as_json = json.loads(cli("status", "--json", env=env).stdout)
+    assert as_json["schedule"]["stale"] is True
+    assert datetime.fromisoformat(as_json["schedule"]["missedFire"]) == missed

@@ -34,19 +34,22 @@ def when(moment: datetime | None) -> str:
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the API's /api/etl/status answer, with the run ids, instead."
 )
-@click.option("--check", is_flag=True, help="Exit 1 when the verdict is degraded or failed (for cron and monitors).")
+@click.option(
+    "--check", is_flag=True, help="Exit 1 when the verdict is degraded or failed or the schedule is stale (monitors)."
+)
 def command(as_json: bool, check: bool) -> None:
     """Overall status, jobs (last run, its run id, next run), latest data quality and freshness."""
     status = show(as_json)
-    if check and status.overall_status != "healthy":
-        click.echo(f"status: {status.overall_status}", err=True)
+    stale = status.schedule is not None and status.schedule.stale
+    if check and (status.overall_status != "healthy" or stale):
+        click.echo(f"status: {status.overall_status}{', schedule stale' if stale else ''}", err=True)
         sys.exit(1)  # not click's Exit: the entry point runs click outside standalone mode, which returns it
 
 
 def show(as_json: bool) -> models.StatusWithRuns:
     """Print the status (as JSON or as text) and return it."""
     from fmp_elt.job_config import load_jobs
-    from fmp_elt.status import anomalies, queries, runs, universe
+    from fmp_elt.status import anomalies, queries, runs, schedule, universe
 
     jobs = load_jobs()
     settings = Settings.from_env()
@@ -71,6 +74,8 @@ def show(as_json: bool) -> models.StatusWithRuns:
         f"overall: {status.overall_status}   last execution: {when(status.last_execution)}"
         f"   next: {when(status.next_execution)}   last run: {status.last_run_id or '-'}\n"
     )
+    if status.schedule is not None:
+        click.echo(schedule.describe(status.schedule, now) + "\n")
     reliability = {metrics.name: metrics for metrics in operations.jobs}
     rows = [with_reliability(job_row(job, latest.get(job.name)), reliability[job.name]) for job in status.jobs]
     rows = [[*row[:2], runs.short(job.run_id), *row[2:]] for row, job in zip(rows, status.jobs, strict=True)]

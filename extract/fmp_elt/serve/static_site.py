@@ -27,7 +27,7 @@ from fmp_elt.config import Settings, plan_from_env
 from fmp_elt.job_config import JobConfig
 from fmp_elt.quality import default_docs_dir
 from fmp_elt.serve import STATIC_DIR
-from fmp_elt.status import anomalies, models, queries, universe
+from fmp_elt.status import anomalies, models, queries, schedule, universe
 from fmp_elt.transform import DbtPaths
 from fmp_elt.warehouse.connection import connect
 
@@ -91,7 +91,8 @@ def build_site(
     report.symbols = write_dashboard(url, out / "dashboard", jobs, now, max_symbols, writer)
     report.sections["dashboard"] = out / "dashboard" / "index.html"
     (out / ".nojekyll").touch()  # GitHub Pages: serve folders whose names start with "_" as they are
-    report.index.write_text(index_page(report, now), encoding="utf-8")
+    due = min((job.next_fire(now) for job in jobs), default=None)
+    report.index.write_text(index_page(report, now, due), encoding="utf-8")
     return report
 
 
@@ -186,7 +187,9 @@ MISSING_HINT = {
 }
 
 
-def index_page(report: SiteReport, now: datetime) -> str:
+def index_page(report: SiteReport, now: datetime, due: datetime | None = None) -> str:
+    """The site's front page; `due` is when the schedule runs next, after which (with its grace) this site, which
+    only a run rebuilds, says it is stale."""
     items = []
     for key, (title, blurb) in SECTION_TEXT.items():
         path = report.sections.get(key)
@@ -195,7 +198,9 @@ def index_page(report: SiteReport, now: datetime) -> str:
         else:
             href = path.relative_to(report.index.parent).as_posix()
             items.append(f'<li><a href="{href}" id="link-{key}">{title}</a><br><span>{html.escape(blurb)}</span></li>')
-    return INDEX_TEMPLATE.format(items="\n".join(items), built=f"{now:%Y-%m-%d %H:%M} UTC")
+    stale_after = json.dumps((due + schedule.GRACE).isoformat() if due else None)
+    built = f"{now:%Y-%m-%d %H:%M} UTC"
+    return INDEX_TEMPLATE.format(items="\n".join(items), built=built, stale_after=stale_after)
 
 
 INDEX_TEMPLATE = """<!doctype html>
@@ -203,6 +208,7 @@ INDEX_TEMPLATE = """<!doctype html>
 <title>fmp-elt</title><link rel="icon" href="data:,">
 <style>
 body {{ font: 15px/1.5 system-ui, sans-serif; max-width: 760px; margin: 40px auto; padding: 0 20px; color: #1d2330; }}
+.stale {{ background: #fce8e6; color: #a50e0e; padding: 10px 14px; border-radius: 6px; font-weight: 600; }}
 li {{ margin: 0 0 18px; }} li span, .missing, footer {{ color: #6b7280; }} a {{ font-size: 17px; font-weight: 600; }}
 </style></head>
 <body>
@@ -211,7 +217,14 @@ li {{ margin: 0 0 18px; }} li span, .missing, footer {{ color: #6b7280; }} a {{ 
 <ul>
 {items}
 </ul>
+<p id="stale" class="stale" role="alert" hidden>Stale: no scheduled run has published this site since {built}, though
+one was due. GitHub disables scheduled workflows in forks until enabled, and in public repositories after 60 days
+without activity: enable the workflow again (see the docs, Operate, Scheduling).</p>
 <footer>Built {built}.</footer>
+<script>
+  const staleAfter = {stale_after};
+  document.getElementById("stale").hidden = !(staleAfter && Date.now() > Date.parse(staleAfter));
+</script>
 </body></html>
 """
 

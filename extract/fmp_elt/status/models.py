@@ -226,6 +226,15 @@ class MetricsResponse(ApiModel):
 # ---- runs by their id (`fmp-elt runs`, `fmp-elt status --json`) ----------------------------------------------
 
 
+class ScheduleHealth(ApiModel):
+    """Whether runs keep up with the schedule (see status/schedule.py)."""
+
+    stale: bool
+    last_run: datetime | None  # the newest execution's start
+    missed_fire: datetime | None  # when stale: the schedule's latest fire past the grace with no run after it
+    grace_hours: float
+
+
 class JobRunStatus(JobStatus):
     run_id: str | None  # the run of the job's latest execution
 
@@ -235,6 +244,7 @@ class StatusWithRuns(StatusResponse):
 
     last_run_id: str | None
     jobs: list[JobRunStatus]  # type: ignore[assignment]
+    schedule: ScheduleHealth | None = None
 
 
 RunState = Literal["running", "completed", "failed"]

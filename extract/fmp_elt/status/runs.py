@@ -14,6 +14,7 @@ from typing import Any
 
 from psycopg2.extensions import connection as Connection
 
+from fmp_elt import clock
 from fmp_elt.errors import FmpEltError
 from fmp_elt.job_config import JobConfig
 from fmp_elt.status import models, queries
@@ -118,12 +119,16 @@ def resolve(conn: Connection, typed: str) -> str:
 
 def status_with_runs(conn: Connection, jobs: list[JobConfig], now: datetime | None = None) -> models.StatusWithRuns:
     """The API's status answer, with the run id of each job's latest run and of the latest run overall."""
+    from fmp_elt.status.schedule import schedule_health
+
+    now = now or clock.now()
     answer = queries.status(conn, jobs, now)
     latest = queries.latest_executions(conn)
     newest = max(latest.values(), key=lambda e: e.start_time, default=None)
     return models.StatusWithRuns(
         **answer.model_dump(exclude={"jobs"}),
         last_run_id=newest.run_id if newest else None,
+        schedule=schedule_health(conn, jobs, now),
         jobs=[
             models.JobRunStatus(**job.model_dump(), run_id=latest[job.name].run_id if job.name in latest else None)
             for job in answer.jobs
