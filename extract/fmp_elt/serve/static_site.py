@@ -75,6 +75,7 @@ def build_site(
     max_symbols: int = 100,
     now: datetime | None = None,
     writer: str | None = None,
+    docs: Path | None = None,
 ) -> SiteReport:
     """Write the site into `out` (its dashboard/, dbt/ and quality/ are replaced) and return what it holds.
 
@@ -88,6 +89,7 @@ def build_site(
     report = SiteReport(out / "index.html")
     report.sections["dbt"] = copy_dbt_docs(dbt_docs, out / "dbt")
     report.sections["quality"] = copy_tree_docs(quality_docs, out / "quality")
+    report.sections["docs"] = copy_tree_docs(docs, out / "docs")
     report.symbols = write_dashboard(url, out / "dashboard", jobs, now, max_symbols, writer)
     report.sections["dashboard"] = out / "dashboard" / "index.html"
     (out / ".nojekyll").touch()  # GitHub Pages: serve folders whose names start with "_" as they are
@@ -180,10 +182,12 @@ SECTION_TEXT = {
     "dashboard": ("Dashboard", "Jobs, run history, quality trend, freshness, errors, prices with moving averages."),
     "dbt": ("dbt docs", "Models, sources, tests and lineage of the warehouse."),
     "quality": ("Data quality (Great Expectations)", "Expectation suites and the latest validation results."),
+    "docs": ("Documentation", "Get started, use the data, operate, extend, reference (CLI, variables, API, metrics)."),
 }
 MISSING_HINT = {
     "dbt": "not built yet: run `fmp-elt transform --docs`, then `fmp-elt site` again",
     "quality": "not built yet: run `fmp-elt validate`, then `fmp-elt site` again",
+    "docs": "not built: `fmp-elt site` builds it from a checkout with the docs extra (`pip install -e '.[docs]'`)",
 }
 
 
