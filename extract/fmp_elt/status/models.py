@@ -1,6 +1,6 @@
 """Response shapes of the status/logs API (the status/logs contracts, camelCase on the wire).
 
-`StatusResponse` and `LogsResponse` are the fixed contracts (README, API and dashboard); the others serve the dashboard.
+`StatusResponse` and `LogsResponse` are the fixed contracts (docs/reference/api.md); the others serve the dashboard.
 """
 
 from __future__ import annotations
