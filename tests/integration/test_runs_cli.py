@@ -146,3 +146,17 @@ def test_a_schedule_that_stopped_firing_makes_status_say_stale(database_url: str
     as_json = json.loads(cli("status", "--json", env=env).stdout)
     assert as_json["schedule"]["stale"] is True
     assert datetime.fromisoformat(as_json["schedule"]["missedFire"]) == missed
+
+
+def test_status_measures_usage_against_the_plan_the_runs_used(database_url: str, tmp_path: Path) -> None:
+    write_jobs(tmp_path, [job("extract", OPS_RECORDS=7)])
+    env = {"DATABASE_URL": database_url, "FMP_ELT_JOBS": str(tmp_path / "jobs.yml")}
+    assert cli("run", "--jobs", "extract", env={**env, "FMP_PLAN": "premium"}).returncode == 0
+    [(recorded,)] = query(database_url, "select metadata->>'plan' from etl.executions")
+    assert recorded == "premium"
+    # read where FMP_PLAN says starter: the runs' plan wins, with its 50 GB cap
+    shown = cli("status", env={**env, "FMP_PLAN": "starter"})
+    assert shown.returncode == 0, shown.stderr
+    [usage] = [line for line in shown.stdout.splitlines() if line.startswith("FMP usage: ")]
+    assert "of 50.0 GB" in usage
+    assert "premium plan" in usage
