@@ -93,7 +93,7 @@ def build_site(
     report.symbols = write_dashboard(url, out / "dashboard", jobs, now, max_symbols, writer)
     report.sections["dashboard"] = out / "dashboard" / "index.html"
     (out / ".nojekyll").touch()  # GitHub Pages: serve folders whose names start with "_" as they are
-    due = min((job.next_fire(now) for job in jobs), default=None)
+    due = min((job.next_fire(now) for job in jobs), default=None) if watches_schedule() else None
     report.index.write_text(index_page(report, now, due), encoding="utf-8")
     return report
 
@@ -111,7 +111,11 @@ def write_dashboard(
     shutil.copytree(STATIC_DIR, target / "static")
     page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
     taken = json.dumps(now.isoformat())
-    flag = f"<script>window.FMP_ELT_STATIC = true; window.FMP_ELT_SNAPSHOT_TAKEN = {taken};</script>"
+    watch = json.dumps(watches_schedule())
+    flag = (
+        f"<script>window.FMP_ELT_STATIC = true; window.FMP_ELT_SNAPSHOT_TAKEN = {taken};"
+        f" window.FMP_ELT_SCHEDULE_WATCH = {watch};</script>"
+    )
     (target / "index.html").write_text(page.replace(STATIC_MARKER, flag), encoding="utf-8")
     data = target / "data"
     conn = connect(url, application_name="fmp-elt-site")
@@ -129,6 +133,12 @@ def write_dashboard(
         conn.rollback()
         conn.close()
     return len(symbols)
+
+
+def watches_schedule() -> bool:
+    """Whether the published pages say `stale` once the next scheduled run is overdue: not for a replay (the demo),
+    whose runs happened on past days that no schedule will follow."""
+    return clock.replay_lag().total_seconds() == 0
 
 
 def as_completed(conn: Connection, execution_id: str, now: datetime) -> None:

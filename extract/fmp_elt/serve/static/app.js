@@ -189,7 +189,7 @@
   // ---- sections ---------------------------------------------------------------------------------------
   function renderStatus(status, asOf) {
     const overall = document.getElementById("overall");
-    const stale = STATIC && scheduleStale(status.nextExecution);
+    const stale = STATIC && window.FMP_ELT_SCHEDULE_WATCH !== false && scheduleStale(status.nextExecution);
     overall.dataset.status = stale ? "stale" : status.overallStatus;
     overall.textContent = stale ? "stale" : status.overallStatus;
     const banner = document.getElementById("stale-schedule");
