@@ -1,4 +1,4 @@
-"""Settings read from the environment (the variables in the README's Configuration table), validated once."""
+"""Settings read from the environment (every variable: docs/reference/configuration.md), validated once."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The README's "Adding a stream", step by step, on a copy of the repository: the new dataset is then extracted by
-its job, landed, modelled by dbt, checked by Great Expectations and shown in the status, with nothing else edited.
+"""docs/extend/index.md, "Adding a stream", step by step, on a copy of the repository: the new dataset is then
+extracted by its job, landed, modelled by dbt, checked by Great Expectations and shown in the status, with nothing
+else edited.
 
 The new stream reads FMP's `ratios-ttm` (one trailing-twelve-month record per symbol), which the simulator serves
 and the pipeline does not use yet.
@@ -87,7 +88,7 @@ from source
 
 
 def add_the_stream(repo: Path) -> None:
-    """What the README's "Adding a stream" says, and nothing more."""
+    """What docs/extend/index.md says, and nothing more."""
     streams = repo / "extract" / "fmp_elt" / "streams"
     (streams / "ratios_ttm.py").write_text(STREAM_MODULE.lstrip(), encoding="utf-8")
     # Step 2: register it.
@@ -100,7 +101,7 @@ def add_the_stream(repo: Path) -> None:
     text = text.replace(
         '    "ratios": RatiosStream(),\n', '    "ratios": RatiosStream(),\n    "ratios_ttm": RatiosTtmStream(),\n'
     )
-    assert "RatiosTtmStream()" in text, "the registry changed shape: update the README and this test"
+    assert "RatiosTtmStream()" in text, "the registry changed shape: update docs/extend/index.md and this test"
     registry.write_text(text, encoding="utf-8")
     migrations = repo / "extract" / "fmp_elt" / "warehouse" / "migrations"
     number = max(int(path.name[:4]) for path in migrations.glob("*.sql")) + 1

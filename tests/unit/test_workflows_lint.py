@@ -45,7 +45,7 @@ def steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_the_workflows_are_there() -> None:
-    assert [path.name for path in WORKFLOWS] == ["ci.yml", "elt.yml", "lock-refresh.yml"]
+    assert [path.name for path in WORKFLOWS] == ["ci.yml", "elt.yml", "lock-refresh.yml", "release.yml"]
 
 
 def test_actionlint_with_shellcheck_finds_nothing() -> None:
@@ -108,8 +108,13 @@ def test_permissions_are_granted_per_job_and_checkouts_keep_no_credentials(path:
     for name, job in workflow["jobs"].items():
         assert "permissions" in job, name
         writes = {scope for scope, level in job["permissions"].items() if level == "write"}
-        # publishing the site; proposing a refreshed lock as a pull request and running CI on it
-        allowed = {"contents", "pull-requests", "actions"} if path.name == "lock-refresh.yml" else {"pages", "id-token"}
+        # publishing the site; proposing a refreshed lock as a pull request and running CI on it; publishing a
+        # release, the one write to the repository's contents, in its own job with no checkout
+        allowed = {"pages", "id-token"}
+        if path.name == "lock-refresh.yml":
+            allowed = {"contents", "pull-requests", "actions"}
+        elif (path.name, name) == ("release.yml", "release"):
+            allowed |= {"contents"}
         assert writes <= allowed, name
     for step in steps(workflow):
         if step.get("uses", "").startswith("actions/checkout@"):

@@ -24,6 +24,7 @@ def cli() -> None:
 # One module per command (or command group), each exposing `command`.
 COMMAND_MODULES = [
     "db",
+    "doctor",
     "demo",
     "extract_cmd",
     "transform",
@@ -32,6 +33,7 @@ COMMAND_MODULES = [
     "run",
     "status",
     "logs",
+    "runs",
     "serve",
     "site",
     "alert",

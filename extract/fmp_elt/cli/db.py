@@ -1,4 +1,4 @@
-"""`fmp-elt db url|start|stop|migrate`: the warehouse connection and the embedded server."""
+"""`fmp-elt db url|start|stop`: the warehouse connection and the embedded server."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def url() -> None:
 
 @command.command("start")
 def start() -> None:
-    """Start the embedded PostgreSQL and apply the schema."""
+    """Start the embedded PostgreSQL (unless DATABASE_URL is set) and apply the migrations; print the URL."""
     settings = Settings.from_env()
     url = database_url(settings)
     conn = connect(url)

@@ -20,7 +20,7 @@ SHORT_KEYS = 80
 @click.command("logs")
 @click.option("--job", help="Only this job's lines.")
 @click.option("--level", type=click.Choice(LEVELS, case_sensitive=False), help="Only lines of this level.")
-@click.option("--run", "run_id", help="Only this run id (as printed by `fmp-elt run` and in alerts).")
+@click.option("--run", "run_id", help="Only this run: its id (as `fmp-elt runs` prints it) or its first characters.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=100, show_default=True)
 @click.option("--page", type=click.IntRange(1, MAX_PAGE), default=1, show_default=True, help="1 = the newest lines.")
 @click.option("--full", is_flag=True, help="Print each line's whole metadata (tracebacks too).")
@@ -28,20 +28,15 @@ SHORT_KEYS = 80
 def command(
     job: str | None, level: str | None, run_id: str | None, limit: int, page: int, full: bool, as_json: bool
 ) -> None:
-    """Show log lines of the pipeline's runs, newest page first, each page in time order."""
-    import uuid
+    """Show log lines of the pipeline's runs (each with its run id), newest page first, each page in time order."""
+    from fmp_elt.status import queries, runs
 
-    from fmp_elt.status import queries
-
-    if run_id:
-        try:
-            run_id = str(uuid.UUID(run_id))
-        except ValueError:
-            raise click.BadParameter(f"{run_id!r} is not a run id", param_hint="--run") from None
     url = database_url(Settings.from_env())
     ensure_schema(url)
     conn = connect(url)
     try:
+        if run_id:
+            run_id = runs.resolve(conn, run_id)
         answer = queries.logs(
             conn, job=job, level=level.upper() if level else None, run_id=run_id, limit=limit, page=page
         )
@@ -53,11 +48,11 @@ def command(
     for line in reversed(answer.logs):
         meta = dict(line.metadata)
         name = meta.pop("job", "-")
-        meta.pop("runId", None)
+        run = meta.pop("runId", None) or "-"
         extra = json.dumps(meta, default=str, separators=(",", ":")) if meta else ""
         if not full and len(extra) > SHORT_KEYS:
             extra = extra[: SHORT_KEYS - 3] + "..."
-        text = f"{line.timestamp:%Y-%m-%d %H:%M:%S} {line.level:<8} {name:<10} {line.message}  {extra}"
+        text = f"{line.timestamp:%Y-%m-%d %H:%M:%S} {line.level:<8} {name:<10} {run} {line.message}  {extra}"
         click.echo(redact(text).rstrip())
     shown = len(answer.logs)
     total = answer.pagination.total

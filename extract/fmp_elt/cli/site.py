@@ -22,9 +22,19 @@ from fmp_elt.warehouse.schema import ensure_schema
     show_default=True,
     help="Symbols that get a price chart in the snapshot.",
 )
-def command(out: Path, dbt_docs: Path | None, quality_docs: Path | None, max_symbols: int) -> None:
-    """Write a static site to publish: OUT/index.html links the dashboard, the dbt docs and the GX docs."""
+@click.option(
+    "--docs",
+    "docs_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A built documentation site (default: built from the checkout's docs/ when MkDocs is installed).",
+)
+def command(
+    out: Path, dbt_docs: Path | None, quality_docs: Path | None, max_symbols: int, docs_dir: Path | None
+) -> None:
+    """Write a static site to publish: OUT/index.html links the dashboard, the dbt docs, the GX docs and the
+    documentation."""
     from fmp_elt.job_config import load_jobs
+    from fmp_elt.serve.docs_site import build_docs
     from fmp_elt.serve.static_site import build_site, default_sources
 
     settings = Settings.from_env()
@@ -38,6 +48,7 @@ def command(out: Path, dbt_docs: Path | None, quality_docs: Path | None, max_sym
         dbt_docs=dbt_docs or dbt_default,
         quality_docs=quality_docs or quality_default,
         max_symbols=max_symbols,
+        docs=docs_dir or build_docs(settings.home / "docs-site"),
     )
     for name, path in report.sections.items():
         click.echo(f"{name}: {path or 'not built yet'}", err=True)

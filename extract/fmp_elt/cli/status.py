@@ -3,6 +3,7 @@ metrics (success rate, throughput, availability, FMP usage against the plan's ca
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -30,11 +31,25 @@ def when(moment: datetime | None) -> str:
 
 
 @click.command("status")
-@click.option("--json", "as_json", is_flag=True, help="Print the API's /api/etl/status answer instead.")
-def command(as_json: bool) -> None:
-    """Overall status, jobs (last run, next run), latest data quality and freshness."""
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the API's /api/etl/status answer, with the run ids, instead."
+)
+@click.option(
+    "--check", is_flag=True, help="Exit 1 when the verdict is degraded or failed or the schedule is stale (monitors)."
+)
+def command(as_json: bool, check: bool) -> None:
+    """Overall status, jobs (last run, its run id, next run), latest data quality and freshness."""
+    status = show(as_json)
+    stale = status.schedule is not None and status.schedule.stale
+    if check and (status.overall_status != "healthy" or stale):
+        click.echo(f"status: {status.overall_status}{', schedule stale' if stale else ''}", err=True)
+        sys.exit(1)  # not click's Exit: the entry point runs click outside standalone mode, which returns it
+
+
+def show(as_json: bool) -> models.StatusWithRuns:
+    """Print the status (as JSON or as text) and return it."""
     from fmp_elt.job_config import load_jobs
-    from fmp_elt.status import anomalies, queries, universe
+    from fmp_elt.status import anomalies, queries, runs, schedule, universe
 
     jobs = load_jobs()
     settings = Settings.from_env()
@@ -43,10 +58,10 @@ def command(as_json: bool) -> None:
     conn = connect(url)
     try:
         now = clock.now()
-        status = queries.status(conn, jobs, now)
+        status = runs.status_with_runs(conn, jobs, now)
         if as_json:
             click.echo(status.model_dump_json(indent=2))
-            return
+            return status
         latest = queries.latest_executions(conn)
         checks = queries.latest_quality(conn)
         tables = queries.freshness(conn, jobs, now)
@@ -57,11 +72,15 @@ def command(as_json: bool) -> None:
         conn.close()
     click.echo(
         f"overall: {status.overall_status}   last execution: {when(status.last_execution)}"
-        f"   next: {when(status.next_execution)}\n"
+        f"   next: {when(status.next_execution)}   last run: {status.last_run_id or '-'}\n"
     )
+    if status.schedule is not None:
+        click.echo(schedule.describe(status.schedule, now) + "\n")
     reliability = {metrics.name: metrics for metrics in operations.jobs}
     rows = [with_reliability(job_row(job, latest.get(job.name)), reliability[job.name]) for job in status.jobs]
-    click.echo(format_table([*JOB_HEADERS[:-1], *OPERATIONS_HEADERS[1:], JOB_HEADERS[-1]], rows))
+    rows = [[*row[:2], runs.short(job.run_id), *row[2:]] for row, job in zip(rows, status.jobs, strict=True)]
+    headers = [*JOB_HEADERS[:2], "run", *JOB_HEADERS[2:-1], *OPERATIONS_HEADERS[1:], JOB_HEADERS[-1]]
+    click.echo(format_table(headers, rows))
     if checks:
         click.echo("\n" + format_table(QUALITY_HEADERS, [quality_row(check) for check in checks]))
     if tables:
@@ -74,6 +93,7 @@ def command(as_json: bool) -> None:
         click.echo(f"\nprice anomalies: {found.total} ({kinds}); the newest:")
         rows = [[a.price_date, a.symbol, a.anomaly, a.detail] for a in found.anomalies]
         click.echo(format_table(ANOMALY_HEADERS, rows))
+    return status
 
 
 def universe_lines(listing: universe.UniverseResponse, shown: int = 10) -> str:

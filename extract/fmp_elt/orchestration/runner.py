@@ -168,6 +168,17 @@ def skip(url: str, job: JobConfig, run_id: str, upstream: str) -> JobOutcome:
     return JobOutcome(job.name, "skipped", error=message, execution_id=execution.id, upstream=upstream)
 
 
+def plan_of(job: JobConfig) -> str | None:
+    """The FMP plan the job's process runs under (its environment over ours), recorded so that status shows the
+    plan the runs used rather than whatever FMP_PLAN says where status is read."""
+    from fmp_elt.config import plan_from_env
+
+    try:
+        return plan_from_env({**os.environ, **job.environment}).name
+    except ConfigError:
+        return None  # the job fails on it, and says so
+
+
 def run_job(
     url: str,
     job: JobConfig,
@@ -179,7 +190,8 @@ def run_job(
 ) -> JobOutcome:
     """All attempts of one job under one execution row: completed on the first success, else failed."""
     say = progress or (lambda _line: None)
-    execution = runlog.begin(url, job.name, run_id, {"timeout": job.timeout, "options": options.describe()})
+    metadata = {"timeout": job.timeout, "options": options.describe(), "plan": plan_of(job)}
+    execution = runlog.begin(url, job.name, run_id, metadata)
     started = time.monotonic()
     attempts: list[dict[str, Any]] = []
     result = AttemptResult(error="not run")

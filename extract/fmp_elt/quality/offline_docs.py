@@ -3,7 +3,7 @@
 GX's page templates load Bootstrap, jQuery, bootstrap-table, Vega and Font Awesome from CDNs, and the navbar
 logo is an image on GX's servers whose URL carries the data context id. GX's jinja loader reads its own
 templates before a custom views folder, so configuration cannot replace them: after each build, `make_offline`
-copies the files vendored in `data_docs_vendor/` (from npm, at the versions the templates name; the README lists
+copies the files vendored in `data_docs_vendor/` (from npm, at the versions the templates name; the docs list
 them) into the build's `static/vendor/` and rewrites every page to load those instead. GX's images come from the
 build's own `static/images/`, links out of the site lose their target, the newsletter footer goes.
 

@@ -28,7 +28,7 @@ from fmp_elt.job_config import JobConfig
 from fmp_elt.quality import default_docs_dir
 from fmp_elt.redaction import redact
 from fmp_elt.serve import STATIC_DIR
-from fmp_elt.status import anomalies, models, queries, universe
+from fmp_elt.status import anomalies, models, queries, schedule, universe
 from fmp_elt.transform import DbtPaths
 from fmp_elt.warehouse.connection import connect
 
@@ -76,6 +76,7 @@ def build_site(
     max_symbols: int = 100,
     now: datetime | None = None,
     writer: str | None = None,
+    docs: Path | None = None,
 ) -> SiteReport:
     """Write the site into `out` (its dashboard/, dbt/ and quality/ are replaced) and return what it holds.
 
@@ -89,10 +90,12 @@ def build_site(
     report = SiteReport(out / "index.html")
     report.sections["dbt"] = copy_dbt_docs(dbt_docs, out / "dbt")
     report.sections["quality"] = copy_tree_docs(quality_docs, out / "quality")
+    report.sections["docs"] = copy_tree_docs(docs, out / "docs")
     report.symbols = write_dashboard(url, out / "dashboard", jobs, now, max_symbols, writer)
     report.sections["dashboard"] = out / "dashboard" / "index.html"
     (out / ".nojekyll").touch()  # GitHub Pages: serve folders whose names start with "_" as they are
-    report.index.write_text(redact(index_page(report, now)), encoding="utf-8")
+    due = min((job.next_fire(now) for job in jobs), default=None) if watches_schedule() else None
+    report.index.write_text(redact(index_page(report, now, due)), encoding="utf-8")
     return report
 
 
@@ -109,7 +112,11 @@ def write_dashboard(
     shutil.copytree(STATIC_DIR, target / "static")
     page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
     taken = json.dumps(now.isoformat())
-    flag = f"<script>window.FMP_ELT_STATIC = true; window.FMP_ELT_SNAPSHOT_TAKEN = {taken};</script>"
+    watch = json.dumps(watches_schedule())
+    flag = (
+        f"<script>window.FMP_ELT_STATIC = true; window.FMP_ELT_SNAPSHOT_TAKEN = {taken};"
+        f" window.FMP_ELT_SCHEDULE_WATCH = {watch};</script>"
+    )
     (target / "index.html").write_text(page.replace(STATIC_MARKER, flag), encoding="utf-8")
     data = target / "data"
     conn = connect(url, application_name="fmp-elt-site")
@@ -127,6 +134,12 @@ def write_dashboard(
         conn.rollback()
         conn.close()
     return len(symbols)
+
+
+def watches_schedule() -> bool:
+    """Whether the published pages say `stale` once the next scheduled run is overdue: not for a replay (the demo),
+    whose runs happened on past days that no schedule will follow."""
+    return clock.replay_lag().total_seconds() == 0
 
 
 def as_completed(conn: Connection, execution_id: str, now: datetime) -> None:
@@ -180,14 +193,18 @@ SECTION_TEXT = {
     "dashboard": ("Dashboard", "Jobs, run history, quality trend, freshness, errors, prices with moving averages."),
     "dbt": ("dbt docs", "Models, sources, tests and lineage of the warehouse."),
     "quality": ("Data quality (Great Expectations)", "Expectation suites and the latest validation results."),
+    "docs": ("Documentation", "Get started, use the data, operate, extend, reference (CLI, variables, API, metrics)."),
 }
 MISSING_HINT = {
     "dbt": "not built yet: run `fmp-elt transform --docs`, then `fmp-elt site` again",
     "quality": "not built yet: run `fmp-elt validate`, then `fmp-elt site` again",
+    "docs": "not built: `fmp-elt site` builds it from a checkout with the docs extra (`pip install -e '.[docs]'`)",
 }
 
 
-def index_page(report: SiteReport, now: datetime) -> str:
+def index_page(report: SiteReport, now: datetime, due: datetime | None = None) -> str:
+    """The site's front page; `due` is when the schedule runs next, after which (with its grace) this site, which
+    only a run rebuilds, says it is stale."""
     items = []
     for key, (title, blurb) in SECTION_TEXT.items():
         path = report.sections.get(key)
@@ -196,7 +213,9 @@ def index_page(report: SiteReport, now: datetime) -> str:
         else:
             href = path.relative_to(report.index.parent).as_posix()
             items.append(f'<li><a href="{href}" id="link-{key}">{title}</a><br><span>{html.escape(blurb)}</span></li>')
-    return INDEX_TEMPLATE.format(items="\n".join(items), built=f"{now:%Y-%m-%d %H:%M} UTC")
+    stale_after = json.dumps((due + schedule.GRACE).isoformat() if due else None)
+    built = f"{now:%Y-%m-%d %H:%M} UTC"
+    return INDEX_TEMPLATE.format(items="\n".join(items), built=built, stale_after=stale_after)
 
 
 INDEX_TEMPLATE = """<!doctype html>
@@ -204,6 +223,7 @@ INDEX_TEMPLATE = """<!doctype html>
 <title>fmp-elt</title><link rel="icon" href="data:,">
 <style>
 body {{ font: 15px/1.5 system-ui, sans-serif; max-width: 760px; margin: 40px auto; padding: 0 20px; color: #1d2330; }}
+.stale {{ background: #fce8e6; color: #a50e0e; padding: 10px 14px; border-radius: 6px; font-weight: 600; }}
 li {{ margin: 0 0 18px; }} li span, .missing, footer {{ color: #6b7280; }} a {{ font-size: 17px; font-weight: 600; }}
 </style></head>
 <body>
@@ -212,7 +232,14 @@ li {{ margin: 0 0 18px; }} li span, .missing, footer {{ color: #6b7280; }} a {{ 
 <ul>
 {items}
 </ul>
+<p id="stale" class="stale" role="alert" hidden>Stale: no scheduled run has published this site since {built}, though
+one was due. GitHub disables scheduled workflows in forks until enabled, and in public repositories after 60 days
+without activity: enable the workflow again (see the docs, Operate, Scheduling).</p>
 <footer>Built {built}.</footer>
+<script>
+  const staleAfter = {stale_after};
+  document.getElementById("stale").hidden = !(staleAfter && Date.now() > Date.parse(staleAfter));
+</script>
 </body></html>
 """
 

@@ -1,6 +1,6 @@
 """Response shapes of the status/logs API (the status/logs contracts, camelCase on the wire).
 
-`StatusResponse` and `LogsResponse` are the fixed contracts (README, API and dashboard); the others serve the dashboard.
+`StatusResponse` and `LogsResponse` are the fixed contracts (docs/reference/api.md); the others serve the dashboard.
 """
 
 from __future__ import annotations
@@ -221,3 +221,61 @@ class MetricsResponse(ApiModel):
     availability: Availability  # all jobs together
     usage: FmpUsage
     schema_changes: list[SchemaChange]  # the latest, newest first
+
+
+# ---- runs by their id (`fmp-elt runs`, `fmp-elt status --json`) ----------------------------------------------
+
+
+class ScheduleHealth(ApiModel):
+    """Whether runs keep up with the schedule (see status/schedule.py)."""
+
+    stale: bool
+    last_run: datetime | None  # the newest execution's start
+    missed_fire: datetime | None  # when stale: the schedule's latest fire past the grace with no run after it
+    grace_hours: float
+
+
+class JobRunStatus(JobStatus):
+    run_id: str | None  # the run of the job's latest execution
+
+
+class StatusWithRuns(StatusResponse):
+    """The status contract plus run ids, for the terminal (`status --json`); the API keeps the seed's shape."""
+
+    last_run_id: str | None
+    jobs: list[JobRunStatus]  # type: ignore[assignment]
+    schedule: ScheduleHealth | None = None
+
+
+RunState = Literal["running", "completed", "failed"]
+
+
+class RunSummary(ApiModel):
+    run_id: str
+    status: RunState  # failed: a job failed or was skipped
+    start_time: datetime
+    end_time: datetime | None
+    duration_seconds: float | None
+    jobs: int
+    failed_jobs: list[str]
+    skipped_jobs: list[str]  # their upstream failed
+    records_processed: int
+    records_failed: int
+
+
+class RunAlert(ApiModel):
+    """An alert cause whose latest message this run sent (etl.alert_state keeps one row per cause)."""
+
+    cause: str
+    kind: str
+    status: str
+    subject: str
+    detail: str | None
+    sent_at: datetime
+
+
+class RunDetail(ApiModel):
+    run: RunSummary
+    executions: list[Execution]
+    errors: list[LogEntry]
+    alerts: list[RunAlert]

@@ -14,7 +14,7 @@ from typing import Any
 from psycopg2.extensions import connection as Connection
 
 from fmp_elt import clock
-from fmp_elt.config import Plan
+from fmp_elt.config import PLANS, Plan
 from fmp_elt.job_config import JobConfig
 from fmp_elt.quality.suites import DATASETS
 from fmp_elt.status import models, reliability, usage
@@ -32,7 +32,7 @@ def relation_exists(conn: Connection, name: str) -> bool:
         return bool(cur.fetchone()[0])
 
 
-def _execution(row: Sequence[Any]) -> models.Execution:
+def execution_from_row(row: Sequence[Any]) -> models.Execution:
     keys = (
         "id",
         "run_id",
@@ -60,7 +60,7 @@ def executions(
             " order by start_time desc, id limit %(limit)s",
             {"job": job, "status": status, "limit": limit},
         )
-        return [_execution(row) for row in cur.fetchall()]
+        return [execution_from_row(row) for row in cur.fetchall()]
 
 
 def latest_executions(conn: Connection, *, statuses: Sequence[str] | None = None) -> dict[str, models.Execution]:
@@ -72,7 +72,7 @@ def latest_executions(conn: Connection, *, statuses: Sequence[str] | None = None
             " order by job_name, start_time desc",
             {"statuses": list(statuses) if statuses else None},
         )
-        return {row[2]: _execution(row) for row in cur.fetchall()}
+        return {row[2]: execution_from_row(row) for row in cur.fetchall()}
 
 
 STATE = {"completed": "success", "failed": "failed", "running": "running"}
@@ -288,6 +288,7 @@ def job_definitions(jobs: list[JobConfig], now: datetime | None = None) -> list[
 def metrics(conn: Connection, jobs: list[JobConfig], plan: Plan, now: datetime | None = None) -> models.MetricsResponse:
     """GET /api/etl/metrics: per job success rate, throughput and availability; FMP usage; schema changes."""
     now = now or clock.now()
+    plan = plan_in_use(conn, plan)
     job_metrics, availability = reliability.job_metrics(conn, jobs, now)
     return models.MetricsResponse(
         generated_at=now,
@@ -299,6 +300,17 @@ def metrics(conn: Connection, jobs: list[JobConfig], plan: Plan, now: datetime |
         usage=usage.fmp_usage(conn, plan, now),
         schema_changes=schema_changes(conn),
     )
+
+
+def plan_in_use(conn: Connection, configured: Plan) -> Plan:
+    """The plan the newest run recorded (the runner writes it into each execution), else `configured`: after a
+    premium demo, the usage is measured against premium's cap whatever FMP_PLAN says where it is read."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "select metadata->>'plan' from etl.executions where metadata ? 'plan' order by start_time desc limit 1"
+        )
+        row = cur.fetchone()
+    return PLANS.get(row[0], configured) if row and row[0] else configured
 
 
 def repaired_histories(conn: Connection, *, since: datetime) -> list[tuple[str, datetime, str]]:

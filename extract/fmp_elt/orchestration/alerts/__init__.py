@@ -4,7 +4,7 @@
 Each problem has a cause key (`job:prices`, `quality:daily_prices`, `stale:marts.daily_prices`, `bandwidth:fmp`,
 `schema:<endpoint>:<change id>`). A cause is announced when it opens, reminded at most once per
 `ALERT_REMIND_HOURS` (default 24) while it stays open, and its recovery is announced once (see throttle.py); a
-schema change is an event, announced once. Channels come from the environment (README, Alerts): Slack when
+schema change is an event, announced once. Channels come from the environment (docs/reference/): Slack when
 `SLACK_WEBHOOK_URL` is set, email when `SMTP_HOST` is set. A channel that cannot deliver is reported and
 does not fail the run; an alert nobody received is tried again after the next run.
 """

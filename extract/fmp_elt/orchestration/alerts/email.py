@@ -1,6 +1,6 @@
 """Email alerts over SMTP with STARTTLS: one message with a plain-text and an HTML part.
 
-Environment (README, Alerts): SMTP_HOST, SMTP_PORT (587), SMTP_USER and SMTP_PASSWORD (login when set),
+Environment (docs/reference/): SMTP_HOST, SMTP_PORT (587), SMTP_USER and SMTP_PASSWORD (login when set),
 SMTP_STARTTLS (true; `false` only for a relay on a trusted network), ALERT_EMAIL_FROM, ALERT_EMAIL_TO (comma
 separated). The server's certificate is checked against the system's CAs (or SSL_CERT_FILE).
 """

@@ -189,12 +189,29 @@
   // ---- sections ---------------------------------------------------------------------------------------
   function renderStatus(status, asOf) {
     const overall = document.getElementById("overall");
-    overall.dataset.status = status.overallStatus;
-    overall.textContent = status.overallStatus;
+    const stale = STATIC && window.FMP_ELT_SCHEDULE_WATCH !== false && scheduleStale(status.nextExecution);
+    overall.dataset.status = stale ? "stale" : status.overallStatus;
+    overall.textContent = stale ? "stale" : status.overallStatus;
+    const banner = document.getElementById("stale-schedule");
+    banner.hidden = !stale;
+    if (stale) {
+      banner.textContent = "This snapshot is stale: the schedule's next run was due " + whenAgo(status.nextExecution) +
+        " and has not published since (was " + status.overallStatus + "). Is the scheduled workflow disabled? " +
+        "GitHub disables it in forks until enabled, and in public repositories after 60 days without activity.";
+    }
     document.getElementById("last-execution").textContent = whenAgo(status.lastExecution);
     document.getElementById("next-execution").textContent = whenAgo(status.nextExecution);
     document.getElementById("as-of-label").textContent = STATIC ? "snapshot taken" : "updated";
     document.getElementById("as-of").textContent = asOf ? whenAgo(asOf) : when(new Date().toISOString());
+  }
+
+  // Keep in step with GRACE in extract/fmp_elt/status/schedule.py: how late a scheduled run may start.
+  const SCHEDULE_GRACE_MS = 3 * 3600 * 1000;
+
+  // A published snapshot is only as current as the last run that wrote it: once the run due next is past its
+  // grace, the schedule stopped (nothing else would have said so).
+  function scheduleStale(nextExecution) {
+    return Boolean(nextExecution) && Date.now() > Date.parse(nextExecution) + SCHEDULE_GRACE_MS;
   }
 
   function renderJobs(status, jobs, executions) {
