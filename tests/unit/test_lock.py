@@ -135,7 +135,8 @@ def test_every_install_is_hash_checked_from_a_lock_with_the_package_on_top_witho
         if "lock-refresh" in where or "dbt-core==$DBT_VERSION" in script:
             continue
         assert INSTALL_LOCK in script, where
-        assert INSTALL_PACKAGE in script, where
+        if "hatchling build" not in script:  # the release job builds the package instead of installing it
+            assert INSTALL_PACKAGE in script, where
 
 
 def test_the_12_entry_of_ci_installs_dbt_112_over_the_lock() -> None:
