@@ -3,19 +3,34 @@
 #
 #   bash tests/run.sh [pytest args]              the suite on today's clock, then the clock-reading tests
 #                                                (marker `clock`) again a year ahead and on a market holiday
+#   bash tests/run.sh --fast [pytest args]       the same without the end-to-end tests (tests/e2e): the loop for
+#                                                daily work
 #   bash tests/run.sh --clock SPEC [pytest args] the suite once, under `faketime`: SPEC is an offset (+400d) or a
 #                                                date ('2027-12-25 12:00:00')
+# The tests run on TEST_WORKERS pytest-xdist workers (default: one per core; 0 runs them in this process).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export DO_NOT_TRACK=1 GX_ANALYTICS_ENABLED=false DBT_SEND_ANONYMOUS_USAGE_STATS=false PIP_DISABLE_PIP_VERSION_CHECK=1
 
 clock=""
-if [ "${1:-}" = "--clock" ]; then
-    [ $# -ge 2 ] || { echo "tests/run.sh: --clock needs a faketime offset or date" >&2; exit 2; }
-    clock=$2
-    shift 2
-fi
+selection=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --clock)
+            [ $# -ge 2 ] || { echo "tests/run.sh: --clock needs a faketime offset or date" >&2; exit 2; }
+            clock=$2
+            shift 2
+            ;;
+        --fast)
+            selection=(--ignore=tests/e2e)
+            shift
+            ;;
+        *) break ;;
+    esac
+done
+# Tests sharing a module's warehouse or the session's demo run on one worker (tests/conftest.py).
+workers=(-n "${TEST_WORKERS:-auto}" --dist loadgroup)
 
 PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
@@ -45,9 +60,9 @@ pytest_at() {
     local spec=$1
     shift
     case "$spec" in
-        "") .venv/bin/pytest "$@" ;;
-        [+-]*) faketime -f "$spec" .venv/bin/pytest "$@" ;;
-        *) faketime "$spec" .venv/bin/pytest "$@" ;;
+        "") .venv/bin/pytest "${workers[@]}" "${selection[@]}" "$@" ;;
+        [+-]*) faketime -f "$spec" .venv/bin/pytest "${workers[@]}" "${selection[@]}" "$@" ;;
+        *) faketime "$spec" .venv/bin/pytest "${workers[@]}" "${selection[@]}" "$@" ;;
     esac
 }
 
@@ -59,7 +74,7 @@ fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-.venv/bin/pytest "$@"
+pytest_at "" "$@"
 # The suite must not depend on its date: what reads the clock runs again 400 days ahead and on Christmas 2027.
 # (Exit code 5: the arguments selected no such test.)
 for spec in "+400d" "2027-12-25 12:00:00"; do
