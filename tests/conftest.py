@@ -39,7 +39,11 @@ def xdist_group(item: pytest.Item) -> str | None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    groups = {item.nodeid: xdist_group(item) for item in items}
     for item in items:
-        group = xdist_group(item)
+        group = groups[item.nodeid]
         if group is not None:
             item.add_marker(pytest.mark.xdist_group(group))
+    # The groups are the long runs (a demo, a module's dbt builds): handed out first, they do not finish last
+    # on one worker while the others idle. The sort is stable: a module's tests keep their order.
+    items.sort(key=lambda item: groups[item.nodeid] is None)
