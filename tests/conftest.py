@@ -1,49 +1,66 @@
 """Shared fixtures: a real PostgreSQL and a real FMP simulator on loopback.
 
-Under pytest-xdist (`tests/run.sh` runs `--dist loadgroup`), tests sharing a costly fixture stay on one worker:
-a module's tests when they share a module-scoped fixture (a warehouse built once for the module), and every
-test reading the session's `demo`. Each worker has its own embedded PostgreSQL and its own port range.
+Under pytest-xdist (`tests/run.sh` runs `--dist loadscope`), a module's tests run on one worker, so a warehouse
+built once for the module (a module-scoped fixture) is built once per run; the modules reading the session's
+`demo` share a worker too. Each worker has its own embedded PostgreSQL, data folder and port range.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
+from typing import Any
 
 import pytest
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+# A data folder per test process (each xdist worker imports this file): what a test runs without a home of its
+# own (the GX project, dbt's target) lands there, never in the user's ~/.local/share/fmp-elt, which another
+# worker or another checkout's suite may be writing at the same moment.
+os.environ.setdefault("FMP_ELT_HOME", tempfile.mkdtemp(prefix="fmp-elt-test-home-"))
 
 from tests.fixtures.demo import demo  # noqa: F401
 from tests.fixtures.postgres import database_url, pg_server_url, pg_template  # noqa: F401
 from tests.fixtures.replay import replay_server  # noqa: F401
 from tests.fixtures.simulator import fmp_simulator, make_simulator  # noqa: F401
 
-# Session fixtures made once per run, not once per worker: the tests using them share a worker.
-SHARED_SESSION_FIXTURES = ("demo",)
+# Modules whose tests read the session's `demo`: one worker runs them all, so the demo is replayed once per run.
+DEMO_MODULES = ("tests/e2e/test_demo.py", "tests/e2e/test_dashboard.py")
 
 
-def xdist_group(item: pytest.Item) -> str | None:
-    """The group an xdist worker runs whole, or None: any worker may take the test."""
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadscope`, a module per worker at a time (a module-scoped warehouse is built once), with the demo's
+    modules as one unit. (`--dist loadgroup` would read marks, but xdist 3.8 cannot tag pytest 9.2's node ids.)"""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "demo" if module in DEMO_MODULES else module
+
+    return ModuleScheduling(config, log)
+
+
+def shares_a_costly_fixture(item: pytest.Item) -> bool:
+    """Whether the test reads the demo or a fixture built once per module (a warehouse, a wheel)."""
     info = getattr(item, "_fixtureinfo", None)
     if info is None:
-        return None
-    for name in SHARED_SESSION_FIXTURES:
-        if name in info.names_closure:
-            return name
-    for definitions in info.name2fixturedefs.values():
-        if any(definition.scope in ("module", "class", "package") for definition in definitions):
-            return item.nodeid.split("::")[0]
-    return None
+        return False
+    if "demo" in info.names_closure:
+        return True
+    return any(
+        definition.scope in ("module", "class", "package")
+        for definitions in info.name2fixturedefs.values()
+        for definition in definitions
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    groups = {item.nodeid: xdist_group(item) for item in items}
-    for item in items:
-        group = groups[item.nodeid]
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
-    # The groups are the long runs (a demo, a module's dbt builds): handed out first, they do not finish last
-    # on one worker while the others idle. The sort is stable: a module's tests keep their order.
-    items.sort(key=lambda item: groups[item.nodeid] is None)
+    # The modules building a warehouse or reading the demo are the long runs: handed out first, they do not
+    # finish last on one worker while the others idle. The sort is stable: a module's tests keep their order.
+    costly = {item.nodeid.split("::", 1)[0] for item in items if shares_a_costly_fixture(item)}
+    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in costly)

@@ -29,8 +29,8 @@ while [ $# -gt 0 ]; do
         *) break ;;
     esac
 done
-# Tests sharing a module's warehouse or the session's demo run on one worker (tests/conftest.py).
-workers=(-n "${TEST_WORKERS:-auto}" --dist loadgroup)
+# A module runs on one worker, and so do the modules reading the demo (tests/conftest.py).
+workers=(-n "${TEST_WORKERS:-auto}" --dist loadscope)
 
 PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
