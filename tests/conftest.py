@@ -16,15 +16,26 @@ import pytest
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-# A data folder per test process (each xdist worker imports this file): what a test runs without a home of its
-# own (the GX project, dbt's target) lands there, never in the user's ~/.local/share/fmp-elt, which another
-# worker or another checkout's suite may be writing at the same moment.
-os.environ.setdefault("FMP_ELT_HOME", tempfile.mkdtemp(prefix="fmp-elt-test-home-"))
 
-from tests.fixtures.demo import demo  # noqa: F401
-from tests.fixtures.postgres import database_url, pg_server_url, pg_template  # noqa: F401
-from tests.fixtures.replay import replay_server  # noqa: F401
-from tests.fixtures.simulator import fmp_simulator, make_simulator  # noqa: F401
+
+def use_a_home_of_this_process() -> None:
+    """A data folder per test process: what a test runs without a home of its own (the GX project, dbt's target)
+    lands there, never in the user's ~/.local/share/fmp-elt, which another worker or another checkout's suite may
+    be writing at the same moment. xdist workers inherit the controller's variables, hence the owner's name."""
+    process = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    owner = os.environ.get("FMP_ELT_TEST_HOME_OF")
+    if "FMP_ELT_HOME" in os.environ and owner in (None, process):
+        return  # a folder the caller chose, or this process's own
+    os.environ["FMP_ELT_HOME"] = tempfile.mkdtemp(prefix=f"fmp-elt-test-home-{process}-")
+    os.environ["FMP_ELT_TEST_HOME_OF"] = process
+
+
+use_a_home_of_this_process()
+
+from tests.fixtures.demo import demo  # noqa: E402, F401
+from tests.fixtures.postgres import database_url, pg_server_url, pg_template  # noqa: E402, F401
+from tests.fixtures.replay import replay_server  # noqa: E402, F401
+from tests.fixtures.simulator import fmp_simulator, make_simulator  # noqa: E402, F401
 
 # Modules whose tests read the session's `demo`: one worker runs them all, so the demo is replayed once per run.
 DEMO_MODULES = ("tests/e2e/test_demo.py", "tests/e2e/test_dashboard.py")
