@@ -3,21 +3,36 @@
 #
 #   bash tests/run.sh [pytest args]              the suite on today's clock, then the clock-reading tests
 #                                                (marker `clock`) again a year ahead and on a market holiday
+#   bash tests/run.sh --fast [pytest args]       the same without the end-to-end tests (tests/e2e): the loop for
+#                                                daily work
 #   bash tests/run.sh --clock SPEC [pytest args] the suite once, under `faketime`: SPEC is an offset (+400d) or a
 #                                                date ('2027-12-25 12:00:00')
 #   bash tests/run.sh --dbt 1.12 [pytest args]   pytest alone on dbt-core 1.12, in .venv-dbt-1.12
 #                                                (e.g. `--dbt 1.12 tests/integration`: what runs dbt)
+# The tests run on TEST_WORKERS pytest-xdist workers (default: one per core; 0 runs them in this process).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export DO_NOT_TRACK=1 GX_ANALYTICS_ENABLED=false DBT_SEND_ANONYMOUS_USAGE_STATS=false PIP_DISABLE_PIP_VERSION_CHECK=1
 
 clock=""
-if [ "${1:-}" = "--clock" ]; then
-    [ $# -ge 2 ] || { echo "tests/run.sh: --clock needs a faketime offset or date" >&2; exit 2; }
-    clock=$2
-    shift 2
-fi
+selection=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --clock)
+            [ $# -ge 2 ] || { echo "tests/run.sh: --clock needs a faketime offset or date" >&2; exit 2; }
+            clock=$2
+            shift 2
+            ;;
+        --fast)
+            selection=(--ignore=tests/e2e)
+            shift
+            ;;
+        *) break ;;
+    esac
+done
+# A module runs on one worker, and so do the modules reading the demo (tests/conftest.py).
+workers=(-n "${TEST_WORKERS:-auto}" --dist loadscope)
 
 PYTHON=${PYTHON:-python3}
 # Dependencies come from the lock, hash-checked (requirements/update.sh writes it), fmp-elt itself goes on top,
@@ -60,9 +75,9 @@ pytest_at() {
     local spec=$1
     shift
     case "$spec" in
-        "") .venv/bin/pytest "$@" ;;
-        [+-]*) faketime -f "$spec" .venv/bin/pytest "$@" ;;
-        *) faketime "$spec" .venv/bin/pytest "$@" ;;
+        "") .venv/bin/pytest "${workers[@]}" "${selection[@]}" "$@" ;;
+        [+-]*) faketime -f "$spec" .venv/bin/pytest "${workers[@]}" "${selection[@]}" "$@" ;;
+        *) faketime "$spec" .venv/bin/pytest "${workers[@]}" "${selection[@]}" "$@" ;;
     esac
 }
 
@@ -74,7 +89,7 @@ fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-.venv/bin/pytest "$@"
+pytest_at "" "$@"
 # The suite must not depend on its date: what reads the clock runs again 400 days ahead and on Christmas 2027.
 # (Exit code 5: the arguments selected no such test.)
 for spec in "+400d" "2027-12-25 12:00:00"; do

@@ -3,27 +3,19 @@ is a configuration error. Both exit 2, neither shows the key or the password, an
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from tests.e2e.test_cli_bad_input import assert_one_line_error, fmp_elt
+from tests.fixtures.ports import free_port
 from tests.fixtures.postgres import query, scalar
 
 KEY = "canary-fmp-key-4471"
 
 
-def closed_port() -> int:
-    """A loopback port nothing listens on: bound once to find it free, then released."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.parametrize(
     ("base_url", "reason"),
     [
-        (f"http://127.0.0.1:{closed_port()}/stable", "connection refused"),
+        (f"http://127.0.0.1:{free_port()}/stable", "connection refused"),
         ("http://fmp-elt-test.invalid/stable", "does not resolve"),  # .invalid never resolves (RFC 6761)
     ],
     ids=["closed-port", "unresolvable-host"],
@@ -41,7 +33,7 @@ def test_an_unreachable_fmp_ends_the_extract_with_exit_2_and_one_line(database_u
 
 
 def test_an_unreachable_fmp_stops_a_multi_symbol_extract_too(database_url) -> None:
-    base_url = f"http://127.0.0.1:{closed_port()}/stable"
+    base_url = f"http://127.0.0.1:{free_port()}/stable"
     done = fmp_elt(
         "extract", "prices", "--symbols", "AAPL,MSFT,IBM,GOOG", FMP_BASE_URL=base_url, FMP_API_KEY=KEY,
         DATABASE_URL=database_url,

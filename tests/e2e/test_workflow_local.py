@@ -14,7 +14,6 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from fmp_elt import trading_calendar
 from fmp_elt.job_config import load_jobs
 from fmp_elt.orchestration.runner import due_jobs
 from tests.fixtures.ops_alerts import slack_webhook
+from tests.fixtures.ports import free_port
 from tests.fixtures.postgres import query
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,12 +39,6 @@ EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 LITERAL = re.compile(r"^'(.*)'$")
 CONTEXT_PATH = re.compile(r"^[a-z_]+(\.[\w-]+)+$")
 PIPELINE_JOBS = ("symbols", "prices", "ratios", "transform", "quality", "site")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import time
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ import pytest
 import requests
 
 from tests.fixtures.ops import FMP_ELT, PRICES_ERROR, ROOT, cli, query, seed_history
+from tests.fixtures.ports import free_port
 
 # Reads the wall clock: tests/run.sh runs it again with the clock moved.
 pytestmark = pytest.mark.clock
@@ -60,9 +60,7 @@ def test_serve_answers_on_loopback_and_refuses_other_hosts_without_a_token(datab
     assert refused.stderr.strip() == (
         "error: refusing to serve the API on 0.0.0.0 without ETL_API_TOKEN; set it, or use 127.0.0.1"
     )
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url, "ETL_API_TOKEN": "cli-token"}
     server = subprocess.Popen([str(FMP_ELT), "serve", "--port", str(port)], env=env, stderr=subprocess.PIPE)
     try:

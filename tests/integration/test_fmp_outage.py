@@ -6,7 +6,6 @@ again on the same port, as a server that goes down and comes back.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
@@ -16,6 +15,7 @@ from fmp_elt.fmp.client import FmpClient, RetryPolicy
 from fmp_elt.fmp.errors import FmpUnreachable
 from fmp_elt.fmp.ratelimit import RateLimiter
 from fmp_elt.simulator import Faults, Simulator
+from tests.fixtures.ports import free_port
 
 PATIENT = RetryPolicy(max_tries=30, base_seconds=0.05, cap_seconds=0.2)
 
@@ -40,9 +40,7 @@ def back_after_refusals(sim: Simulator, client: FmpClient, refused: int) -> thre
 
 
 def test_a_base_url_that_refuses_before_any_answer_fails_at_the_first_call() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()  # nothing listens there, and no other test takes it
     client = client_for(f"http://127.0.0.1:{port}/stable")
     with pytest.raises(FmpUnreachable, match=f"127.0.0.1:{port}/stable: connection refused") as caught:
         client.get_json("stock-list")

@@ -51,8 +51,9 @@ def test_a_replay_cannot_run_ahead_of_the_wall_clock() -> None:
     assert clock.REPLAY_LAG_ENV not in os.environ
 
 
-def test_a_bad_replay_variable_is_a_configuration_error() -> None:
-    env = {**os.environ, clock.REPLAY_LAG_ENV: "-5"}
+def test_a_bad_replay_variable_is_a_configuration_error(database_url: str) -> None:
+    # the test's own database: without DATABASE_URL, `status` would start the embedded server in ~
+    env = {**os.environ, "DATABASE_URL": database_url, clock.REPLAY_LAG_ENV: "-5"}
     child = subprocess.run(
         [sys.executable, "-m", "fmp_elt", "status"], env=env, capture_output=True, text=True, check=False
     )
