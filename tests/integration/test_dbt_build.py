@@ -123,7 +123,7 @@ def test_first_build_passes_with_unit_tests_on_a_fresh_database(first_build: tra
     assert first_build.ok, first_build.output[-3000:]
     counts = first_build.counts()
     assert counts["unit_test"] == {"pass": 19}
-    assert counts["model"] == {"success": 22}
+    assert counts["model"] == {"success": 23}
     assert counts["test"]["pass"] >= 45  # structure only: keys, not-null, accepted values, relationships
     assert set(counts["test"]) == {"pass"}
 
