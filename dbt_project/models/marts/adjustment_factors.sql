@@ -15,6 +15,8 @@
     - dividend_multiplier_total: the product of every dividend factor of the symbol, the base of the total
       return index (marts.daily_prices).
 
+    known_at is when the warehouse first could apply the event (our own clock): the first landing of its
+    split or dividend record and of its first session, whichever came last; daily_prices_history uses it.
     `_loaded_at` is the newest landing behind the row or any later event of the symbol (the actions, the
     previous close, the first session on or after the event): when it moves, every day the row covers has new
     multipliers, and daily_prices re-adjusts the symbol's held days.
@@ -24,7 +26,7 @@ with
 
 splits as (
 
-    select symbol, split_date as event_date, split_ratio, _loaded_at
+    select symbol, split_date as event_date, split_ratio, first_loaded_at, _loaded_at
     from {{ ref('splits') }}
     where split_ratio > 0
 
@@ -32,7 +34,12 @@ splits as (
 
 dividends as (
 
-    select symbol, ex_date as event_date, sum(dividend) as dividend, max(_loaded_at) as _loaded_at
+    select
+        symbol,
+        ex_date as event_date,
+        sum(dividend) as dividend,
+        min(first_loaded_at) as first_loaded_at,
+        max(_loaded_at) as _loaded_at
     from {{ ref('dividends') }}
     where dividend > 0
     group by symbol, ex_date
@@ -46,7 +53,8 @@ events as (
         coalesce(splits.event_date, dividends.event_date) as event_date,
         splits.split_ratio,
         dividends.dividend,
-        greatest(splits._loaded_at, dividends._loaded_at) as actions_loaded_at
+        greatest(splits._loaded_at, dividends._loaded_at) as actions_loaded_at,
+        greatest(splits.first_loaded_at, dividends.first_loaded_at) as actions_first_loaded_at
     from splits
     full outer join dividends
         on dividends.symbol = splits.symbol
@@ -61,7 +69,14 @@ sessions as (
         events.*,
         previous.close * {{ to_traded_ratio('previous') }} as previous_close,
         previous._loaded_at as previous_loaded_at,
-        since._loaded_at as effective_loaded_at
+        since._loaded_at as effective_loaded_at,
+        greatest(
+            events.actions_first_loaded_at,
+            (
+                select min(stg._loaded_at) from {{ ref('stg_fmp__prices') }} as stg
+                where stg.symbol = events.symbol and stg.price_date = since.price_date
+            )
+        ) as known_at
     from events
     left join lateral (
         select stg.symbol, stg.price_date, stg.close, stg.source_endpoint, stg._loaded_at
@@ -73,7 +88,7 @@ sessions as (
         limit 1
     ) as previous on true
     left join lateral (
-        select stg._loaded_at
+        select stg.price_date, stg._loaded_at
         from {{ ref('stg_fmp__prices') }} as stg
         where stg.symbol = events.symbol
             and stg.price_date >= events.event_date
@@ -94,6 +109,7 @@ factors as (
         split_ratio,
         dividend,
         previous_close,
+        known_at,
         coalesce(trim_scale(1 / split_ratio), 1) as split_factor,
         case
             when dividend is null or previous_close is null then 1
@@ -116,11 +132,12 @@ cumulative as (
         split_ratio,
         dividend,
         previous_close,
+        known_at,
         split_factor,
         dividend_factor,
-        -- products as exact numeric sums of logarithms, rounded back to the factors' precision
-        trim_scale(round(exp(sum(ln(split_factor)) over later_first), 12)) as split_multiplier,
-        trim_scale(round(exp(sum(ln(dividend_factor)) over later_first), 12)) as dividend_multiplier,
+        -- products as exact numeric sums of logarithms, rounded to 16 decimals
+        trim_scale(round(exp(sum(ln(split_factor)) over later_first), 16)) as split_multiplier,
+        trim_scale(round(exp(sum(ln(dividend_factor)) over later_first), 16)) as dividend_multiplier,
         max(row_loaded_at) over later_first as _loaded_at
     from factors
     window
@@ -141,6 +158,7 @@ closing as (
         cast(null as numeric) as split_ratio,
         cast(null as numeric) as dividend,
         cast(null as numeric) as previous_close,
+        cast(null as timestamptz) as known_at,
         cast(1 as numeric) as split_factor,
         cast(1 as numeric) as dividend_factor,
         cast(1 as numeric) as split_multiplier,
@@ -171,6 +189,7 @@ final as (
         cast(split_ratio as numeric) as split_ratio,
         cast(dividend as numeric) as dividend,
         cast(previous_close as numeric) as previous_close,
+        cast(known_at as timestamptz) as known_at,
         cast(split_factor as numeric) as split_factor,
         cast(dividend_factor as numeric) as dividend_factor,
         cast(split_multiplier as numeric) as split_multiplier,

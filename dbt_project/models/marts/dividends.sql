@@ -73,6 +73,7 @@ final as (
         cast(current_amounts.declaration_date as date) as declaration_date,
         cast(current_amounts.frequency as text) as frequency,
         cast(current_amounts.dividend_yield as numeric) as dividend_yield,
+        cast(current_amounts.first_loaded_at as timestamptz) as first_loaded_at,
         cast(current_amounts._loaded_at as timestamptz) as _loaded_at
     from current_amounts
     left join later_splits
