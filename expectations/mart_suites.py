@@ -199,6 +199,7 @@ def _dividends_rules(facts: TableFacts) -> Sequence[RowRule]:
 RECONCILIATION_ANOMALIES = {
     "split_mismatch": "every split of marts.splits shows in the prices",
     "dividend_mismatch": "every step of adj_close / close is a dividend of marts.dividends, of its size",
+    "adjusted_mismatch": "our adj_close agrees with FMP's dividend-adjusted close, within adjusted_tolerance",
 }
 
 

@@ -36,6 +36,7 @@ SPECIAL = date(2025, 4, 8)  # symbol 1: a regular and a special payment on one e
 SPLIT = date(2025, 4, 10)  # symbol 2: a 3-for-1 split
 MISSED = date(2025, 4, 14)  # symbol 3: a dividend dividends-calendar does not list
 QUIET = date(2025, 4, 15)
+GAP = date(2025, 3, 26)  # a session symbol 0's dividend-adjusted series leaves out (FMP's has such gaps)
 RUNS = (FIRST_RUN, DIVIDEND, SPECIAL, SPLIT, MISSED, QUIET, date(2025, 4, 17), date(2025, 4, 21))
 CHECKED = RUNS[-1]  # a week of prices past symbol 3's last dividend-adjusted read: the check reads it
 KEY = "premium-key"
@@ -97,6 +98,7 @@ def story(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPat
     names = [create_database(pg_server_url, pg_template) for _ in range(2)]
     try:
         story = Story(simulator, *(with_database(pg_server_url, n) for n in names), quiet_symbols(simulator)[:4])
+        simulator.faults.adjusted_gaps = {(story.symbols[0], GAP.isoformat())}
         events = {
             DIVIDEND: lambda: simulator.add_dividend(story.symbols[0], DIVIDEND, 0.5),
             SPECIAL: lambda: (
@@ -188,3 +190,24 @@ def test_adj_close_is_the_close_after_the_last_ex_date_and_below_it_before(story
     assert rows
     assert all(adj == close for day, close, adj in rows if day >= DIVIDEND)
     assert all(adj < close for day, close, adj in rows if day < DIVIDEND)
+
+
+def test_a_gap_in_fmps_dividend_adjusted_series_leaves_no_unadjusted_day(story: Story) -> None:
+    symbol = story.symbols[0]
+    served = query(
+        story.daily,
+        "select count(*) from raw.fmp_prices_adjusted where symbol = %s and payload ->> 'date' = %s",
+        (symbol, GAP.isoformat()),
+    )
+    assert served == [(0,)]  # FMP's series never had the day
+    rows = query(
+        story.daily,
+        "select price_date, close, adj_close from marts.daily_prices where symbol = %s"
+        " and price_date >= %s and price_date < %s order by price_date",
+        (symbol, FIRST_RUN - EVENT_REACH, DIVIDEND),  # no other event of the symbol in that stretch
+    )
+    ratios = {day: adj / close for day, close, adj in rows}
+    assert GAP in ratios
+    # one factor for every day before the ex-date, the gap's day included
+    assert len({round(ratio, 12) for ratio in ratios.values()}) == 1
+    assert ratios[GAP] < 1
