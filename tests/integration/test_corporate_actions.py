@@ -147,7 +147,7 @@ def test_adjusted_prices_equal_factors_computed_by_pandas(pipeline: Pipeline, sy
     ).set_index("price_date")
     held = held.drop(index=[BAD_PRINT[1]], errors="ignore") if symbol == BAD_PRINT[0] else held
     expected = expected.loc[held.index]
-    assert len(held) > 3000
+    assert len(held) > 2000
     # volumes are whole shares, rounded once by the simulator's split-adjusted series and once here
     tolerance = {"close": 1e-9, "adj_close": 1e-9, "volume": 1e-6, "total_return_index": 1e-9}
     for column, bound in tolerance.items():
