@@ -13,6 +13,7 @@ from fmp_elt.extraction import extract_stream
 from fmp_elt.fmp.client import FmpClient, RetryPolicy
 from fmp_elt.fmp.ratelimit import RateLimiter
 from fmp_elt.streams.base import ExtractOptions
+from fmp_elt.streams.price_history import TRADED_ENDPOINT as TRADED
 from fmp_elt.warehouse import runlog
 from tests.fixtures.postgres import query, scalar
 
@@ -62,7 +63,7 @@ def test_symbols_then_prices_then_ratios_land_rows(fmp_simulator, database_url) 
     # Starter's five years of history, exactly as the server holds them for each symbol.
     start = (TODAY - timedelta(days=round(365.25 * 5))).isoformat()
     for symbol, held in by_symbol.items():
-        served = sim_get(sim, "historical-price-eod/full", symbol=symbol, **{"from": start, "to": TODAY.isoformat()})
+        served = sim_get(sim, TRADED, symbol=symbol, **{"from": start, "to": TODAY.isoformat()})
         assert held == len(served)
     assert max(by_symbol.values()) > 1200
     assert scalar(database_url, "select count(distinct symbol) from raw.fmp_ratios") == universe
@@ -75,7 +76,7 @@ def test_explicit_symbols_and_payload_kept_unchanged(fmp_simulator, database_url
     run(sim.base_url, database_url, "prices", symbols=[symbol], date_from=date(2024, 1, 1), date_to=date(2024, 1, 31))
     sql = "select payload from raw.fmp_prices where symbol = %s order by payload->>'date'"
     payloads = [row[0] for row in query(database_url, sql, (symbol,))]
-    direct = sim_get(sim, "historical-price-eod/full", symbol=symbol, **{"from": "2024-01-01", "to": "2024-01-31"})
+    direct = sim_get(sim, TRADED, symbol=symbol, **{"from": "2024-01-01", "to": "2024-01-31"})
     assert payloads == sorted(direct, key=lambda r: r["date"])
 
 
@@ -103,9 +104,7 @@ def test_history_beyond_the_5000_row_cap_is_fetched_completely(make_simulator, d
     served = {
         row["date"]
         for first, last in windows
-        for row in sim_get(
-            sim, "historical-price-eod/full", "premium-key", symbol=symbol, **{"from": first, "to": last}
-        )
+        for row in sim_get(sim, TRADED, "premium-key", symbol=symbol, **{"from": first, "to": last})
     }
     assert held > 5000
     assert held == len(served)
