@@ -19,6 +19,7 @@ import pytest
 from fmp_elt.streams.corporate_actions import UNADJUSTED_ENDPOINT
 from tests.fixtures.raw_rows import MARTS, land, query, rows_changed_since, snapshot_marts
 from tests.fixtures.real_prices import DIVIDENDS, SPLITS, SYMBOLS, Pipeline, real_prices_pipeline, sample
+from tests.fixtures.simulator import fmp_get
 
 FIRST_RUN = date(2012, 12, 31)
 SECOND_RUN = date(2013, 3, 1)
@@ -104,16 +105,41 @@ def test_the_worked_msft_split_and_dividend(pipeline: Pipeline) -> None:
     assert round(as_of[date(2003, 2, 14)], 2) == 24.07
     assert round(as_of[date(2003, 2, 18)], 2) == 24.88
     assert round(as_of[date(2003, 2, 19)], 2) == 24.53
+    # the market's clock: the prices as computed on 2003-02-19, every later action taken out again
+    on_the_day = query(
+        pipeline.url,
+        "select price_date, round(close, 2), round(adj_close, 2) from marts.daily_prices_on('2003-02-19')"
+        " where symbol = 'MSFT' and price_date >= '2003-02-13' order by price_date",
+    )
+    assert on_the_day == [
+        (date(2003, 2, 13), Decimal("23.50"), Decimal("23.42")),
+        (date(2003, 2, 14), Decimal("24.15"), Decimal("24.07")),
+        (date(2003, 2, 18), Decimal("24.96"), Decimal("24.88")),
+        (date(2003, 2, 19), Decimal("24.53"), Decimal("24.53")),
+    ]
 
 
 @pytest.mark.parametrize("symbol", SYMBOLS)
 def test_adjusted_prices_equal_factors_computed_by_pandas(pipeline: Pipeline, symbol: str) -> None:
     """Every held day's close, adj_close, volume and total return index against the same definitions
-    computed by pandas from the sample's as-traded bars and the real actions, to 1e-9."""
-    data = sample(symbol)
-    data = data[pd.to_datetime(data["date"]).dt.date <= SECOND_RUN].reset_index(drop=True)
-    # FMP (and the simulator) serve prices in cents; a few of the sample's closes have a third decimal
-    data["close"] = data["close"].map(lambda close: round(close, 2))
+    computed by pandas from the as-traded bars as served (the sample's, in cents where a split is
+    involved) and the real actions, to 1e-9."""
+    served = fmp_get(
+        pipeline.simulator,
+        "historical-price-eod/non-split-adjusted",
+        "premium-key",
+        symbol=symbol,
+        **{"from": "2000-01-01", "to": SECOND_RUN.isoformat()},
+    ).json()
+    data = pd.DataFrame(
+        {
+            "date": [r["date"] for r in served],
+            "close": [r["adjClose"] for r in served],
+            "volume": [r["volume"] for r in served],
+        }
+    )
+    data = data.sort_values("date").reset_index(drop=True)
+    assert len(data) == len(sample(symbol)[sample(symbol)["date"] <= SECOND_RUN.isoformat()])
     days = pd.to_datetime(data["date"]).dt.date
     split_multiplier = pd.Series(1.0, index=data.index)
     for split in SPLITS[symbol]:

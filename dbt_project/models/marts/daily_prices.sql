@@ -8,6 +8,7 @@
         indexes=[
             {'columns': ['_loaded_at']},
         ],
+        post_hook="{{ market_clock_function() }}",
     )
 }}
 
