@@ -191,6 +191,11 @@ def test_adjusted_close_is_ours_not_the_dividend_adjusted_endpoint(warehouse: st
     rows = query(warehouse, "select close, adj_close from marts.daily_prices where symbol = 'AAPL'")
     assert rows
     assert all(adj == close for close, adj in rows)
+    # the disagreement is reported once per symbol, on the newest day that disagrees
+    flagged = query(
+        warehouse, "select symbol, price_date from marts.price_anomalies where anomaly = 'adjusted_mismatch'"
+    )
+    assert sorted(symbol for symbol, _ in flagged) == ["AAPL", "MSFT"]
 
 
 def test_symbols_keep_screener_attributes_and_last_sighting(warehouse: str, first_build) -> None:
@@ -219,8 +224,10 @@ def test_second_build_changes_nothing(warehouse: str, paths, first_build) -> Non
     second = transform.build(warehouse, paths)
     assert second.ok, second.output[-3000:]
     assert row_counts(warehouse) == before
-    # views report -1, the merges 0 rows; the universe's small tables are rebuilt on every run by design
+    # views report -1, the merges 0 rows; the universe's small tables and the price checks are rebuilt on every
+    # run by design
     rebuilt = {"symbols", "symbol_history", "symbol_changes", "symbol_securities", "security_daily_prices"}
+    rebuilt |= {"price_anomalies", "adjustment_factors", "splits", "dividends"}
     touched = {name: rows for name, rows in second.metadata()["rowsAffected"].items() if name not in rebuilt}
     assert set(touched.values()) == {0, -1}
 
