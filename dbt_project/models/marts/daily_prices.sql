@@ -161,8 +161,10 @@ final as (
         cast(trim_scale(adjusted.traded_high * split_multiplier * dividend_multiplier) as numeric) as adj_high,
         cast(trim_scale(adjusted.traded_low * split_multiplier * dividend_multiplier) as numeric) as adj_low,
         cast(
-            trim_scale(adjusted.traded_close * split_multiplier * dividend_multiplier / dividend_multiplier_total)
-            as numeric
+            -- a division's scale follows its operands' (a held value is stored trimmed): rounded to one scale
+            trim_scale(round(
+                adjusted.traded_close * split_multiplier * dividend_multiplier / dividend_multiplier_total, 12
+            )) as numeric
         ) as total_return_index,
         cast(trim_scale(split_multiplier) as numeric) as split_multiplier,
         cast(trim_scale(dividend_multiplier) as numeric) as dividend_multiplier,
