@@ -276,6 +276,5 @@ def test_actions_the_prices_do_not_reflect_are_mismatches(pipeline: Pipeline) ->
     land(pipeline.url, UNADJUSTED_ENDPOINT, traded, loaded_at=loaded_at, table="raw.fmp_prices_unadjusted")
     pipeline.build()
     found = {row[:3] for row in anomalies(pipeline.url) if row[0] == "GOOG"}
-    # our adj_close applies the dividend; FMP's dividend-adjusted series does not: the last day before it
-    assert ("GOOG", date(2010, 6, 14), "adjusted_mismatch") in found
+    assert ("GOOG", date(2010, 6, 15), "dividend_mismatch") in found
     assert ("GOOG", date(2011, 3, 1), "split_mismatch") in found
