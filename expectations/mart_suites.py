@@ -186,6 +186,11 @@ def _splits_rules(facts: TableFacts) -> Sequence[RowRule]:
     )
 
 
+def _factors_rules(facts: TableFacts) -> Sequence[RowRule]:
+    # a split factor is above 1 for a reverse split; a dividend factor outside (0, 1] would raise or negate prices
+    return (Between("split_factor", 0, strict_min=True), Between("dividend_factor", 0, 1, strict_min=True))
+
+
 def _dividends_rules(facts: TableFacts) -> Sequence[RowRule]:
     return (
         Between("dividend", 0, strict_min=True),
@@ -199,6 +204,7 @@ def _dividends_rules(facts: TableFacts) -> Sequence[RowRule]:
 RECONCILIATION_ANOMALIES = {
     "split_mismatch": "every split of marts.splits shows in the prices",
     "dividend_mismatch": "every step of adj_close / close is a dividend of marts.dividends, of its size",
+    "adjusted_mismatch": "our adj_close agrees with FMP's dividend-adjusted close, within adjusted_tolerance",
 }
 
 
@@ -298,6 +304,16 @@ SUITES = (
         key=primary_key("splits"),
         required=("numerator", "denominator"),
         rules=_splits_rules,
+        may_be_empty=True,
+    ),
+    Dataset(
+        name="adjustment_factors",
+        table="marts.adjustment_factors",
+        critical=False,
+        description="Our split and dividend factors per symbol and event date, and their products.",
+        key=primary_key("adjustment_factors"),
+        required=("split_factor", "dividend_factor", "split_multiplier", "dividend_multiplier"),
+        rules=_factors_rules,
         may_be_empty=True,
     ),
     Dataset(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections import Counter
 
 import pytest
@@ -65,15 +66,33 @@ def test_the_outage_fails_prices_once_and_its_recovery_is_announced(demo: Demo) 
     assert scalar(demo.url, "select count(*) from etl.stream_failures") == 0
 
 
-def test_the_split_and_the_dividend_rewrite_history(demo: Demo) -> None:
+def test_the_split_and_the_dividend_readjust_history_without_a_refetch(demo: Demo) -> None:
     refetched = dict(
         query(demo.url, "select stream, sum(full_refetches)::int from etl.stream_state group by 1 order by 1")
     )
-    # both price series saw history change (the split: `full`; the dividend: `dividend-adjusted`)
-    assert refetched["prices"] >= 1, refetched
-    assert refetched["prices_adjusted"] >= 1, refetched
+    assert refetched["prices"] == 0, refetched  # the as-traded base never changes with an event
     assert "splits 2-for-1" in demo.output
     assert "goes ex-dividend" in demo.output
+    split_symbol = re.search(r"(\S+) splits 2-for-1", demo.output)
+    assert split_symbol is not None
+    symbol = split_symbol.group(1)
+    [(split_date,)] = query(demo.url, "select max(split_date) from marts.splits where symbol = %s", (symbol,))
+    # the days before the split are halved by our factor: the close does not jump, nothing is flagged
+    [(before, on)] = query(
+        demo.url,
+        "select (select close from marts.daily_prices where symbol = %(s)s and price_date < %(d)s"
+        " order by price_date desc limit 1),"
+        " (select traded_close from marts.daily_prices where symbol = %(s)s and price_date < %(d)s"
+        " order by price_date desc limit 1)",
+        {"s": symbol, "d": split_date},
+    )
+    assert before * 2 == on
+    flagged = query(
+        demo.url,
+        "select anomaly from marts.price_anomalies where symbol = %s and price_date = %s",
+        (symbol, split_date),
+    )
+    assert flagged == []
 
 
 def test_the_site_shows_the_last_run_healthy_with_a_history_for_every_chart(demo: Demo) -> None:

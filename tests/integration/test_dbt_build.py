@@ -124,7 +124,7 @@ def test_first_build_passes_with_unit_tests_on_a_fresh_database(first_build: tra
     assert first_build.ok, first_build.output[-3000:]
     counts = first_build.counts()
     assert counts["unit_test"] == {"pass": 19}
-    assert counts["model"] == {"success": 22}
+    assert counts["model"] == {"success": 23}
     assert counts["test"]["pass"] >= 45  # structure only: keys, not-null, accepted values, relationships
     assert set(counts["test"]) == {"pass"}
 
@@ -160,7 +160,7 @@ def test_tables_carry_their_contracts_constraints_and_report_the_rows_written(
     )
     assert ("marts.daily_prices", ["symbol", "price_date"]) in keys
     assert ("marts.symbols", ["symbol"]) in keys
-    assert len(keys) == query(warehouse, "select count(*) from pg_tables where schemaname = 'marts'")[0][0] == 13
+    assert len(keys) == query(warehouse, "select count(*) from pg_tables where schemaname = 'marts'")[0][0] == 14
     not_null = query(
         warehouse,
         "select column_name from information_schema.columns where table_schema = 'marts'"
@@ -179,10 +179,11 @@ def test_bulk_rows_are_typed_and_derived(warehouse: str, first_build: transform.
         " from marts.daily_prices where symbol = 'TSLA' order by price_date limit 4",
     )
     open_, high, close, adj_close, volume, change, change_percent, vwap, source = rows[0]
+    # eod-bulk's adjClose (close - 0.5) is FMP's, not a source: with no dividend landed ours is the close
     assert (float(open_), float(close), float(adj_close), volume) == (
         close_of("TSLA", 0) - 1,
         close_of("TSLA", 0),
-        close_of("TSLA", 0) - 0.5,
+        close_of("TSLA", 0),
         5000,
     )
     assert float(change) == pytest.approx(1.0)
@@ -194,9 +195,16 @@ def test_bulk_rows_are_typed_and_derived(warehouse: str, first_build: transform.
     assert drifted[2] is not None
 
 
-def test_adjusted_close_comes_from_the_dividend_adjusted_endpoint(warehouse: str, first_build) -> None:
+def test_adjusted_close_is_ours_not_the_dividend_adjusted_endpoint(warehouse: str, first_build) -> None:
+    # FMP's dividend-adjusted closes landed here are 2% below the close, but no dividend landed: ours is the close
     rows = query(warehouse, "select close, adj_close from marts.daily_prices where symbol = 'AAPL'")
-    assert all(float(adj) == pytest.approx(round(float(close) * 0.98, 2), abs=0.011) for close, adj in rows)
+    assert rows
+    assert all(adj == close for close, adj in rows)
+    # the disagreement is reported once per symbol, on the newest day that disagrees
+    flagged = query(
+        warehouse, "select symbol, price_date from marts.price_anomalies where anomaly = 'adjusted_mismatch'"
+    )
+    assert sorted(symbol for symbol, _ in flagged) == ["AAPL", "MSFT"]
 
 
 def test_symbols_keep_screener_attributes_and_last_sighting(warehouse: str, first_build) -> None:
@@ -225,22 +233,28 @@ def test_second_build_changes_nothing(warehouse: str, paths, first_build) -> Non
     second = transform.build(warehouse, paths)
     assert second.ok, second.output[-3000:]
     assert row_counts(warehouse) == before
-    # views report -1, the merges 0 rows; the universe's small tables are rebuilt on every run by design
+    # views report -1, the merges 0 rows; the universe's small tables and the price checks are rebuilt on every
+    # run by design
     rebuilt = {"symbols", "symbol_history", "symbol_changes", "symbol_securities", "security_daily_prices"}
+    rebuilt |= {"price_anomalies", "adjustment_factors", "splits", "dividends"}
     touched = {name: rows for name, rows in second.metadata()["rowsAffected"].items() if name not in rebuilt}
     assert set(touched.values()) == {0, -1}
 
 
 def test_incremental_build_equals_full_refresh(warehouse: str, paths, first_build) -> None:
-    """A new day for every symbol, a 2-for-1 split of MSFT (its whole history landed again, halved), new
-    dividend-adjusted closes for old AAPL days, and a new quarter: merged, then compared with a rebuild."""
+    """A new day for every symbol, a 2-for-1 split of TSLA on its new day (no price history landed again), a
+    dividend of AAPL, and a new quarter: merged, then compared with a rebuild."""
     days = trading_days(DAYS + 1)
     new_day = days[-1]
-    msft = [bar("MSFT", i, d, divisor=2) for i, d in enumerate(days[:-1])]
-    land(warehouse, FULL, [*msft, bar("MSFT", DAYS, new_day), bar("AAPL", DAYS, new_day)], loaded_at=at(48))
-    land(warehouse, ADJUSTED, [adjusted_price("AAPL", d, 1.0) for d in days[:5]], loaded_at=at(48))
+    land(warehouse, FULL, [bar("MSFT", DAYS, new_day), bar("AAPL", DAYS, new_day)], loaded_at=at(48))
+    tsla_new = bulk_price("TSLA", new_day, 99, 101, 98, 100, 100, 9000)
+    land(warehouse, BULK, [tsla_new], loaded_at=at(48))
+    split = {"symbol": "TSLA", "date": new_day.isoformat(), "numerator": 2, "denominator": 1}
+    land(warehouse, "splits-calendar", [split], loaded_at=at(47), table="raw.fmp_splits")
+    paid = {"symbol": "AAPL", "date": days[5].isoformat(), "dividend": 1.0, "adjDividend": 1.0}
+    land(warehouse, "dividends-calendar", [paid], loaded_at=at(47), table="raw.fmp_dividends")
     land(warehouse, RATIOS, [ratio("AAPL", "2023-12-30", "Q1")], loaded_at=at(48))
-    tsla_before = query(warehouse, "select * from marts.daily_ma where symbol = 'TSLA' order by price_date")
+    msft_before = query(warehouse, "select * from marts.daily_ma where symbol = 'MSFT' order by price_date")
     [(mark,)] = query(warehouse, "select max(_loaded_at) from marts.daily_ma")
 
     incremental = transform.build(warehouse, paths)
@@ -252,14 +266,19 @@ def test_incremental_build_equals_full_refresh(warehouse: str, paths, first_buil
     assert inlined
     assert query(warehouse, "select %s::timestamptz", (inlined[0],)) == [(mark,)]
     assert "(select coalesce(max(" not in compiled
-    # all of MSFT (split), AAPL's new day, and AAPL's five days with a new adj_close: same close, same averages
-    assert incremental.metadata()["rowsAffected"]["daily_ma"] == (DAYS + 1) + 1 + 5
+    # all of TSLA (split) and AAPL (dividend: every day takes new factors), MSFT's new day only
+    assert incremental.metadata()["rowsAffected"]["daily_ma"] == 11 + (DAYS + 1) + 1
     assert moving_average_errors(warehouse)["sma_20"] < 1e-9
-    closes = query(warehouse, "select close from marts.daily_ma where symbol = 'MSFT' order by price_date")
-    assert [float(c) for (c,) in closes[:-1]] == [round(close_of("MSFT", i) / 2, 2) for i in range(DAYS)]
-    assert query(warehouse, "select * from marts.daily_ma where symbol = 'TSLA' order by price_date") == tsla_before
-    adjusted = query(warehouse, "select count(*) from marts.daily_prices where symbol = 'AAPL' and adj_close = 1")
-    assert adjusted == [(5,)]
+    tsla = query(warehouse, "select close, volume from marts.daily_prices where symbol = 'TSLA' order by price_date")
+    assert [float(c) for c, _ in tsla[:-1]] == [close_of("TSLA", i) / 2 for i in range(10)]
+    assert [v for _, v in tsla[:3]] == [10_000] * 3
+    assert query(warehouse, "select * from marts.daily_ma where symbol = 'MSFT' order by price_date")[:-1] == (
+        msft_before
+    )
+    aapl = query(warehouse, "select close, adj_close from marts.daily_prices where symbol = 'AAPL' order by price_date")
+    factor = 1 - 1.0 / float(aapl[4][0])  # CRSP: 1 - dividend / the close before the ex-date
+    assert [float(adj) for _, adj in aapl[:5]] == pytest.approx([float(c) * factor for c, _ in aapl[:5]], abs=1e-9)
+    assert all(adj == close for close, adj in aapl[5:])
 
     snapshot_marts(warehouse, "incremental")
     refreshed = transform.build(warehouse, paths, full_refresh=True)

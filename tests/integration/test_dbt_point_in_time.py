@@ -1,11 +1,12 @@
 """Point-in-time history through the simulator, the extractor and dbt: a split between two runs, then a ratio
 restatement landed and restated back.
 
-marts.daily_prices_history must hold both the pre-split and the re-adjusted close of an earlier day, each with
-the validity of its landings, and `marts.daily_prices_as_of` must return the series the first run built for a
-moment between the runs and the current series after. A symbol that did not change gets no new version from the
-re-read overlap. The same for `marts.ratios_history` and `marts.ratios_as_of`. Incremental builds must cost the
-touched days only and equal a full refresh row for row.
+marts.daily_prices_history must hold both the pre-split and the re-adjusted close of an earlier day, the first
+from its landing, the second from when the split became known (no history is landed again for it), and
+`marts.daily_prices_as_of` must return the series the first run built for a moment between the runs and the
+current series after. A symbol that did not change gets no new version from the re-read overlap. The same for
+`marts.ratios_history` and `marts.ratios_as_of`. Incremental builds must cost the touched days only and equal a
+full refresh row for row.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from fmp_elt.config import Settings
 from fmp_elt.extraction import extract_stream
 from fmp_elt.fmp.client import FmpClient, RetryPolicy
 from fmp_elt.fmp.ratelimit import RateLimiter
+from fmp_elt.jobs.extract import streams_of
 from fmp_elt.simulator import Simulator
 from fmp_elt.streams.base import ExtractOptions
 from fmp_elt.warehouse import runlog
@@ -50,19 +52,23 @@ class Runs:
     first_series: list[tuple] = field(default_factory=list)  # marts.daily_prices after the first run
 
     def extract(self, today: date, **options) -> object:
+        """The `prices` job's streams: the corporate actions, then the prices; the prices summary."""
         settings = Settings.from_env(
             {"FMP_BASE_URL": self.simulator.base_url, "FMP_API_KEY": KEY, "FMP_PLAN": "premium"}
         )
-        client = FmpClient(settings.base_url, KEY, RateLimiter(60_000), retry=RetryPolicy(max_tries=5))
-        return extract_stream(
-            settings,
-            self.url,
-            "prices",
-            ExtractOptions(symbols=self.symbols, **options),
-            run_id=runlog.new_run_id(),
-            client=client,
-            today=today,
-        )
+        summaries = {}
+        for stream in streams_of("prices"):
+            client = FmpClient(settings.base_url, KEY, RateLimiter(60_000), retry=RetryPolicy(max_tries=5))
+            summaries[stream] = extract_stream(
+                settings,
+                self.url,
+                stream,
+                ExtractOptions(symbols=self.symbols, **options),
+                run_id=runlog.new_run_id(),
+                client=client,
+                today=today,
+            )
+        return summaries["prices"]
 
     def build(self, **options) -> transform.DbtResult:
         result = transform.build(self.url, self.paths, **options)
@@ -85,8 +91,8 @@ def series(url: str, sql: str, params: tuple = ()) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def runs(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
-    """Run 1 (prices and a first ratio version), a split, run 2 (the split symbol refetched, the ratio
-    restated), then a build with only the ratio restated back."""
+    """Run 1 (prices and a first ratio version), a split, run 2 (the split from the calendar, no history
+    refetched, the ratio restated), then a build with only the ratio restated back."""
     simulator = Simulator(simulator_config(n_symbols=6, start=START, end=SECOND_RUN))
     simulator.start()
     name = create_database(pg_server_url, pg_template)
@@ -113,7 +119,7 @@ def runs(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPath
         simulator.apply_split(symbol, on=SPLIT_DAY, numerator=2, denominator=1)
         simulator.set_today(SECOND_RUN)
         summary = runs.extract(SECOND_RUN)
-        assert sorted(set(summary.refetched)) == [symbol]  # type: ignore[attr-defined]
+        assert summary.refetched == []  # type: ignore[attr-defined]
         # the restatement, and the fourth quarter landed again unchanged
         land(runs.url, RATIOS, [ratio(symbol, PERIOD, currentRatio=1.4), ratio(symbol, PERIOD, "Q4")], loaded_at=at(1))
         runs.build()
@@ -127,10 +133,10 @@ def runs(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPath
 
 
 def landings_of(url: str, symbol: str, day: date) -> list[tuple[datetime, Decimal]]:
-    """(landing time, close) of every raw `full` record of the day, oldest first."""
+    """(landing time, close) of every raw price record of the day, oldest first."""
     return query(
         url,
-        "select _loaded_at, (payload ->> 'close')::numeric from raw.fmp_prices"
+        "select _loaded_at, (payload ->> 'adjClose')::numeric from raw.fmp_prices"
         " where symbol = %s and payload ->> 'date' = %s order by _loaded_at, _seq",
         (symbol, day.isoformat()),
     )
@@ -147,13 +153,17 @@ def test_history_holds_the_pre_split_and_the_readjusted_close(runs: Runs) -> Non
     assert len(versions) == 2
     (old_close, old_from, old_to), (new_close, new_from, new_to) = versions
     landed = landings_of(runs.url, symbol, EARLIER_DAY)
-    assert old_from == landed[0][0]  # the first run's landing
+    assert [when for when, _ in landed] == [old_from]  # landed once, by the first run: as traded, never again
     assert runs.between is not None
     assert old_from < runs.between < new_from
-    refetched = next(when for when, close in landed if when > runs.between)
-    assert old_to == new_from == refetched  # the refetch in the second run closed it
+    [(known_at,)] = query(
+        runs.url,
+        "select known_at from marts.adjustment_factors where symbol = %s and event_date = %s",
+        (symbol, SPLIT_DAY),
+    )
+    assert old_to == new_from == known_at  # the split, once known, closed it
     assert new_to is None
-    assert abs(new_close - old_close / 2) <= Decimal("0.01")
+    assert new_close == old_close / 2
     held = query(
         runs.url, "select close from marts.daily_prices where symbol = %s and price_date = %s", (symbol, EARLIER_DAY)
     )

@@ -13,6 +13,7 @@ from fmp_elt.extraction import extract_stream
 from fmp_elt.fmp.client import FmpClient, RetryPolicy
 from fmp_elt.fmp.ratelimit import RateLimiter
 from fmp_elt.streams.base import ExtractOptions
+from fmp_elt.streams.price_history import TRADED_ENDPOINT as TRADED
 from fmp_elt.warehouse import runlog
 from tests.fixtures.postgres import query, scalar
 
@@ -62,7 +63,7 @@ def test_symbols_then_prices_then_ratios_land_rows(fmp_simulator, database_url) 
     # Starter's five years of history, exactly as the server holds them for each symbol.
     start = (TODAY - timedelta(days=round(365.25 * 5))).isoformat()
     for symbol, held in by_symbol.items():
-        served = sim_get(sim, "historical-price-eod/full", symbol=symbol, **{"from": start, "to": TODAY.isoformat()})
+        served = sim_get(sim, TRADED, symbol=symbol, **{"from": start, "to": TODAY.isoformat()})
         assert held == len(served)
     assert max(by_symbol.values()) > 1200
     assert scalar(database_url, "select count(distinct symbol) from raw.fmp_ratios") == universe
@@ -75,7 +76,7 @@ def test_explicit_symbols_and_payload_kept_unchanged(fmp_simulator, database_url
     run(sim.base_url, database_url, "prices", symbols=[symbol], date_from=date(2024, 1, 1), date_to=date(2024, 1, 31))
     sql = "select payload from raw.fmp_prices where symbol = %s order by payload->>'date'"
     payloads = [row[0] for row in query(database_url, sql, (symbol,))]
-    direct = sim_get(sim, "historical-price-eod/full", symbol=symbol, **{"from": "2024-01-01", "to": "2024-01-31"})
+    direct = sim_get(sim, TRADED, symbol=symbol, **{"from": "2024-01-01", "to": "2024-01-31"})
     assert payloads == sorted(direct, key=lambda r: r["date"])
 
 
@@ -103,9 +104,7 @@ def test_history_beyond_the_5000_row_cap_is_fetched_completely(make_simulator, d
     served = {
         row["date"]
         for first, last in windows
-        for row in sim_get(
-            sim, "historical-price-eod/full", "premium-key", symbol=symbol, **{"from": first, "to": last}
-        )
+        for row in sim_get(sim, TRADED, "premium-key", symbol=symbol, **{"from": first, "to": last})
     }
     assert held > 5000
     assert held == len(served)
@@ -120,11 +119,13 @@ def test_incremental_second_run_fetches_only_the_overlap(fmp_simulator, database
     assert second.refetched == []
     # one call per symbol: no split or dividend since, so the dividend-adjusted history is not read again
     assert client.stats.calls == len(symbols)
-    assert second.rows_landed == len(symbols) * 5  # the five `full` overlap rows, re-read
+    assert second.rows_landed == len(symbols) * 5  # the five as-traded overlap rows, re-read
     assert first.rows_landed > 20 * second.rows_landed
 
 
-def test_a_split_between_runs_refetches_that_symbol_only(fmp_simulator, database_url) -> None:
+def test_a_split_between_runs_refetches_nothing(fmp_simulator, database_url) -> None:
+    """The base is as traded: a split changes none of the days held, so no history is read again and the
+    days held before the split are not landed again."""
     sim = fmp_simulator
     sim.set_today(TODAY - timedelta(days=7))
     symbols = sim.symbols[:3]
@@ -133,11 +134,9 @@ def test_a_split_between_runs_refetches_that_symbol_only(fmp_simulator, database
     sim.apply_split(split_symbol, on=TODAY - timedelta(days=3), numerator=4, denominator=1)
     sim.set_today(TODAY)
     second, _ = run(sim.base_url, database_url, "prices", symbols=symbols)
-    assert sorted(set(second.refetched)) == [split_symbol]
-    refetches = scalar(
-        database_url, "select count(*) from etl.stream_state where full_refetches > 0 and symbol = %s", split_symbol
-    )
-    assert refetches == 2  # both the split-adjusted and the dividend-adjusted history
+    assert second.refetched == []
+    refetches = scalar(database_url, "select count(*) from etl.stream_state where full_refetches > 0")
+    assert refetches == 0
     last_run = "(select last_run_id from etl.stream_state where stream = 'prices' and symbol = %s)"
     landed = dict(
         query(
@@ -146,8 +145,15 @@ def test_a_split_between_runs_refetches_that_symbol_only(fmp_simulator, database
             (split_symbol,),
         )
     )
-    assert landed[split_symbol] > 1000
-    assert all(n < 20 for s, n in landed.items() if s != split_symbol)
+    assert all(n < 20 for n in landed.values())
+    # every as-traded day held twice (the overlap) has one value: the split changed none of them
+    changed = scalar(
+        database_url,
+        "select count(*) from (select payload_date from raw.fmp_prices where symbol = %s"
+        " group by payload_date having count(distinct payload ->> 'adjClose') > 1) as moved",
+        split_symbol,
+    )
+    assert changed == 0
 
 
 def test_a_429_storm_without_retry_after_loses_no_symbol(fmp_simulator, database_url) -> None:
@@ -234,7 +240,7 @@ def test_the_key_appears_in_no_log_line_row_or_url(fmp_simulator, database_url, 
         assert scalar(database_url, f"select count(*) from {table} t where t::text like %s", f"%{key}%") == 0
 
 
-def test_ultimate_daily_update_uses_eod_bulk_and_refetches_a_split_symbol(fmp_simulator, database_url) -> None:
+def test_ultimate_daily_update_uses_eod_bulk_and_refetches_no_split_symbol(fmp_simulator, database_url) -> None:
     sim = fmp_simulator
     sim.set_today(trading_calendar.previous_trading_day(TODAY - timedelta(days=1)))
     symbols = [s for s in sim.symbols if sim.profile(s).delisted is None][:4]
@@ -244,11 +250,19 @@ def test_ultimate_daily_update_uses_eod_bulk_and_refetches_a_split_symbol(fmp_si
     sim.set_today(TODAY)
     summary, client = run(sim.base_url, database_url, "prices", key="ultimate-key", plan="ultimate", symbols=symbols)
     assert summary.failures == []
-    assert sorted(set(summary.refetched)) == [split_symbol]
-    # Two bulk days (the overlap day and the new one) for everyone, plus two full histories for the split.
-    assert client.stats.calls == 2 + 2
+    assert summary.refetched == []
+    # Two bulk days (the overlap day and the new one) for everyone, the split symbol too: nothing else
+    assert client.stats.calls == 2
+    # the overlap day is read, not landed (its bulk values may carry an event of the day); the new day is
     bulk = rows_by_symbol(database_url, "raw.fmp_prices", "_endpoint = 'eod-bulk'")
-    assert bulk == {s: 2 for s in symbols if s != split_symbol}
+    assert bulk == dict.fromkeys(symbols, 1)
+    traded = scalar(
+        database_url,
+        "select (payload ->> 'close')::float8 from raw.fmp_prices where symbol = %s and _endpoint = 'eod-bulk'",
+        split_symbol,
+    )
+    served = sim_get(sim, "historical-price-eod/non-split-adjusted", symbol=split_symbol, **{"from": TODAY.isoformat()})
+    assert traded == served[0]["adjClose"]  # the split's own day, as traded
     newest = scalar(
         database_url,
         "select count(*) from etl.stream_state where newest_date = %s and symbol = any(%s)",

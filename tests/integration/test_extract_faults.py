@@ -89,15 +89,15 @@ def test_a_failed_market_wide_unit_is_cleared_by_the_next_run_that_reads_it(fmp_
     assert scalar(database_url, "select count(*) from etl.stream_failures") == 0
 
 
-# Which landed records are unusable: `nulls` empties the first number (open / adjOpen, both required);
-# `missing_field` drops the last key (vwap, optional, in `full`; volume, required, in `dividend-adjusted`).
+# Which landed records are unusable: `nulls` empties the first number (adjOpen, required in both series);
+# `missing_field` drops the last key (volume, required, in both the as-traded and the dividend-adjusted series).
 @pytest.mark.parametrize(
     ("drift", "bad_tables"),
     [
         ({"new_field"}, ()),
         ({"numbers_as_strings"}, ()),
         ({"nulls"}, ("raw.fmp_prices", "raw.fmp_prices_adjusted")),
-        ({"missing_field"}, ("raw.fmp_prices_adjusted",)),
+        ({"missing_field"}, ("raw.fmp_prices", "raw.fmp_prices_adjusted")),
     ],
 )
 def test_schema_drift_is_landed_unchanged_and_bad_records_are_counted(
@@ -117,7 +117,7 @@ def test_schema_drift_is_landed_unchanged_and_bad_records_are_counted(
     if "new_field" in drift:
         assert scalar(database_url, "select count(*) from raw.fmp_prices where payload ? 'newField'") > 0
     if "numbers_as_strings" in drift:
-        assert scalar(database_url, "select jsonb_typeof(payload->'close') from raw.fmp_prices limit 1") == "string"
+        assert scalar(database_url, "select jsonb_typeof(payload->'adjClose') from raw.fmp_prices limit 1") == "string"
 
 
 def test_a_refused_key_mid_run_stops_the_run_at_once(fmp_simulator, database_url) -> None:

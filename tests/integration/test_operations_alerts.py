@@ -106,7 +106,7 @@ def test_schema_drift_alerts_once_per_change_naming_endpoint_and_fields(
 
     assert extract() == []  # the first field sets seen are the baseline
     sim.faults = Faults(drift={"new_field"})
-    endpoints = ("historical-price-eod/full",)  # the one price series read on a day without splits or dividends
+    endpoints = ("historical-price-eod/non-split-adjusted",)  # the one price series read on a quiet day
     assert extract() == [f"fmp-elt schema drift: endpoint {endpoint}" for endpoint in endpoints]
     for message in slack.messages:
         assert "*Detail:* `added newField (detected" in message["blocks"][1]["text"]["text"]
@@ -118,7 +118,8 @@ def test_schema_drift_alerts_once_per_change_naming_endpoint_and_fields(
     assert extract() == []
 
     changes = query(database_url, "select endpoint, added, dropped from etl.schema_changes order by id")
-    assert changes == [("historical-price-eod/full", ["newField"], []), ("historical-price-eod/full", [], ["newField"])]
+    traded = "historical-price-eod/non-split-adjusted"
+    assert changes == [(traded, ["newField"], []), (traded, [], ["newField"])]
     logged = query(
         database_url, "select message from etl.logs where level = 'WARNING' and message like 'schema drift%'"
     )

@@ -55,6 +55,8 @@ PLANTED = [
     "insert into marts.security_daily_prices (security_id, price_date, symbol) values ('ZZZ', '2024-06-03', 'ZZZ')",
     "insert into marts.splits (symbol, split_date, denominator) values ('AAA', '2024-06-03', 1)",
     "insert into marts.dividends (symbol, ex_date, dividend) values ('AAA', '2024-06-04', 0.25)",
+    # adjustment_factors: a dividend factor above 1 (it would raise earlier prices), a missing multiplier
+    "insert into marts.adjustment_factors values ('AAA', 1, 0.5, 1.2, 0.5, 1.2), ('AAA', 2, 1, 1, null, 1)",
     "insert into marts.price_anomalies (symbol, price_date, anomaly) values ('AAA', '2024-06-03', 'large_move')",
 ]
 

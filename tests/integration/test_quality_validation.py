@@ -150,10 +150,11 @@ def test_planted_bad_prices_are_counted_exactly(database_url: str, clean, tmp_pa
 
 
 def test_planted_bad_raw_records_are_counted_exactly(database_url: str, clean, tmp_path: Path) -> None:
-    # One payload without a close, one with the close as a string (schema drift), one not even an object.
+    # One payload without a volume (required in every price series), one with the close as a string (schema
+    # drift), one not even an object.
     execute(
         database_url,
-        "update raw.fmp_prices set payload = payload - 'close' where _seq = (select min(_seq) from raw.fmp_prices)",
+        "update raw.fmp_prices set payload = payload - 'volume' where _seq = (select min(_seq) from raw.fmp_prices)",
     )
     execute(
         database_url,
@@ -174,8 +175,8 @@ def test_planted_bad_raw_records_are_counted_exactly(database_url: str, clean, t
     assert not raw.critical
     assert not report.critical_failed
     assert (raw.total_records, raw.invalid_records) == (clean.rows["raw_prices"] + 1, 3)
-    # The array has none of the six required fields; the other payload lacks one.
-    assert raw.missing_fields == 7
+    # The array has neither of the two fields every price series carries (date, volume); the other lacks one.
+    assert raw.missing_fields == 3
     assert raw.duplicate_records == 0
 
 

@@ -18,15 +18,16 @@
 }}
 
 {#-
-    Simple moving averages of `close` over the last n trading rows of each symbol, one `sma_<n>` per window in
-    the `sma_windows` var; NULL until n closes exist (and while a NULL close is inside the window), as pandas'
-    rolling(n).mean() does.
+    Simple moving averages over the last n trading rows of each symbol, one column per window in the
+    `sma_windows` var: `sma_<n>` of `close` (split-adjusted: the price chart's line) and `adj_sma_<n>` of
+    `adj_close` (split- and dividend-adjusted: for signals that compare with returns). NULL until n values
+    exist (and while a NULL is inside the window), as pandas' rolling(n).mean() does.
 
     Incremental runs start from the daily_prices rows that landed since the newest `_loaded_at` held here:
-    - where a close is new or differs, every row of that symbol from that day on is recomputed, reading only the
-      (largest window - 1) rows before it; a split re-adjusts every earlier close, so that symbol is recomputed
-      from its first row;
-    - rows reloaded with the same close keep their averages and only take the new `_loaded_at`.
+    - where a close or adj_close is new or differs, every row of that symbol from that day on is recomputed,
+      reading only the (largest window - 1) rows before it; a split or a dividend re-adjusts every earlier day,
+      so that symbol is recomputed from its first row;
+    - rows reloaded with the same close and adj_close keep their averages and only take the new `_loaded_at`.
     Sums are exact numeric arithmetic and the division is deterministic, so the result equals a full rebuild
     to the last digit (trim_scale drops the division's trailing zeros: 1.5, not 1.5000000000000000).
     daily_prices is read in place each time, not through an import CTE: a CTE used more than once is
@@ -43,9 +44,13 @@ touched as (
         daily_prices.symbol,
         daily_prices.price_date,
         daily_prices.close,
-        existing.symbol is null or existing.close is distinct from daily_prices.close as close_moved,
+        daily_prices.adj_close,
+        existing.symbol is null
+            or existing.close is distinct from daily_prices.close
+            or existing.adj_close is distinct from daily_prices.adj_close as close_moved,
         {%- for n in windows %}
         existing.sma_{{ n }},
+        existing.adj_sma_{{ n }},
         {%- endfor %}
         daily_prices._loaded_at
     from {{ ref('daily_prices') }} as daily_prices
@@ -104,6 +109,7 @@ window_input as (
         daily_prices.symbol,
         daily_prices.price_date,
         daily_prices.close,
+        daily_prices.adj_close,
         daily_prices._loaded_at,
         daily_prices.price_date >= read_from.first_moved_date as is_output
     from {{ ref('daily_prices') }} as daily_prices
@@ -121,6 +127,7 @@ window_input as (
         symbol,
         price_date,
         close,
+        adj_close,
         _loaded_at,
         true as is_output
     from {{ ref('daily_prices') }}
@@ -135,12 +142,16 @@ averaged as (
         symbol,
         price_date,
         close,
+        adj_close,
         _loaded_at,
         is_output,
         {%- for n in windows %}
         case
             when count(close) over last_{{ n }} = {{ n }} then trim_scale(avg(close) over last_{{ n }})
-        end as sma_{{ n }}{{ ',' if not loop.last }}
+        end as sma_{{ n }},
+        case
+            when count(adj_close) over last_{{ n }} = {{ n }} then trim_scale(avg(adj_close) over last_{{ n }})
+        end as adj_sma_{{ n }}{{ ',' if not loop.last }}
         {%- endfor %}
     from window_input
     window
@@ -157,8 +168,10 @@ recomputed as (
         symbol,
         price_date,
         close,
+        adj_close,
         {%- for n in windows %}
         sma_{{ n }},
+        adj_sma_{{ n }},
         {%- endfor %}
         _loaded_at
     from averaged
@@ -175,8 +188,10 @@ carried as (
         symbol,
         price_date,
         close,
+        adj_close,
         {%- for n in windows %}
         sma_{{ n }},
+        adj_sma_{{ n }},
         {%- endfor %}
         _loaded_at
     from touched_with_start
@@ -210,6 +225,10 @@ final as (
         cast(close as numeric) as close,
         {%- for n in windows %}
         cast(sma_{{ n }} as numeric) as sma_{{ n }},
+        {%- endfor %}
+        cast(adj_close as numeric) as adj_close,
+        {%- for n in windows %}
+        cast(adj_sma_{{ n }} as numeric) as adj_sma_{{ n }},
         {%- endfor %}
         cast(_loaded_at as timestamptz) as _loaded_at
     from all_rows

@@ -1,7 +1,13 @@
 {#-
     One row per symbol, ex-date and amount: FMP lists a regular and a special payment on one ex-date as two
-    records, and both are kept. The same amount written twice for an ex-date (0.5 and 0.50) is one payment:
-    the latest landed record wins. A small table, rebuilt whole on every run.
+    records, and both are kept. The amounts of an ex-date are those of the newest landing that listed it (every
+    record of a landing shares its `_loaded_at`): a correction (the same ex-date listed again with another
+    amount) replaces the earlier amount instead of adding to it. The same amount written twice for an ex-date
+    (0.5 and 0.50) is one payment: the latest landed record wins.
+
+    adj_dividend is ours: the amount divided by the ratios of the splits after the ex-date that are in effect
+    (a session on or after them is held), as marts.adjustment_factors applies them to prices; FMP's own
+    re-scaled value is kept as fmp_adj_dividend, for the checks. A small table, rebuilt whole on every run.
 -#}
 
 with
@@ -20,20 +26,60 @@ latest as (
 
 ),
 
+-- the amounts of the newest landing of each ex-date
+current_amounts as (
+
+    select *
+    from (
+        select latest.*, max(_loaded_at) over (partition by symbol, ex_date) as ex_date_loaded_at
+        from latest
+    ) as dated
+    where _loaded_at = ex_date_loaded_at
+
+),
+
+later_splits as (
+
+    select
+        current_amounts.symbol,
+        current_amounts.ex_date,
+        current_amounts.dividend,
+        exp(sum(ln(splits.split_ratio))) as ratio
+    from current_amounts
+    inner join {{ ref('splits') }} as splits
+        on splits.symbol = current_amounts.symbol
+        and splits.split_date > current_amounts.ex_date
+        and splits.split_ratio > 0
+    where exists (
+        select 1 from {{ ref('stg_fmp__prices') }} as stg
+        where stg.symbol = splits.symbol and stg.price_date >= splits.split_date
+    )
+    group by current_amounts.symbol, current_amounts.ex_date, current_amounts.dividend
+
+),
+
 final as (
 
     select
-        cast(symbol as text) as symbol,
-        cast(ex_date as date) as ex_date,
-        cast(dividend as numeric) as dividend,
-        cast(adj_dividend as numeric) as adj_dividend,
-        cast(record_date as date) as record_date,
-        cast(payment_date as date) as payment_date,
-        cast(declaration_date as date) as declaration_date,
-        cast(frequency as text) as frequency,
-        cast(dividend_yield as numeric) as dividend_yield,
-        cast(_loaded_at as timestamptz) as _loaded_at
-    from latest
+        cast(current_amounts.symbol as text) as symbol,
+        cast(current_amounts.ex_date as date) as ex_date,
+        cast(current_amounts.dividend as numeric) as dividend,
+        cast(
+            trim_scale(round(current_amounts.dividend / coalesce(later_splits.ratio, 1), 10)) as numeric
+        ) as adj_dividend,
+        cast(current_amounts.adj_dividend as numeric) as fmp_adj_dividend,
+        cast(current_amounts.record_date as date) as record_date,
+        cast(current_amounts.payment_date as date) as payment_date,
+        cast(current_amounts.declaration_date as date) as declaration_date,
+        cast(current_amounts.frequency as text) as frequency,
+        cast(current_amounts.dividend_yield as numeric) as dividend_yield,
+        cast(current_amounts.first_loaded_at as timestamptz) as first_loaded_at,
+        cast(current_amounts._loaded_at as timestamptz) as _loaded_at
+    from current_amounts
+    left join later_splits
+        on later_splits.symbol = current_amounts.symbol
+        and later_splits.ex_date = current_amounts.ex_date
+        and later_splits.dividend = current_amounts.dividend
 
 )
 

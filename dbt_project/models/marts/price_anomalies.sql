@@ -19,6 +19,11 @@
     - dividend_mismatch: the dividend factor adj_close / close steps by adj_dividend / previous close on each
       ex-date; a step without a dividend, or a dividend whose step implies another amount, beyond
       `dividend_tolerance` of the dividend plus what rounding to cents explains.
+    - adjusted_mismatch: our adj_close against FMP's dividend-adjusted close (a check, never a source), on the
+      days of FMP's records landed once every event of the symbol was known here (older records are FMP's
+      adjustment as of an earlier day); beyond `adjusted_tolerance` of the close plus half a cent, it means an
+      action we lack or FMP got wrong. One row per symbol: the newest day that disagrees (the action is right
+      after it), with the count of days that do.
 -#}
 
 {%- set volatility_window = var('anomaly_volatility_window') -%}
@@ -47,6 +52,14 @@ dividends as (
 traded as (
 
     select * from {{ ref('stg_fmp__prices_unadjusted') }}
+
+),
+
+fmp_adjusted as (
+
+    select distinct on (symbol, price_date) symbol, price_date, adj_close, _loaded_at
+    from {{ ref('stg_fmp__prices_adjusted') }}
+    order by symbol, price_date, _loaded_at desc, _seq desc
 
 ),
 
@@ -362,6 +375,42 @@ dividend_mismatches as (
 
 ),
 
+adjusted_disagreements as (
+
+    select
+        prices.symbol,
+        prices.price_date,
+        prices.adj_close,
+        fmp_adjusted.adj_close as fmp_adj_close
+    from prices
+    inner join fmp_adjusted
+        on fmp_adjusted.symbol = prices.symbol
+        and fmp_adjusted.price_date = prices.price_date
+    left join (
+        select symbol, max(known_at) as known_at from {{ ref('adjustment_factors') }} group by symbol
+    ) as last_known
+        on last_known.symbol = prices.symbol
+    where (last_known.known_at is null or fmp_adjusted._loaded_at >= last_known.known_at)
+        and abs(fmp_adjusted.adj_close - prices.adj_close)
+            > {{ var('adjusted_tolerance') }} * abs(prices.adj_close) + 0.005
+
+),
+
+adjusted_mismatches as (
+
+    select distinct on (symbol)
+        symbol,
+        price_date,
+        'adjusted_mismatch' as anomaly,
+        format(
+            'adj_close %s, FMP''s dividend-adjusted close %s: an action missing here or wrong at FMP (%s days disagree)',
+            round(adj_close, 4), fmp_adj_close, count(*) over (partition by symbol)
+        ) as detail
+    from adjusted_disagreements
+    order by symbol, price_date desc
+
+),
+
 anomalies as (
 
     select * from price_moves
@@ -373,6 +422,8 @@ anomalies as (
     select * from split_mismatches
     union all
     select * from dividend_mismatches
+    union all
+    select * from adjusted_mismatches
 
 ),
 

@@ -19,6 +19,7 @@ final as (
         cast(numerator as numeric) as numerator,
         cast(denominator as numeric) as denominator,
         cast(numerator / nullif(denominator, 0) as numeric) as split_ratio,
+        cast(first_loaded_at as timestamptz) as first_loaded_at,
         cast(_loaded_at as timestamptz) as _loaded_at
     from splits
 

@@ -35,6 +35,7 @@ Corporate actions (routes/corporate_actions.py)
 - `dividends-calendar` pages hold `SimulatorConfig.calendar_page_rows` rows (4,000); `Faults.calendar_seam_rows`
   makes pages overlap as FMP's do. `splits-calendar` ignores `page` and serves nothing older than 90 days.
 - `Faults.bad_prints` multiplies one symbol-day's prices in every JSON EOD answer.
+- `Faults.adjusted_gaps` leaves (symbol, date) sessions out of the dividend-adjusted series only.
 
 Protocol
 - Order of checks: injected fault, unknown path (404 []), key (401; header `apikey` or query `apikey`),

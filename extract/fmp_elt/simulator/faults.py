@@ -6,7 +6,8 @@ combines with the others.
 
 Data faults change what an answer says rather than how it arrives: `bad_prints` scales one day's prices of a
 symbol in every EOD answer (a bad tick, reverting the next day), `calendar_seam_rows` makes adjacent
-dividends-calendar pages overlap the way FMP's do on long walks.
+dividends-calendar pages overlap the way FMP's do on long walks, `adjusted_gaps` leaves sessions out of the
+dividend-adjusted series only.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class Faults:
     bad_prints: dict[tuple[str, str], float] = field(default_factory=dict)
     # rows repeated at each dividends-calendar page seam; as many rows after the seam are never served
     calendar_seam_rows: int = 0
+    # (symbol, ISO date) sessions the dividend-adjusted series leaves out (FMP's has such gaps)
+    adjusted_gaps: set[tuple[str, str]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         if self.calendar_seam_rows < 0:

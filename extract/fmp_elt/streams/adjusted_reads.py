@@ -1,13 +1,12 @@
 """Which read a price series gets for one symbol on one run.
 
-The split-adjusted `full` series is re-read over its overlap every run: that is how a split shows. The
-dividend-adjusted series follows events instead:
-- its whole history when the `full` history just moved, or when a split or dividend dated on or after the
-  newest day held is in the calendars (the day itself included: FMP may adjust a day late, so the run after
-  the ex-date reads it once more);
-- its overlap, as a check, once the split-adjusted series held runs `CHECK_EVERY` past it: a disagreement
-  is an event the calendars missed, and the history is refetched (and reported as repaired);
-- nothing otherwise: until the next event its close equals the split-adjusted one, which the marts use.
+The as-traded series is re-read over its overlap every run (a changed value there is a correction, landed as a
+new version). The dividend-adjusted series is a check of our own factors, never refetched for an event:
+- its whole history on the first read (a backfill, --full-refresh);
+- its overlap after a split or dividend dated on or after the newest day of it held (in the calendars), and
+  once the as-traded series held runs `CHECK_EVERY` past it (the weekly check); a disagreement with what was
+  held there is an event the calendars missed, reported (the marts compare it with ours day by day);
+- nothing otherwise.
 Events are looked up over `EVENT_REACH` (longer than `CHECK_EVERY`: an older series gets the check anyway).
 """
 
@@ -28,8 +27,8 @@ EVENT_REACH = timedelta(days=30)
 class Read(Enum):
     RANGE = "range"  # --from/--to, as asked
     HISTORY = "history"  # the whole history
-    OVERLAP = "overlap"  # the overlap; the whole history again if it disagrees
-    CHECK = "check"  # the overlap as the weekly check: a disagreement is a missed event
+    OVERLAP = "overlap"  # the overlap
+    CHECK = "check"  # the overlap as the weekly check: a disagreement is a missed event, reported
     SKIP = "skip"
 
 
@@ -37,9 +36,7 @@ def held(cursor: Cursor | None) -> bool:
     return cursor is not None and cursor.newest_date is not None
 
 
-def plan_read(
-    variant: PriceVariant, cursor: Cursor | None, unit: Unit, ctx: StreamContext, *, history_moved: bool
-) -> Read:
+def plan_read(variant: PriceVariant, cursor: Cursor | None, unit: Unit, ctx: StreamContext) -> Read:
     opts = ctx.options
     if opts.date_from is not None:
         return Read.RANGE
@@ -48,8 +45,8 @@ def plan_read(
     if not variant.on_events:
         return Read.OVERLAP
     event = ctx.events.get(unit.key)
-    if history_moved or (event is not None and event >= cursor.newest_date):
-        return Read.HISTORY
+    if event is not None and event >= cursor.newest_date:
+        return Read.OVERLAP
     # a week of prices since it was last read (a symbol that stopped trading has none: nothing to check)
     newest_prices = max(
         (c.newest_date for s in EVERY_RUN if (c := unit.cursors.get(s)) and c.newest_date), default=ctx.today

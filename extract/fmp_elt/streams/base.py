@@ -81,7 +81,7 @@ class UnitResult:
     # (stream, key) of units read through: a failure recorded for them earlier is over, even for a unit that
     # keeps no cursor of its own (a market-wide calendar)
     settled: list[tuple[str, str]] = field(default_factory=list)
-    # symbols whose history disagreed with what was held where no event said it would: repaired by a refetch
+    # symbols whose dividend-adjusted check disagreed with what was held where no event said it would
     repaired: list[str] = field(default_factory=list)
 
     @property

@@ -1,5 +1,8 @@
-"""The two price series FMP serves per symbol, and how an incremental read checks and advances its cursor.
+"""The two price series read per symbol, and how an incremental read checks and advances its cursor.
 
+The stored base is the as-traded series (`historical-price-eod/non-split-adjusted`: raw open, high, low, close
+and volume despite its `adj*` names); it never changes with a later split or dividend, so the marts adjust it
+with our own factors. The dividend-adjusted series is a check of those factors, not a source.
 Shared by the per-symbol path (`prices`) and the Ultimate bulk path (`prices_bulk`).
 """
 
@@ -18,6 +21,7 @@ ROW_CAP = 5000
 OVERLAP_ROWS = 5  # trading rows re-read on each incremental run
 RECENT_ROWS = 10  # closes kept in the cursor to compare the overlap against
 TOLERANCE = 1e-6  # relative: FMP rounds to cents; a re-adjusted history moves far more
+TRADED_ENDPOINT = "historical-price-eod/non-split-adjusted"
 
 
 # Read after splits and dividends and weekly as a check (adjusted_reads.py): a quiet universe loads it once a
@@ -25,17 +29,20 @@ TOLERANCE = 1e-6  # relative: FMP rounds to cents; a re-adjusted history moves f
 CHECKED_LOADS = LoadFreshness(warn_after=timedelta(days=10), error_after=timedelta(days=20))
 BULK_ENDPOINT = "eod-bulk"  # one day of every symbol (Ultimate); its rows land with the `full` ones
 PRICE_NUMBERS = ("open", "high", "low", "close", "volume")
-ADJUSTED_NUMBERS = ("adjOpen", "adjHigh", "adjLow", "adjClose", "volume")
+ADJUSTED_NUMBERS = ("adjOpen", "adjHigh", "adjLow", "adjClose", "volume")  # also the as-traded series' names
 
 PRICES = RawDataset(
     table="raw.fmp_prices",
-    description="split-adjusted daily prices (`eod-bulk` rows carry every value as a string)",
-    endpoints=("historical-price-eod/full", BULK_ENDPOINT),
+    description=(
+        "as-traded daily prices (`non-split-adjusted`, named adj*; `eod-bulk` rows carry every value as a string;"
+        " `full` rows, split-adjusted, from older warehouses)"
+    ),
+    endpoints=(TRADED_ENDPOINT, "historical-price-eod/full", BULK_ENDPOINT),
     job="prices",
     record_key=("symbol", "date"),
     freshness=WEEKDAY_LOADS,
-    fields=("date", *PRICE_NUMBERS),
-    numbers=PRICE_NUMBERS,
+    fields=("date", "volume"),
+    numbers=tuple(dict.fromkeys(PRICE_NUMBERS + ADJUSTED_NUMBERS)),
 )
 PRICES_ADJUSTED = RawDataset(
     table="raw.fmp_prices_adjusted",
@@ -58,7 +65,8 @@ class PriceVariant:
     dataset: RawDataset
     close_key: str
     required: tuple[str, ...]  # a record without these is counted as failed (and still landed)
-    # read only after a split or dividend, and weekly as a check (adjusted_reads.py); else re-read every run
+    bulk_close_key: str  # the same close in an eod-bulk row
+    # a check, not a source: read weekly and after events (adjusted_reads.py); else re-read every run
     on_events: bool = False
 
     @property
@@ -67,13 +75,14 @@ class PriceVariant:
 
 
 VARIANTS = (
-    PriceVariant("prices", "historical-price-eod/full", PRICES, "close", PRICE_NUMBERS),
+    PriceVariant("prices", TRADED_ENDPOINT, PRICES, "adjClose", ADJUSTED_NUMBERS, "close"),
     PriceVariant(
         "prices_adjusted",
         "historical-price-eod/dividend-adjusted",
         PRICES_ADJUSTED,
         "adjClose",
         ADJUSTED_NUMBERS,
+        "adjClose",
         on_events=True,
     ),
 )
@@ -101,7 +110,8 @@ def overlap_start(cursor: Cursor) -> date:
 
 
 def overlap_disagrees(rows: list[Any], cursor: Cursor, close_key: str) -> bool:
-    """True when a re-read day's close differs from the one we hold: the history was re-adjusted."""
+    """True when a re-read day's close differs from the one we hold: a correction (as traded) or a
+    re-adjusted history (dividend-adjusted)."""
     for row in rows:
         day = record_date(row)
         if day is None:

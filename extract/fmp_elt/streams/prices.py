@@ -1,15 +1,13 @@
-"""Daily prices per symbol: split-adjusted `full` and split-and-dividend-adjusted `dividend-adjusted`.
+"""Daily prices per symbol: the as-traded series (the stored base) and FMP's dividend-adjusted one (a check).
 
-Incremental by default: re-read the `full` overlap window already held; if FMP's values there changed (a split
-re-adjusted the history) refetch the symbol's whole history. FMP caps a call at 5,000 rows and drops the oldest,
-so long ranges are paged backwards until the oldest row reaches `from`.
+The daily call is one per symbol: the as-traded series (`historical-price-eod/non-split-adjusted`) over the
+overlap window already held. An as-traded day never changes with a later split or dividend, so a changed value
+there is a correction, landed as a new version; no history is read again for an event, since the marts adjust
+every held day with our own factors (marts.adjustment_factors). FMP caps a call at 5,000 rows and drops the
+oldest, so long ranges are paged backwards until the oldest row reaches `from`.
 
-The dividend-adjusted history changes only when the symbol goes ex-dividend or splits, and after its last
-ex-date its close equals the split-adjusted one (the marts take `close` there). So a daily run costs one call
-per symbol: the dividend-adjusted history is refetched whole when the splits or dividends calendar (landed by
-the corporate-actions stream just before, see adjusted_reads.py) names an event on or after the day it was last
-read, or when the `full` history moved; otherwise it is not read, except once a week, when its overlap is read
-again as a check: a disagreement there is an event the calendars missed, repaired by a refetch and reported.
+The dividend-adjusted series is read whole on a backfill, then only its overlap after an event the calendars
+name and once a week (adjusted_reads.py): it is compared with ours in the marts (price_anomalies).
 """
 
 from __future__ import annotations
@@ -78,11 +76,9 @@ class PricesStream:
         cursor = unit.cursors.get(variant.cursor_stream)
         to = opts.date_to or ctx.today
         history_start = ctx.today - timedelta(days=round(365.25 * ctx.settings.plan.history_years))
-        moved = any(c.refetched for c in result.cursors if c.symbol == symbol)  # the `full` history, just now
-        read = plan_read(variant, cursor, unit, ctx, history_moved=moved)
+        read = plan_read(variant, cursor, unit, ctx)
         if read is Read.SKIP:
             return
-        refetched = read is Read.HISTORY and held(cursor) and not opts.full_refresh
         if read is Read.RANGE:
             assert opts.date_from is not None
             rows = fetch_range(client, variant.endpoint, symbol, opts.date_from, to)
@@ -91,13 +87,11 @@ class PricesStream:
         else:
             assert cursor is not None
             rows = fetch_range(client, variant.endpoint, symbol, overlap_start(cursor), to)
-            if overlap_disagrees(rows, cursor, variant.close_key):
-                rows = fetch_range(client, variant.endpoint, symbol, history_start, to)
-                refetched = True
-                if read is Read.CHECK:
-                    result.repaired.append(symbol)
+            if read is Read.CHECK and overlap_disagrees(rows, cursor, variant.close_key):
+                result.repaired.append(symbol)
         result.landings.append(Landing(variant.table, variant.endpoint, symbol, rows))
         result.records_failed += count_incomplete(rows, variant.required)
+        refetched = read is Read.HISTORY and held(cursor) and not opts.full_refresh
         base = None if refetched or opts.full_refresh else cursor
         result.cursors.append(
             CursorUpdate(variant.cursor_stream, symbol, advance(base, rows, variant.close_key), refetched)

@@ -2,8 +2,9 @@
 
 FMP's bulk endpoints have a throttle of their own (answered as a 200 with a JSON error), so bulk calls are spaced
 by the bulk interval, and bulk is only chosen when it takes less time than per-symbol calls would. The first bulk
-day is the newest day already held: it plays the part of the per-symbol overlap, and a symbol whose closes there
-changed (a split, a dividend), or that is new, is handed back as a per-symbol unit that refetches its history.
+day is the newest day already held, where a symbol's bulk values may already be adjusted by an event of the day:
+only the days after it are landed (they are as traded), and a symbol that is new or behind is handed back as a
+per-symbol unit.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from typing import Any
 from fmp_elt.fmp.client import FmpClient
 from fmp_elt.fmp.errors import FmpRateLimited
 from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, StreamContext, Unit, UnitResult
-from fmp_elt.streams.price_history import BULK_ENDPOINT, PRICES, VARIANTS, PriceVariant, advance, overlap_disagrees
-from fmp_elt.streams.records import count_incomplete
+from fmp_elt.streams.price_history import BULK_ENDPOINT, PRICES, VARIANTS, PriceVariant, advance
+from fmp_elt.streams.records import count_incomplete, record_date
 from fmp_elt.trading_calendar import trading_days
 
 BULK_TRIES = 3
@@ -85,12 +86,11 @@ def fetch_bulk(client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
         if any(not carries_on(c, v, start) for c, v in zip(held, VARIANTS, strict=True)):
             result.follow_ups.append(Unit(sub.key, sub.cursors))  # new or behind: per symbol, from its cursor
             continue
-        if any(overlap_disagrees(rows, c, v.close_key) for c, v in zip(held, VARIANTS, strict=True) if c):
-            result.follow_ups.append(Unit(sub.key, sub.cursors, refetch=True))
-            continue
+        newest = held[0].newest_date if held[0] else None  # the as-traded series held
+        rows = [r for r in rows if (on := record_date(r)) is not None and (newest is None or on > newest)]
         result.landings.append(Landing(PRICES.table, BULK_ENDPOINT, sub.key, rows))
         result.records_failed += count_incomplete(rows, BULK_REQUIRED)
         for cursor, variant in zip(held, VARIANTS, strict=True):
-            new = advance(cursor, rows, variant.close_key)
+            new = advance(cursor, rows, variant.bulk_close_key)
             result.cursors.append(CursorUpdate(variant.cursor_stream, sub.key, new))
     return result

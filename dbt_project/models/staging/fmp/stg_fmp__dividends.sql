@@ -2,7 +2,16 @@ with
 
 source as (
 
-    select * from {{ source('fmp', 'dividends') }} as landed
+    select
+        landed.*,
+        -- when an action of this symbol and date was first landed: the point-in-time prices apply it from then
+        (
+            select min(earliest._loaded_at)
+            from {{ source('fmp', 'dividends') }} as earliest
+            where {{ raw_symbol('earliest') }} = {{ raw_symbol('landed') }}
+                and {{ raw_date('earliest') }} = {{ raw_date('landed') }}
+        ) as first_loaded_at
+    from {{ source('fmp', 'dividends') }} as landed
     where {{ is_latest_version(source('fmp', 'dividends'), 'landed', ['raw_date', 'raw_dividend']) }}
 
 ),
@@ -26,6 +35,7 @@ renamed as (
         raw.fmp_date({{ json_text('declarationDate') }}) as declaration_date,
 
         -- metadata
+        source.first_loaded_at,
         cast(source._endpoint as text) as source_endpoint,
         source._run_id as run_id,
         source._loaded_at,

@@ -16,11 +16,15 @@ renamed as (
         cast({{ raw_symbol('source') }} as text) as symbol,
         {{ raw_date('source') }} as price_date,
 
-        -- prices: split-adjusted, not dividend-adjusted
-        {{ json_numeric('open') }} as open,
-        {{ json_numeric('high') }} as high,
-        {{ json_numeric('low') }} as low,
-        {{ json_numeric('close') }} as close,
+        -- prices: as traded from `non-split-adjusted` (which names them adj*) and eod-bulk; split-adjusted as of
+        -- the landing day from `full` (older warehouses)
+        {%- for column in ['open', 'high', 'low', 'close'] %}
+        case
+            when source._endpoint = 'historical-price-eod/non-split-adjusted'
+            then {{ json_numeric('adj' ~ column[0] | upper ~ column[1:]) }}
+            else {{ json_numeric(column) }}
+        end as {{ column }},
+        {%- endfor %}
         {{ json_bigint('volume') }} as volume,
 
         -- sent by historical-price-eod/full only
@@ -29,7 +33,7 @@ renamed as (
         {{ json_numeric('vwap') }} as reported_vwap,
 
         -- sent by eod-bulk only: split- and dividend-adjusted close
-        {{ json_numeric('adjClose') }} as adj_close,
+        case when source._endpoint = 'eod-bulk' then {{ json_numeric('adjClose') }} end as adj_close,
 
         -- metadata
         cast(source._endpoint as text) as source_endpoint,

@@ -2,7 +2,16 @@ with
 
 source as (
 
-    select * from {{ source('fmp', 'splits') }} as landed
+    select
+        landed.*,
+        -- when an action of this symbol and date was first landed: the point-in-time prices apply it from then
+        (
+            select min(earliest._loaded_at)
+            from {{ source('fmp', 'splits') }} as earliest
+            where {{ raw_symbol('earliest') }} = {{ raw_symbol('landed') }}
+                and {{ raw_date('earliest') }} = {{ raw_date('landed') }}
+        ) as first_loaded_at
+    from {{ source('fmp', 'splits') }} as landed
     where {{ is_latest_version(source('fmp', 'splits'), 'landed', ['raw_date']) }}
 
 ),
@@ -19,6 +28,7 @@ renamed as (
         {{ json_numeric('denominator') }} as denominator,
 
         -- metadata
+        source.first_loaded_at,
         cast(source._endpoint as text) as source_endpoint,
         source._run_id as run_id,
         source._loaded_at,

@@ -37,4 +37,11 @@ def _eod(render: Renderer) -> Callable[[Call], list[Record]]:
 full = _eod(PriceSeries.full_records)
 light = _eod(PriceSeries.light_records)
 non_split_adjusted = _eod(PriceSeries.raw_records)
-dividend_adjusted = _eod(PriceSeries.dividend_adjusted_records)
+_dividend_adjusted = _eod(PriceSeries.dividend_adjusted_records)
+
+
+def dividend_adjusted(call: Call) -> list[Record]:
+    """The dividend-adjusted series, less the sessions `Faults.adjusted_gaps` leaves out of it."""
+    records = _dividend_adjusted(call)
+    gaps = call.faults.adjusted_gaps
+    return [r for r in records if (r["symbol"], r["date"]) not in gaps] if gaps else records
