@@ -8,6 +8,7 @@ Times come from the pipeline's clock (`fmp_elt.clock`), not the server's now(): 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -204,6 +205,7 @@ def run_lock(
     conn = connect(url, application_name="fmp-elt:run-lock")
     conn.autocommit = True
     kind = "_shared" if shared else ""
+    held = False
     try:
         with conn.cursor() as cur:
             if wait:
@@ -212,8 +214,14 @@ def run_lock(
                 cur.execute(f"select pg_try_advisory_lock{kind}(%s)", (RUN_LOCK_KEY,))
                 if not cur.fetchone()[0]:
                     raise RunInProgress(f"another run is in progress ({lock_holder(cur)}); {hint}")
+            held = True
         yield
     finally:
+        # Released before the connection closes: a closed connection's backend exits, and frees the lock, only
+        # some time after the client has gone, so a run started right after this one could find it still held.
+        if held:
+            with contextlib.suppress(psycopg2.Error), conn.cursor() as cur:
+                cur.execute(f"select pg_advisory_unlock{kind}(%s)", (RUN_LOCK_KEY,))
         conn.close()
 
 
