@@ -5,8 +5,8 @@ with a split for every 10th symbol and quarterly dividends for every 4th) in two
 once; then one day lands for every symbol and `daily_prices` + `daily_ma` and `daily_prices_history` run
 incrementally, then with --full-refresh. The incremental run must cost about the same for 10 years of history as
 for 1 (it reads the new rows and the few prior rows the moving averages need; the history, the versions of the days
-landed); a full refresh grows with the history. Times are dbt's own per-model execution times (without dbt's start-
-up).
+landed); a full refresh grows with the history. Times are dbt's own per-model execution times (without dbt's
+start-up).
 
 The full refresh of daily_ma with everything it is built from (staging views, symbol_securities, splits, dividends,
 adjustment_factors, daily_prices), from its first node's start to its last node's end, is also set against a lower
