@@ -176,13 +176,18 @@ def run(warehouse: Warehouse, scale: Scale) -> list[Row]:
             )
         )
     small, large = eventful
+    extra_rows_ratio = (large.readjusted_rows - quiet.readjusted_rows) / max(
+        1, small.readjusted_rows - quiet.readjusted_rows
+    )
     extra_ratio = (large.total_calls - quiet.total_calls) / max(1, small.total_calls - quiet.total_calls)
     touched_ratio = (large.touched - quiet.touched) / max(1, small.touched - quiet.touched)
     dbt_ratio = (large.dbt_s - quiet.dbt_s) / (small.dbt_s - quiet.dbt_s) if small.dbt_s > quiet.dbt_s else 0.0
     rows.append(
         Row(
             f"event day: {large.splits + large.dividends} events vs {small.splits + small.dividends}",
-            f"re-adjusted rows x{large.readjusted_rows / max(1, small.readjusted_rows):.1f}, "
+            f"re-adjusted rows above the quiet day x{extra_rows_ratio:.1f} "
+            f"({small.readjusted_rows - quiet.readjusted_rows:+,}, "
+            f"{large.readjusted_rows - quiet.readjusted_rows:+,}), "
             f"extra calls x{extra_ratio:.1f}",
             f"symbols touched x{touched_ratio:.1f}",
             f"extra dbt time x{dbt_ratio:.1f}" if dbt_ratio else "",
