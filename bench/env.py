@@ -149,6 +149,12 @@ def _serve(spec: dict[str, Any], conn: Connection) -> None:
             conn.send(simulator.symbols)
         elif command == "arrivals":
             conn.send([request.arrived for request in simulator.requests_log])
+        elif command == "split":
+            simulator.apply_split(*_argument)
+            conn.send(None)
+        elif command == "dividend":
+            simulator.add_dividend(*_argument)
+            conn.send(None)
     simulator.stop()
     conn.send(None)
 
@@ -192,6 +198,14 @@ class SimulatorProcess:
     def arrivals(self) -> list[float]:
         """When each request since the last reset came in (the simulator's monotonic clock)."""
         return list(self._call("arrivals"))
+
+    def apply_split(self, symbol: str, on: date, numerator: float = 2, denominator: float = 1) -> None:
+        """A split of `symbol` effective `on`, announced from now on (the calendars list it)."""
+        self._call("split", (symbol, on, numerator, denominator))
+
+    def add_dividend(self, symbol: str, on: date, amount: float = 0.25) -> None:
+        """An ex-dividend of `symbol` on `on`, announced from now on."""
+        self._call("dividend", (symbol, on, amount))
 
     def settings(self, home: Path, rate_limit: int | None = None, bulk_interval_s: float = 0.0) -> Settings:
         """The extractor's settings for this simulator, as the environment would give them."""
