@@ -17,3 +17,12 @@
         else 1
     end
 {%- endmacro %}
+
+{#-
+    The adjustment_factors row (alias `factors`) whose range covers `day`: from `applies_from` (inclusive, NULL: the
+    first held day) to `applies_to` (exclusive, NULL: the newest held day). One rule for every reader of the factors.
+-#}
+{% macro factors_cover(factors, day) -%}
+    ({{ factors }}.applies_from is null or {{ day }} >= {{ factors }}.applies_from)
+    and ({{ factors }}.applies_to is null or {{ day }} < {{ factors }}.applies_to)
+{%- endmacro %}

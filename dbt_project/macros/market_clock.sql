@@ -35,8 +35,7 @@
                 coalesce(max(factors.dividend_multiplier), 1) as dividend
             from {{ ref('adjustment_factors') }} as factors
             where factors.symbol = prices.symbol
-                and (factors.applies_from is null or as_of >= factors.applies_from)
-                and (factors.applies_to is null or as_of < factors.applies_to)
+                and {{ factors_cover('factors', 'as_of') }}
         ) as later
         where prices.price_date <= as_of
     $fn$;

@@ -131,8 +131,7 @@ adjusted as (
     from rows
     left join {{ ref('adjustment_factors') }} as factors
         on factors.symbol = rows.symbol
-        and (factors.applies_from is null or rows.price_date >= factors.applies_from)
-        and (factors.applies_to is null or rows.price_date < factors.applies_to)
+        and {{ factors_cover('factors', 'rows.price_date') }}
 
 ),
 

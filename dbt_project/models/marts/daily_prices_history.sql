@@ -143,8 +143,7 @@ states as (
     ) as known
     left join {{ ref('adjustment_factors') }} as current_factors
         on current_factors.symbol = times.symbol
-        and (current_factors.applies_from is null or times.price_date >= current_factors.applies_from)
-        and (current_factors.applies_to is null or times.price_date < current_factors.applies_to)
+        and {{ factors_cover('current_factors', 'times.price_date') }}
 
 ),
 
