@@ -15,7 +15,7 @@ LAYERS: list[set[str]] = [
     {"fmp", "simulator"},
     {"streams"},
     {"warehouse"},
-    {"extraction", "transform", "quality"},
+    {"extraction", "transform", "quality", "codegen"},
     {"status"},
     {"orchestration"},
     {"serve"},

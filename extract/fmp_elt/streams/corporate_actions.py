@@ -45,6 +45,10 @@ SPLITS = RawDataset(
     numbers=("numerator", "denominator"),
     per_symbol=False,
     may_be_empty=True,
+    source_doc=(
+        "Stock splits: `splits?symbol=` histories and `splits-calendar` rows (symbol, date, numerator, "
+        "denominator). Calendar rows cover the whole market and carry no fetch symbol."
+    ),
 )
 DIVIDENDS = RawDataset(
     table="raw.fmp_dividends",
@@ -58,6 +62,11 @@ DIVIDENDS = RawDataset(
     numbers=("dividend", "adjDividend"),
     per_symbol=False,
     may_be_empty=True,
+    source_doc=(
+        "Dividends by ex-date: `dividends?symbol=` histories and `dividends-calendar` rows (symbol, date = "
+        "ex-date, recordDate, paymentDate, declarationDate, adjDividend, dividend, yield, frequency). Calendar rows "
+        "cover the whole market and carry no fetch symbol."
+    ),
 )
 PRICES_UNADJUSTED = RawDataset(
     table="raw.fmp_prices_unadjusted",
@@ -69,6 +78,10 @@ PRICES_UNADJUSTED = RawDataset(
     fields=("date", "adjClose"),
     numbers=("adjClose",),
     may_be_empty=True,
+    source_doc=(
+        "As-traded daily prices around each split: `historical-price-eod/non-split-adjusted` records (symbol, "
+        "date, adjOpen, adjHigh, adjLow, adjClose, volume; despite the names, not adjusted)."
+    ),
 )
 SPLIT_NUMBERS = ("numerator", "denominator")
 

@@ -29,6 +29,11 @@ DELISTED = RawDataset(
     freshness=WEEKDAY_LOADS,
     fields=("symbol", "delistedDate"),
     per_symbol=False,
+    dates=("delistedDate",),
+    source_doc=(
+        "Delisted companies: `delisted-companies` records (symbol, companyName, exchange, ipoDate, delistedDate), "
+        "the latest delisting first; on Starter only the first page."
+    ),
 )
 
 

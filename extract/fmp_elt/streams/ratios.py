@@ -22,6 +22,10 @@ RATIOS = RawDataset(
     record_key=("symbol", "date", "period"),
     freshness=WEEKLY_LOADS,
     fields=("date", "period", "fiscalYear"),
+    source_doc=(
+        "Financial ratios per fiscal period: `ratios` records (symbol, date, fiscalYear as a string, period FY or "
+        "Q1..Q4, reportedCurrency, and 61 numeric ratios)."
+    ),
 )
 
 

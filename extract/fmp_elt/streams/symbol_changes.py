@@ -27,6 +27,10 @@ SYMBOL_CHANGES = RawDataset(
     # Changes are events: an empty answer is a valid one (a market with no ticker changes yet, as a fresh
     # simulated one), so the table is judged by its job's last run, not by the age of its newest row.
     may_be_empty=True,
+    source_doc=(
+        "Ticker changes: `symbol-change` records (date, companyName, oldSymbol, newSymbol), the latest first. The "
+        "landed `symbol` column is NULL: a change belongs to two tickers."
+    ),
 )
 
 

@@ -21,10 +21,15 @@ SYMBOLS = RawDataset(
     description="the symbol universe: screener rows, or bare symbols of an explicit list",
     endpoints=("company-screener", "symbol-list"),
     job="symbols",
-    record_key=("symbol",),
+    record_key=("symbol", "_endpoint"),  # screener and explicit-list versions are kept apart
     freshness=WEEKDAY_LOADS,
     fields=("symbol",),
     per_symbol=False,
+    source_doc=(
+        "Symbol records: the `company-screener` universe (15 keys: symbol, companyName, marketCap, sector, "
+        "industry, beta, price, lastAnnualDividend, volume, exchange, exchangeShortName, country, isEtf, isFund, "
+        "isActivelyTrading), or `stock-list` / `symbol-list` entries that may carry only the symbol."
+    ),
 )
 
 
