@@ -182,7 +182,7 @@ def plan_units(conn: Any, stream: Stream, ctx: StreamContext) -> tuple[list[Unit
     fetched it.
     """
     symbols = ctx.options.symbols or list(ctx.settings.symbols) or None
-    marker: str | None = getattr(stream, "last_fetch_marker", None)
+    marker = stream.last_fetch_marker
     per_symbol = any(dataset.per_symbol for dataset in stream.datasets)
     if per_symbol and not symbols:
         symbols = universe(conn)
@@ -193,7 +193,7 @@ def plan_units(conn: Any, stream: Stream, ctx: StreamContext) -> tuple[list[Unit
         if not symbols:
             raise ConfigError("no symbols known yet: run `fmp-elt extract symbols` first, or pass --symbols")
     symbols = [s for s in symbols or [] if in_shard(s, ctx.options.shard)]
-    if getattr(stream, "reads_events", False):
+    if stream.reads_events:
         ctx = replace(ctx, events=latest_events(conn, ctx.today - EVENT_REACH, ctx.today))
     cursors = load_cursors(conn, stream.cursor_streams)
     return list(stream.units(symbols, cursors, ctx)), ctx

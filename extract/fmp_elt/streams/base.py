@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import Any
 
 from fmp_elt.config import Settings
 from fmp_elt.fmp.client import FmpClient
@@ -103,24 +103,34 @@ class StreamContext:
     settings: Settings
     options: ExtractOptions
     today: date
-    # symbols that left the screener's universe and are owed one last fetch (streams with a LAST_FETCH_MARKER)
+    # symbols that left the screener's universe and are owed one last fetch (streams with a last_fetch_marker)
     departed: frozenset[str] = frozenset()
     # per symbol, the newest split or dividend date in the landed calendars, up to today (streams with
     # `reads_events`)
     events: Mapping[str, date] = field(default_factory=dict)
 
 
-class Stream(Protocol):
-    """A dataset: its name, the cursor streams it keeps, how to split the work and how to fetch a unit."""
+class Stream:
+    """A dataset: its name, the cursor streams it keeps, how to split the work and how to fetch a unit.
+
+    A stream module declares its instance as `STREAM`; the package finds it there (streams/__init__.py). The
+    optional behaviours are these attributes, read by the runner (extraction.py) as declared here.
+    """
 
     name: str
-    cursor_streams: tuple[str, ...]
     datasets: tuple[RawDataset, ...]  # the raw tables it lands
+    cursor_streams: tuple[str, ...] = ()  # the etl.stream_state streams its units are planned from
+    runs_after: tuple[str, ...] = ()  # streams whose landed data it reads, so run first in a job
+    # With a marker, a symbol that left the screener's universe is fetched once more; the marker cursor stream
+    # records that it was.
+    last_fetch_marker: str | None = None
+    # Reads the newest split or dividend per symbol landed so far (StreamContext.events) to plan its units.
+    reads_events: bool = False
 
     def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
         """The work to do, given the symbols in scope and their stored cursors."""
-        ...
+        raise NotImplementedError
 
     def fetch(self, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
         """HTTP only: fetch one unit and describe what to land. An FmpError with `stops_run` ends the run."""
-        ...
+        raise NotImplementedError

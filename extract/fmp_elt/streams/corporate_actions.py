@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from fmp_elt.fmp.client import FmpClient
-from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, StreamContext, Unit, UnitResult
+from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, Stream, StreamContext, Unit, UnitResult
 from fmp_elt.streams.calendar_pages import walk_calendar
 from fmp_elt.streams.dataset import LoadFreshness, RawDataset
 from fmp_elt.streams.records import count_incomplete, record_date
@@ -93,7 +93,7 @@ def needs_backfill(cursor: Cursor | None, ctx: StreamContext) -> bool:
     return cursor.newest_date < ctx.today - CALENDAR_REACH
 
 
-class CorporateActionsStream:
+class CorporateActionsStream(Stream):
     name = "corporate_actions"
     cursor_streams: tuple[str, ...] = ("corporate_actions",)
     datasets: tuple[RawDataset, ...] = (SPLITS, DIVIDENDS, PRICES_UNADJUSTED)
@@ -161,3 +161,6 @@ class CorporateActionsStream:
             rows = client.get_json(UNADJUSTED_ENDPOINT, window)
             result.landings.append(Landing(PRICES_UNADJUSTED.table, UNADJUSTED_ENDPOINT, str(symbol), rows))
             result.records_failed += count_incomplete(rows, ("adjClose",))
+
+
+STREAM = CorporateActionsStream()

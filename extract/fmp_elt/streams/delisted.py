@@ -12,7 +12,7 @@ from typing import Any
 
 from fmp_elt.fmp.client import FmpClient
 from fmp_elt.fmp.errors import FmpPlanGate
-from fmp_elt.streams.base import Cursor, CursorUpdate, Failure, Landing, StreamContext, Unit, UnitResult
+from fmp_elt.streams.base import Cursor, CursorUpdate, Failure, Landing, Stream, StreamContext, Unit, UnitResult
 from fmp_elt.streams.dataset import WEEKDAY_LOADS, RawDataset
 
 ENDPOINT = "delisted-companies"
@@ -37,8 +37,9 @@ DELISTED = RawDataset(
 )
 
 
-class DelistedStream:
+class DelistedStream(Stream):
     name = "delisted"
+    runs_after = ("symbols",)
     cursor_streams: tuple[str, ...] = ()
     datasets: tuple[RawDataset, ...] = (DELISTED,)
 
@@ -63,3 +64,6 @@ class DelistedStream:
         result.landings.append(Landing(DELISTED.table, ENDPOINT, None, records))
         result.records_failed += sum(1 for r in records if not isinstance(r, dict) or not r.get("symbol"))
         return result
+
+
+STREAM = DelistedStream()

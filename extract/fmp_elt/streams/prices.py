@@ -18,7 +18,7 @@ from datetime import timedelta
 from fmp_elt.fmp.client import FmpClient
 from fmp_elt.streams import prices_bulk
 from fmp_elt.streams.adjusted_reads import Read, held, plan_read
-from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, StreamContext, Unit, UnitResult
+from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, Stream, StreamContext, Unit, UnitResult
 from fmp_elt.streams.dataset import RawDataset
 from fmp_elt.streams.price_history import (
     PRICES,
@@ -38,11 +38,12 @@ from fmp_elt.streams.records import count_incomplete
 LAST_FETCH_MARKER = "prices_last_fetch"
 
 
-class PricesStream:
+class PricesStream(Stream):
     name = "prices"
-    cursor_streams = tuple(v.cursor_stream for v in VARIANTS)
+    runs_after = ("corporate_actions",)
+    cursor_streams: tuple[str, ...] = tuple(v.cursor_stream for v in VARIANTS)
     datasets: tuple[RawDataset, ...] = (PRICES, PRICES_ADJUSTED)
-    last_fetch_marker = LAST_FETCH_MARKER
+    last_fetch_marker: str | None = LAST_FETCH_MARKER
     reads_events = True  # the splits and dividends landed so far decide which adjusted histories to read
 
     def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
@@ -96,3 +97,6 @@ class PricesStream:
         result.cursors.append(
             CursorUpdate(variant.cursor_stream, symbol, advance(base, rows, variant.close_key), refetched)
         )
+
+
+STREAM = PricesStream()

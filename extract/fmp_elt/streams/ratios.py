@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from fmp_elt.fmp.client import FmpClient
-from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, StreamContext, Unit, UnitResult
+from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, Stream, StreamContext, Unit, UnitResult
 from fmp_elt.streams.dataset import WEEKLY_LOADS, RawDataset
 from fmp_elt.streams.records import record_date
 
@@ -34,7 +34,7 @@ def is_ratio_record(record: Any) -> bool:
     return record_date(record) is not None and isinstance(record.get("period"), str) and bool(record["period"])
 
 
-class RatiosStream:
+class RatiosStream(Stream):
     name = "ratios"
     cursor_streams: tuple[str, ...] = ("ratios",)
     datasets: tuple[RawDataset, ...] = (RATIOS,)
@@ -61,3 +61,6 @@ class RatiosStream:
         new_cursor = Cursor(max(dates) if dates else None, min(dates) if dates else None)
         result.cursors.append(CursorUpdate("ratios", symbol, new_cursor))
         return result
+
+
+STREAM = RatiosStream()

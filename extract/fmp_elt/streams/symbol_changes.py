@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from fmp_elt.fmp.client import FmpClient
-from fmp_elt.streams.base import Cursor, Landing, StreamContext, Unit, UnitResult
+from fmp_elt.streams.base import Cursor, Landing, Stream, StreamContext, Unit, UnitResult
 from fmp_elt.streams.dataset import WEEKDAY_LOADS, RawDataset
 
 ENDPOINT = "symbol-change"
@@ -34,8 +34,9 @@ SYMBOL_CHANGES = RawDataset(
 )
 
 
-class SymbolChangesStream:
+class SymbolChangesStream(Stream):
     name = "symbol_changes"
+    runs_after = ("symbols",)
     cursor_streams: tuple[str, ...] = ()
     datasets: tuple[RawDataset, ...] = (SYMBOL_CHANGES,)
 
@@ -46,3 +47,6 @@ class SymbolChangesStream:
         rows = client.get_json(ENDPOINT, {"limit": CHANGES_READ})
         broken = sum(1 for r in rows if not isinstance(r, dict) or not (r.get("oldSymbol") and r.get("newSymbol")))
         return UnitResult(landings=[Landing(SYMBOL_CHANGES.table, ENDPOINT, None, rows)], records_failed=broken)
+
+
+STREAM = SymbolChangesStream()

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from fmp_elt.fmp.client import FmpClient
-from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, StreamContext, Unit, UnitResult
+from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, Stream, StreamContext, Unit, UnitResult
 from fmp_elt.streams.dataset import WEEKDAY_LOADS, RawDataset
 
 PAGE_SIZE = 10_000
@@ -33,7 +33,7 @@ SYMBOLS = RawDataset(
 )
 
 
-class SymbolsStream:
+class SymbolsStream(Stream):
     name = "symbols"
     cursor_streams: tuple[str, ...] = ("symbols",)
     datasets: tuple[RawDataset, ...] = (SYMBOLS,)
@@ -74,3 +74,6 @@ def screen_nasdaq(client: FmpClient) -> list[Any]:
         if len(rows) < PAGE_SIZE:
             break
     return records
+
+
+STREAM = SymbolsStream()
