@@ -22,7 +22,7 @@ from fmp_elt.fmp.client import FmpClient
 from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, Stream, StreamContext, Unit, UnitResult
 from fmp_elt.streams.calendar_pages import walk_calendar
 from fmp_elt.streams.dataset import LoadFreshness, RawDataset
-from fmp_elt.streams.records import count_incomplete, record_date
+from fmp_elt.streams.records import count_broken, record_date
 
 CALENDAR_REACH = timedelta(days=80)  # inside splits-calendar's ~90-day look-back, with room for a late run
 CALENDAR_REREAD = timedelta(days=7)  # late-published and corrected rows of the last week are read again
@@ -83,7 +83,6 @@ PRICES_UNADJUSTED = RawDataset(
         "date, adjOpen, adjHigh, adjLow, adjClose, volume; despite the names, not adjusted)."
     ),
 )
-SPLIT_NUMBERS = ("numerator", "denominator")
 
 
 def needs_backfill(cursor: Cursor | None, ctx: StreamContext) -> bool:
@@ -120,7 +119,7 @@ class CorporateActionsStream(Stream):
             Landing(SPLITS.table, "splits", symbol, splits),
             Landing(DIVIDENDS.table, "dividends", symbol, dividends),
         ]
-        result.records_failed += count_incomplete(splits, SPLIT_NUMBERS) + count_incomplete(dividends, ("dividend",))
+        result.records_failed += count_broken(splits, SPLITS, symbol) + count_broken(dividends, DIVIDENDS, symbol)
         self._split_windows(client, splits, {symbol}, date.min, ctx, result)
         result.cursors.append(CursorUpdate("corporate_actions", symbol, Cursor(newest_date=ctx.today)))
         return result
@@ -136,9 +135,7 @@ class CorporateActionsStream(Stream):
             Landing(SPLITS.table, "splits-calendar", None, splits),
             Landing(DIVIDENDS.table, "dividends-calendar", None, dividends.rows),
         ]
-        result.records_failed += (
-            count_incomplete(splits, SPLIT_NUMBERS) + count_incomplete(dividends.rows, ("dividend",)) + dividends.lost
-        )
+        result.records_failed += count_broken(splits, SPLITS) + count_broken(dividends.rows, DIVIDENDS) + dividends.lost
         self._split_windows(client, splits, {u.key for u in unit.batch}, start, ctx, result)
         result.cursors += [CursorUpdate("corporate_actions", u.key, Cursor(newest_date=ctx.today)) for u in unit.batch]
         return result
@@ -160,7 +157,7 @@ class CorporateActionsStream(Stream):
             }
             rows = client.get_json(UNADJUSTED_ENDPOINT, window)
             result.landings.append(Landing(PRICES_UNADJUSTED.table, UNADJUSTED_ENDPOINT, str(symbol), rows))
-            result.records_failed += count_incomplete(rows, ("adjClose",))
+            result.records_failed += count_broken(rows, PRICES_UNADJUSTED, str(symbol))
 
 
 STREAM = CorporateActionsStream()

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from fmp_elt.fmp.client import FmpClient
 from fmp_elt.streams.base import Cursor, Landing, Stream, StreamContext, Unit, UnitResult
 from fmp_elt.streams.dataset import WEEKDAY_LOADS, RawDataset
+from fmp_elt.streams.records import count_broken
 
 ENDPOINT = "symbol-change"
 CHANGES_READ = 1000
@@ -45,7 +46,7 @@ class SymbolChangesStream(Stream):
 
     def fetch(self, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
         rows = client.get_json(ENDPOINT, {"limit": CHANGES_READ})
-        broken = sum(1 for r in rows if not isinstance(r, dict) or not (r.get("oldSymbol") and r.get("newSymbol")))
+        broken = count_broken(rows, SYMBOL_CHANGES)
         return UnitResult(landings=[Landing(SYMBOL_CHANGES.table, ENDPOINT, None, rows)], records_failed=broken)
 
 

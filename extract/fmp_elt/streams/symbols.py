@@ -8,6 +8,7 @@ from typing import Any
 from fmp_elt.fmp.client import FmpClient
 from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, Stream, StreamContext, Unit, UnitResult
 from fmp_elt.streams.dataset import WEEKDAY_LOADS, RawDataset
+from fmp_elt.streams.paging import read_pages
 
 PAGE_SIZE = 10_000
 MAX_PAGES = 100
@@ -67,13 +68,8 @@ def explicit_symbols(ctx: StreamContext) -> list[str]:
 
 def screen_nasdaq(client: FmpClient) -> list[Any]:
     """Every page of the screener, 0-based, until a short page."""
-    records: list[Any] = []
-    for page in range(MAX_PAGES):
-        rows = client.get_json("company-screener", {**NASDAQ_FILTERS, "limit": PAGE_SIZE, "page": page})
-        records.extend(rows)
-        if len(rows) < PAGE_SIZE:
-            break
-    return records
+    pages = read_pages(client, "company-screener", NASDAQ_FILTERS, limit=PAGE_SIZE, max_pages=MAX_PAGES)
+    return [row for page in pages for row in page]
 
 
 STREAM = SymbolsStream()
