@@ -50,7 +50,7 @@ RATIOS_TTM = RawDataset(
 )
 
 
-class RatiosTtmStream(Stream):
+class RatiosTtmStream(Stream[StreamContext]):
     name = "ratios_ttm"
     datasets = (RATIOS_TTM,)
 

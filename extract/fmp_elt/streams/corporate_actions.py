@@ -92,7 +92,7 @@ def needs_backfill(cursor: Cursor | None, ctx: StreamContext) -> bool:
     return cursor.newest_date < ctx.today - CALENDAR_REACH
 
 
-class CorporateActionsStream(Stream):
+class CorporateActionsStream(Stream[StreamContext]):
     name = "corporate_actions"
     cursor_streams: tuple[str, ...] = ("corporate_actions",)
     datasets: tuple[RawDataset, ...] = (SPLITS, DIVIDENDS, PRICES_UNADJUSTED)

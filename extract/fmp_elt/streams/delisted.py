@@ -39,7 +39,7 @@ DELISTED = RawDataset(
 )
 
 
-class DelistedStream(Stream):
+class DelistedStream(Stream[StreamContext]):
     name = "delisted"
     runs_after = ("symbols",)
     cursor_streams: tuple[str, ...] = ()

@@ -28,7 +28,7 @@ RATIOS = RawDataset(
 )
 
 
-class RatiosStream(Stream):
+class RatiosStream(Stream[StreamContext]):
     name = "ratios"
     cursor_streams: tuple[str, ...] = ("ratios",)
     datasets: tuple[RawDataset, ...] = (RATIOS,)

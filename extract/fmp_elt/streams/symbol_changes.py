@@ -35,7 +35,7 @@ SYMBOL_CHANGES = RawDataset(
 )
 
 
-class SymbolChangesStream(Stream):
+class SymbolChangesStream(Stream[StreamContext]):
     name = "symbol_changes"
     runs_after = ("symbols",)
     cursor_streams: tuple[str, ...] = ()

@@ -34,7 +34,7 @@ SYMBOLS = RawDataset(
 )
 
 
-class SymbolsStream(Stream):
+class SymbolsStream(Stream[StreamContext]):
     name = "symbols"
     cursor_streams: tuple[str, ...] = ("symbols",)
     datasets: tuple[RawDataset, ...] = (SYMBOLS,)
