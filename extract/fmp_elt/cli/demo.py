@@ -15,6 +15,7 @@ import psycopg2
 from fmp_elt import clock, trading_calendar
 from fmp_elt.cli import demo_story
 from fmp_elt.cli.demo_story import OUTAGE_STATUS, STORY_DAYS
+from fmp_elt.cli.options import PLAN_CHOICE
 from fmp_elt.config import Settings
 from fmp_elt.warehouse.connection import connect, database_url
 
@@ -29,7 +30,7 @@ DEMO_KEY = "demo-key"
 
 @click.command("demo")
 @click.option("--symbols", "n_symbols", default=25, show_default=True, help="How many synthetic symbols.")
-@click.option("--plan", default="premium", show_default=True, help="The simulated FMP plan.")
+@click.option("--plan", type=PLAN_CHOICE, default="premium", show_default=True, help="The simulated FMP plan.")
 @click.option("--seed", default=42, show_default=True)
 @click.option(
     "--days",
