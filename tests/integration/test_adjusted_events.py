@@ -16,9 +16,9 @@ from datetime import date
 
 import pytest
 
-from fmp_elt import transform
+from fmp_elt import transform_stage
 from fmp_elt.config import Settings
-from fmp_elt.extraction import ExtractSummary, extract_stream
+from fmp_elt.extract_stage import ExtractSummary, extract_stream
 from fmp_elt.fmp.client import FmpClient, RetryPolicy
 from fmp_elt.fmp.ratelimit import RateLimiter
 from fmp_elt.jobs.extract import streams_of
@@ -73,8 +73,8 @@ class Story:
         return prices
 
 
-def build(url: str, paths: transform.DbtPaths) -> None:
-    result = transform.build(url, paths)
+def build(url: str, paths: transform_stage.DbtPaths) -> None:
+    result = transform_stage.build(url, paths)
     assert result.ok, result.output[-3000:]
 
 
@@ -108,7 +108,7 @@ def story(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPat
             SPLIT: lambda: simulator.apply_split(story.symbols[2], SPLIT, numerator=3, denominator=1),
             MISSED: lambda: simulator.add_dividend(story.symbols[3], MISSED, 0.8, in_calendar=False),
         }
-        paths = transform.DbtPaths.under(tmp_path_factory.mktemp("home"))
+        paths = transform_stage.DbtPaths.under(tmp_path_factory.mktemp("home"))
         for day in RUNS:
             simulator.set_today(day)
             if day in events:
@@ -120,7 +120,7 @@ def story(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPat
                 build(story.daily, paths)  # incremental builds over the days in between, then at the end
         build(story.daily, paths)
         story.extract(story.fresh, CHECKED)
-        build(story.fresh, transform.DbtPaths.under(tmp_path_factory.mktemp("fresh")))
+        build(story.fresh, transform_stage.DbtPaths.under(tmp_path_factory.mktemp("fresh")))
         yield story
     finally:
         simulator.stop()

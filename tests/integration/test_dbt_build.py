@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from fmp_elt import transform
+from fmp_elt import transform_stage
 from fmp_elt.cli import cli
 from tests.fixtures.postgres import create_database, drop_database, with_database
 from tests.fixtures.raw_rows import (
@@ -74,12 +74,12 @@ def warehouse(pg_server_url: str, pg_template: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def paths(tmp_path_factory: pytest.TempPathFactory) -> transform.DbtPaths:
-    return transform.DbtPaths.under(tmp_path_factory.mktemp("home"))
+def paths(tmp_path_factory: pytest.TempPathFactory) -> transform_stage.DbtPaths:
+    return transform_stage.DbtPaths.under(tmp_path_factory.mktemp("home"))
 
 
 @pytest.fixture(scope="module")
-def first_build(warehouse: str, paths: transform.DbtPaths) -> transform.DbtResult:
+def first_build(warehouse: str, paths: transform_stage.DbtPaths) -> transform_stage.DbtResult:
     """The history landed by a first extraction, then `dbt build` with the unit tests on a fresh database."""
     days = trading_days(DAYS)
     land(warehouse, SCREENER, [screener("AAPL"), screener("MSFT"), screener("TSLA")], loaded_at=at(0))
@@ -117,10 +117,10 @@ def first_build(warehouse: str, paths: transform.DbtPaths) -> transform.DbtResul
         loaded_at=at(0),
     )
     land(warehouse, RATIOS, [ratio("AAPL", "2023-09-30", "FY", currentRatio=0.95)], loaded_at=at(2))
-    return transform.build(warehouse, paths, unit_tests=True)
+    return transform_stage.build(warehouse, paths, unit_tests=True)
 
 
-def test_first_build_passes_with_unit_tests_on_a_fresh_database(first_build: transform.DbtResult) -> None:
+def test_first_build_passes_with_unit_tests_on_a_fresh_database(first_build: transform_stage.DbtResult) -> None:
     assert first_build.ok, first_build.output[-3000:]
     counts = first_build.counts()
     assert counts["unit_test"] == {"pass": 19}
@@ -129,7 +129,7 @@ def test_first_build_passes_with_unit_tests_on_a_fresh_database(first_build: tra
     assert set(counts["test"]) == {"pass"}
 
 
-def test_the_build_prints_no_deprecation_warning(first_build: transform.DbtResult) -> None:
+def test_the_build_prints_no_deprecation_warning(first_build: transform_stage.DbtResult) -> None:
     # dbt v2 turns today's deprecations into errors (docs/contribute/dbt-v2-readiness.md); on dbt 1.12 too
     # (tests/run.sh --dbt 1.12)
     assert first_build.ok
@@ -137,7 +137,7 @@ def test_the_build_prints_no_deprecation_warning(first_build: transform.DbtResul
     assert not lines, lines
 
 
-def test_marts_hold_one_row_per_key(warehouse: str, first_build: transform.DbtResult) -> None:
+def test_marts_hold_one_row_per_key(warehouse: str, first_build: transform_stage.DbtResult) -> None:
     assert row_counts(warehouse) == {
         "symbols": 3,
         "daily_prices": 2 * DAYS + 10,
@@ -149,7 +149,7 @@ def test_marts_hold_one_row_per_key(warehouse: str, first_build: transform.DbtRe
 
 
 def test_tables_carry_their_contracts_constraints_and_report_the_rows_written(
-    warehouse: str, first_build: transform.DbtResult
+    warehouse: str, first_build: transform_stage.DbtResult
 ) -> None:
     # tables are made by `create table as` and constrained after (macros/contract_tables.sql)
     keys = query(
@@ -172,7 +172,7 @@ def test_tables_carry_their_contracts_constraints_and_report_the_rows_written(
     assert written["symbols"] == 3
 
 
-def test_bulk_rows_are_typed_and_derived(warehouse: str, first_build: transform.DbtResult) -> None:
+def test_bulk_rows_are_typed_and_derived(warehouse: str, first_build: transform_stage.DbtResult) -> None:
     rows = query(
         warehouse,
         "select open, high, close, adj_close, volume, change, change_percent, vwap, price_source"
@@ -230,7 +230,7 @@ def test_moving_averages_match_pandas(warehouse: str, first_build) -> None:
 
 def test_second_build_changes_nothing(warehouse: str, paths, first_build) -> None:
     before = row_counts(warehouse)
-    second = transform.build(warehouse, paths)
+    second = transform_stage.build(warehouse, paths)
     assert second.ok, second.output[-3000:]
     assert row_counts(warehouse) == before
     # views report -1, the merges 0 rows; the universe's small tables and the price checks are rebuilt on every
@@ -257,7 +257,7 @@ def test_incremental_build_equals_full_refresh(warehouse: str, paths, first_buil
     msft_before = query(warehouse, "select * from marts.daily_ma where symbol = 'MSFT' order by price_date")
     [(mark,)] = query(warehouse, "select max(_loaded_at) from marts.daily_ma")
 
-    incremental = transform.build(warehouse, paths)
+    incremental = transform_stage.build(warehouse, paths)
     assert incremental.ok, incremental.output[-3000:]
     # macros/high_water_mark.sql reads the mark while compiling and inlines it: if a dbt upgrade took the unit
     # tests' subquery path on a real run (or stopped running the query), the plan would lose the raw indexes
@@ -281,14 +281,14 @@ def test_incremental_build_equals_full_refresh(warehouse: str, paths, first_buil
     assert all(adj == close for close, adj in aapl[5:])
 
     snapshot_marts(warehouse, "incremental")
-    refreshed = transform.build(warehouse, paths, full_refresh=True)
+    refreshed = transform_stage.build(warehouse, paths, full_refresh=True)
     assert refreshed.ok, refreshed.output[-3000:]
     assert rows_changed_since(warehouse, "incremental") == dict.fromkeys(MARTS, 0)
 
 
 def test_source_freshness_passes_within_the_thresholds(warehouse: str, paths, first_build) -> None:
     """Every raw table landed within the last 4 days: inside every declared warn_after."""
-    result = transform.source_freshness(warehouse, paths)
+    result = transform_stage.source_freshness(warehouse, paths)
     assert result.ok, result.output[-3000:]
     assert {node.name: node.status for node in result.nodes} == {
         "fmp.symbols": "pass",
@@ -305,7 +305,7 @@ def test_source_freshness_passes_within_the_thresholds(warehouse: str, paths, fi
 
 
 def test_docs_site_is_one_static_file(warehouse: str, paths, first_build) -> None:
-    result = transform.generate_docs(warehouse, paths)
+    result = transform_stage.generate_docs(warehouse, paths)
     assert result.ok, result.output[-3000:]
     html = paths.static_docs.read_text(encoding="utf-8")
     assert len(html) > 1_000_000
@@ -313,7 +313,7 @@ def test_docs_site_is_one_static_file(warehouse: str, paths, first_build) -> Non
     assert "etl_dashboard" in html
 
 
-def production_state(paths: transform.DbtPaths, tmp_path: Path, changed: str | None = None) -> Path:
+def production_state(paths: transform_stage.DbtPaths, tmp_path: Path, changed: str | None = None) -> Path:
     """A copy of the last build's manifest, as CI downloads production's; `changed` gets other SQL there, as if
     production still ran an older version of that model."""
     manifest = json.loads((paths.target / "manifest.json").read_text(encoding="utf-8"))
@@ -325,7 +325,7 @@ def production_state(paths: transform.DbtPaths, tmp_path: Path, changed: str | N
     return state
 
 
-def models_and_tests(result: transform.DbtResult) -> tuple[set[str], set[str]]:
+def models_and_tests(result: transform_stage.DbtResult) -> tuple[set[str], set[str]]:
     models = {n.name for n in result.nodes if n.resource_type == "model"}
     tested = {n.unique_id.split(".")[2] for n in result.nodes if n.resource_type == "test"}
     return models, tested
@@ -335,7 +335,7 @@ def test_with_a_production_state_only_the_modified_model_and_its_tests_are_built
     warehouse: str, paths, first_build, tmp_path: Path
 ) -> None:
     state = production_state(paths, tmp_path, changed="daily_ma")
-    result = transform.build(warehouse, paths, state=state)
+    result = transform_stage.build(warehouse, paths, state=state)
     assert result.ok, result.output[-3000:]
     models, tested = models_and_tests(result)
     assert models == {"daily_ma"}  # its parents exist here and are read, not rebuilt
@@ -347,7 +347,7 @@ def test_with_a_production_state_only_the_modified_model_and_its_tests_are_built
 def test_an_unchanged_project_builds_nothing_against_its_own_state(
     warehouse: str, paths, first_build, tmp_path
 ) -> None:
-    result = transform.build(warehouse, paths, state=production_state(paths, tmp_path))
+    result = transform_stage.build(warehouse, paths, state=production_state(paths, tmp_path))
     assert result.ok, result.output[-3000:]
     assert result.nodes == []
 
@@ -364,7 +364,9 @@ def test_without_a_production_manifest_the_build_is_full(warehouse: str, paths, 
     assert f"no manifest.json in {empty}: building everything" in result.output
     models, _ = models_and_tests(first_build)
     rebuilt = {
-        n.name for n in transform.read_run_results(paths.target / "run_results.json") if n.resource_type == "model"
+        n.name
+        for n in transform_stage.read_run_results(paths.target / "run_results.json")
+        if n.resource_type == "model"
     }
     assert rebuilt == models
 
@@ -392,14 +394,14 @@ REMOTE = "postgresql://fmp:s3cret@db.example:6543/warehouse"
 
 
 def test_dbt_gets_the_connection_but_none_of_our_secrets() -> None:
-    env = transform.dbt_env(REMOTE, base={"FMP_API_KEY": "key", "DATABASE_URL": REMOTE, "PATH": "/usr/bin"})
+    env = transform_stage.dbt_env(REMOTE, base={"FMP_API_KEY": "key", "DATABASE_URL": REMOTE, "PATH": "/usr/bin"})
     assert (env["FMP_ELT_DB_HOST"], env["FMP_ELT_DB_PORT"], env["FMP_ELT_DB_USER"], env["FMP_ELT_DB_NAME"]) == (
         "db.example",
         "6543",
         "fmp",
         "warehouse",
     )
-    assert env[transform.PASSWORD_VAR] == "s3cret"  # dbt scrubs DBT_ENV_SECRET_* values from its logs
+    assert env[transform_stage.PASSWORD_VAR] == "s3cret"  # dbt scrubs DBT_ENV_SECRET_* values from its logs
     assert "FMP_API_KEY" not in env
     assert "DATABASE_URL" not in env
     assert (env["DO_NOT_TRACK"], env["DBT_SEND_ANONYMOUS_USAGE_STATS"], env["PATH"]) == ("1", "false", "/usr/bin")

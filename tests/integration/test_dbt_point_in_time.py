@@ -18,9 +18,9 @@ from decimal import Decimal
 
 import pytest
 
-from fmp_elt import transform
+from fmp_elt import transform_stage
 from fmp_elt.config import Settings
-from fmp_elt.extraction import extract_stream
+from fmp_elt.extract_stage import extract_stream
 from fmp_elt.fmp.client import FmpClient, RetryPolicy
 from fmp_elt.fmp.ratelimit import RateLimiter
 from fmp_elt.jobs.extract import streams_of
@@ -45,9 +45,9 @@ PERIOD = "2024-12-31"
 class Runs:
     url: str
     simulator: Simulator
-    paths: transform.DbtPaths
+    paths: transform_stage.DbtPaths
     symbols: list[str]
-    builds: list[transform.DbtResult] = field(default_factory=list)
+    builds: list[transform_stage.DbtResult] = field(default_factory=list)
     between: datetime | None = None  # a moment after the first run's landings and before the second's
     first_series: list[tuple] = field(default_factory=list)  # marts.daily_prices after the first run
 
@@ -70,8 +70,8 @@ class Runs:
             )
         return summaries["prices"]
 
-    def build(self, **options) -> transform.DbtResult:
-        result = transform.build(self.url, self.paths, **options)
+    def build(self, **options) -> transform_stage.DbtResult:
+        result = transform_stage.build(self.url, self.paths, **options)
         assert result.ok, result.output[-3000:]
         self.builds.append(result)
         return result
@@ -105,7 +105,7 @@ def runs(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPath
         runs = Runs(
             with_database(pg_server_url, name),
             simulator,
-            transform.DbtPaths.under(tmp_path_factory.mktemp("home")),
+            transform_stage.DbtPaths.under(tmp_path_factory.mktemp("home")),
             listed[:2],
         )
         symbol = runs.split_symbol

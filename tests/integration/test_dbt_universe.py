@@ -15,9 +15,9 @@ from datetime import date
 import psycopg2
 import pytest
 
-from fmp_elt import transform
+from fmp_elt import transform_stage
 from fmp_elt.config import Settings
-from fmp_elt.extraction import ExtractSummary, extract_stream
+from fmp_elt.extract_stage import ExtractSummary, extract_stream
 from fmp_elt.fmp.client import FmpClient, RetryPolicy
 from fmp_elt.fmp.ratelimit import RateLimiter
 from fmp_elt.simulator import Simulator
@@ -46,7 +46,7 @@ UNIVERSE_MARTS = ("symbols", "symbol_history", "symbol_changes", "symbol_securit
 class Pipeline:
     url: str
     simulator: Simulator
-    paths: transform.DbtPaths
+    paths: transform_stage.DbtPaths
     bars: dict[str, list[dict]]
 
     def extract(self, stream: str, today: date) -> ExtractSummary:
@@ -66,7 +66,7 @@ class Pipeline:
         return summaries
 
     def build(self, **options: object) -> None:
-        result = transform.build(self.url, self.paths, **options)
+        result = transform_stage.build(self.url, self.paths, **options)
         assert result.ok, result.output[-3000:]
 
     def days(self, symbol: str, first: date, last: date) -> list[date]:
@@ -85,7 +85,7 @@ def pipeline(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.Temp
         yield Pipeline(
             with_database(pg_server_url, name),
             simulator,
-            transform.DbtPaths.under(tmp_path_factory.mktemp("home")),
+            transform_stage.DbtPaths.under(tmp_path_factory.mktemp("home")),
             bars,
         )
     finally:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from fmp_elt import transform
+from fmp_elt import transform_stage
 from fmp_elt.config import Settings
-from fmp_elt.extraction import extract_stream
+from fmp_elt.extract_stage import extract_stream
 from fmp_elt.fmp.client import FmpClient, RetryPolicy
 from fmp_elt.fmp.ratelimit import RateLimiter
 from fmp_elt.jobs.extract import streams_of
@@ -29,7 +29,7 @@ def test_simulated_pipeline_output_passes_every_suite(make_simulator, database_u
         extract_stream(
             settings, database_url, stream, ExtractOptions(), run_id=runlog.new_run_id(), client=client, today=END
         )
-    built = transform.build(database_url, transform.DbtPaths.under(tmp_path / "home"))
+    built = transform_stage.build(database_url, transform_stage.DbtPaths.under(tmp_path / "home"))
     assert built.ok, built.summary()
 
     report = run_validation(database_url, docs_dir=tmp_path / "docs", as_of=AS_OF)

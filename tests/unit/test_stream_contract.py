@@ -15,7 +15,7 @@ from fmp_elt.streams.ratios import RATIOS
 from fmp_elt.streams.records import count_broken
 from fmp_elt.streams.symbol_changes import SYMBOL_CHANGES
 
-RUNNER = Path(__file__).resolve().parents[2] / "extract" / "fmp_elt" / "extraction.py"
+RUNNER = Path(__file__).resolve().parents[2] / "extract" / "fmp_elt" / "extract_stage.py"
 
 
 def test_the_runner_probes_no_attribute() -> None:

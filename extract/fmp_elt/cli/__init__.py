@@ -26,7 +26,7 @@ COMMAND_MODULES = [
     "db",
     "doctor",
     "demo",
-    "extract_cmd",
+    "extract",
     "transform",
     "validate",
     "simulate",

@@ -29,7 +29,7 @@ from fmp_elt.quality import default_docs_dir
 from fmp_elt.redaction import redact
 from fmp_elt.serve import STATIC_DIR
 from fmp_elt.status import anomalies, models, queries, schedule, universe
-from fmp_elt.transform import DbtPaths
+from fmp_elt.transform_stage import DbtPaths
 from fmp_elt.warehouse.connection import connect
 
 STATIC_MARKER = "<!-- fmp-elt:static-mode -->"

@@ -124,7 +124,7 @@ class Stream(Generic[C]):
     """A dataset: its name, the cursor streams it keeps, how to split the work and how to fetch a unit.
 
     A stream module declares its instance as `STREAM`; the package finds it there (streams/__init__.py). The
-    optional behaviours are these attributes, read by the runner (extraction.py) as declared here. `C` is the
+    optional behaviours are these attributes, read by the runner (extract_stage.py) as declared here. `C` is the
     context its units are planned and fetched in: `StreamContext`, or its own extension built by `context`.
     """
 
