@@ -54,7 +54,7 @@ SNAPSHOTS: dict[str, Snapshot] = {
 
 
 def default_sources(settings: Settings) -> tuple[Path, Path]:
-    """Where the docs are built by default: `fmp-elt transform --docs`'s file, `fmp-elt validate`'s Data Docs."""
+    """Where the docs are built by default: `fmp-elt transform --docs`'s file, `fmp-elt quality`'s Data Docs."""
 
     return DbtPaths.under(settings.home).static_docs, default_docs_dir()
 
@@ -197,7 +197,7 @@ SECTION_TEXT = {
 }
 MISSING_HINT = {
     "dbt": "not built yet: run `fmp-elt transform --docs`, then `fmp-elt site` again",
-    "quality": "not built yet: run `fmp-elt validate`, then `fmp-elt site` again",
+    "quality": "not built yet: run `fmp-elt quality`, then `fmp-elt site` again",
     "docs": "not built: `fmp-elt site` builds it from a checkout with the docs extra (`pip install -e '.[docs]'`)",
 }
 
