@@ -1,16 +1,4 @@
-{#- The key's unique index is the primary key's, which the contract (_marts__models.yml) creates with the table. -#}
-{{
-    config(
-        materialized='contracted_incremental',
-        incremental_strategy='merge',
-        unique_key=['symbol', 'price_date'],
-        on_schema_change='fail',
-        indexes=[
-            {'columns': ['_loaded_at']},
-        ],
-        post_hook="{{ market_clock_function() }}",
-    )
-}}
+{{ symbol_day_incremental_config({'post_hook': "{{ market_clock_function() }}"}) }}
 
 {#-
     One row per symbol and trading day: the bar as traded (the latest landed record of the day: a
