@@ -184,9 +184,7 @@ final as (
         cast(close as numeric) as close,
         cast(adj_close as numeric) as adj_close,
         cast(volume as bigint) as volume,
-        cast(valid_from as timestamptz) as valid_from,
-        cast(valid_to as timestamptz) as valid_to,
-        cast(_loaded_at as timestamptz) as _loaded_at
+        {{ validity_columns_typed() }}
     from versions
 
 )
