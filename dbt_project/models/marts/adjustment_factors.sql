@@ -135,9 +135,8 @@ cumulative as (
         known_at,
         split_factor,
         dividend_factor,
-        -- products as exact numeric sums of logarithms, rounded to 16 decimals
-        trim_scale(round(exp(sum(ln(split_factor)) over later_first), 16)) as split_multiplier,
-        trim_scale(round(exp(sum(ln(dividend_factor)) over later_first), 16)) as dividend_multiplier,
+        {{ factors_product('split_factor', 'later_first') }} as split_multiplier,
+        {{ factors_product('dividend_factor', 'later_first') }} as dividend_multiplier,
         max(row_loaded_at) over later_first as _loaded_at
     from factors
     window

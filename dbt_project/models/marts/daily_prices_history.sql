@@ -22,8 +22,10 @@
     time each later event became known to the warehouse (adjustment_factors.known_at); its values are the
     latest traded bar landed by then, adjusted by the events after the day known by then. The factors are
     today's (a dividend correction re-computes earlier versions too). When every later event is known the
-    multipliers are adjustment_factors' own, so the current version is daily_prices' row to the last digit.
-    A change of open, high, low, close, adj_close or volume is a new version.
+    multipliers are adjustment_factors' own (the same product of the same factors, factors_product), so the
+    current version is daily_prices' row to the last digit. A change of open, high, low, close, adj_close or
+    volume is a new version. Every step is a join or a window over sorted rows, never a probe per state: a full
+    build grows with the landings and the events, not with their product.
 
     Incremental runs recompute the days with a landing since the newest `_loaded_at` held and every day of the
     symbols whose factors moved, from all their landings, and merge them: the version that was current gets its
@@ -107,8 +109,8 @@ known_factors as (
         knowledge.known_from,
         lag(events.event_date) over by_date as applies_from,
         events.event_date as applies_to,
-        trim_scale(round(exp(sum(ln(events.split_factor)) over later_first), 16)) as split_multiplier,
-        trim_scale(round(exp(sum(ln(events.dividend_factor)) over later_first), 16)) as dividend_multiplier
+        {{ factors_product('events.split_factor', 'later_first') }} as split_multiplier,
+        {{ factors_product('events.dividend_factor', 'later_first') }} as dividend_multiplier
     from knowledge
     inner join events
         on events.symbol = knowledge.symbol
@@ -218,12 +220,12 @@ values as (
         symbol,
         price_date,
         _loaded_at,
-        trim_scale(open * split_multiplier) as open,
-        trim_scale(high * split_multiplier) as high,
-        trim_scale(low * split_multiplier) as low,
-        trim_scale(close * split_multiplier) as close,
-        trim_scale(close * split_multiplier * dividend_multiplier) as adj_close,
-        round(volume / split_multiplier) as volume
+        {{ adjusted_price('open', 'split_multiplier') }} as open,
+        {{ adjusted_price('high', 'split_multiplier') }} as high,
+        {{ adjusted_price('low', 'split_multiplier') }} as low,
+        {{ adjusted_price('close', 'split_multiplier') }} as close,
+        {{ adjusted_price('close', 'split_multiplier', 'dividend_multiplier') }} as adj_close,
+        {{ adjusted_volume('volume', 'split_multiplier') }} as volume
     from (
         select
             symbol, price_date, _loaded_at, open, high, low, close, volume,
