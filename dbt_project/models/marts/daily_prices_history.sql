@@ -11,7 +11,7 @@
         indexes=[
             {'columns': ['_loaded_at']},
         ],
-        post_hook="{{ as_of_function('daily_prices_as_of') }}",
+        post_hook="{{ prices_as_of_function() }}",
     )
 }}
 
