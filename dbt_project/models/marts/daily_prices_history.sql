@@ -81,6 +81,10 @@ events as (
     select symbol, event_date, split_factor, dividend_factor, known_at
     from {{ ref('adjustment_factors') }}
     where event_date is not null
+    {%- if incremental_run() %}
+        -- only the touched days' symbols: each symbol's products per time of knowledge grow with its events squared
+        and symbol in (select touched.symbol from touched)
+    {%- endif %}
 
 ),
 
