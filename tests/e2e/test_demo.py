@@ -8,12 +8,14 @@ import itertools
 import json
 import re
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 
-from fmp_elt import clock
-from fmp_elt.cli.demo_story import plan, sessions
+from fmp_elt.config import PLANS
 from fmp_elt.job_config import load_jobs
+from fmp_elt.status import queries
+from fmp_elt.warehouse.connection import connect
 from fmp_elt.trading_calendar import latest_session
 from tests.fixtures.demo import Demo
 from tests.fixtures.postgres import query, scalar
@@ -42,15 +44,16 @@ def test_the_demo_lands_every_stream_and_builds_the_site(demo: Demo) -> None:
 
 def test_each_replayed_day_is_one_run_recorded_on_its_day(demo: Demo) -> None:
     runs = query(demo.url, "select run_id, min(start_time), max(end_time) from etl.executions group by 1 order by 2")
-    assert len(runs) == demo.days
-    days = sessions(latest_session(), demo.days)
-    assert [started.date() for _, started, _ in runs[:-1]] == days[:-1]  # 22:17 UTC on each session
+    replayed = demo.runs
+    assert len(runs) == len(replayed) > demo.days  # a run a day, and the Saturday runs of `ratios`
+    lags = [started - run.at for (_, started, _), run in zip(runs, replayed, strict=True)][:-1]
+    assert all(timedelta(0) <= lag < timedelta(minutes=1) for lag in lags), lags  # each at its fire
     assert all(earlier[2] < later[1] for earlier, later in itertools.pairwise(runs))
     # raw rows and quality checks carry the replayed times too: one load time per day, one check per run
     loads = scalar(demo.url, "select count(distinct (_loaded_at at time zone 'UTC')::date) from raw.fmp_prices")
     assert loads == demo.days - 1  # the outage day landed no prices
     checks = scalar(demo.url, "select count(distinct checked_at) from etl.data_quality")
-    assert checks == demo.days - 1  # no quality run on the outage day (transform and quality skipped)
+    assert checks == demo.quality_runs  # no quality run on the outage day (transform and quality skipped)
 
 
 def test_the_outage_fails_prices_once_and_its_recovery_is_announced(demo: Demo) -> None:
@@ -105,9 +108,8 @@ def test_the_site_shows_the_last_run_healthy_with_a_history_for_every_chart(demo
     assert set(drawn) == {job.name for job in load_jobs()}
     assert min(drawn.values()) > 1, drawn  # run duration and rows per run: every job's line has a history
     checks = Counter(check["dataset"] for check in snapshot(demo, "quality")["checks"])
-    assert min(checks.values()) == demo.days - 1, checks  # the quality trend: one point per quality run
-    replayed = plan(sessions(latest_session(), demo.days), load_jobs(), clock.now())
-    assert drawn["ratios"] == sum("ratios" in day.jobs for day in replayed)  # weekly: the first day, Mondays
+    assert min(checks.values()) == demo.quality_runs, checks  # the quality trend: one point per quality run
+    assert drawn["ratios"] == sum("ratios" in run.jobs for run in demo.runs)  # the first day, then Saturdays
 
 
 def test_replayed_days_record_what_they_left_to_the_last_run(demo: Demo) -> None:
@@ -119,7 +121,7 @@ def test_replayed_days_record_what_they_left_to_the_last_run(demo: Demo) -> None
     )
     last_run = rows[-1][0]
     replayed = [row for row in rows if row[0] != last_run]
-    assert len(replayed) == 2 * (demo.days - 2)  # neither the outage day nor the last day
+    assert len(replayed) == 2 * (demo.quality_runs - 1)  # neither the outage day nor the last day
     for _, job, omitted, tested, docs in replayed:
         if job == "transform":  # models built, their data tests and docs left out
             assert (omitted, tested) == (["dbtDataTests", "dbtDocs"], False)
@@ -129,3 +131,30 @@ def test_replayed_days_record_what_they_left_to_the_last_run(demo: Demo) -> None
     assert last["transform"][:2] == (None, True)
     assert last["quality"][0] is None
     assert last["quality"][2].endswith("index.html")
+
+
+def test_the_universe_change_and_the_bad_print_show_where_they_belong(demo: Demo) -> None:
+    """The screener drops one symbol and lists another: the universe's history steps; the bad print is flagged."""
+    left, listed = re.search(r"(\S+) delists and (\S+) lists", demo.output).groups()
+    assert query(demo.url, "select symbol from marts.symbol_history where valid_to is not null") == [(left,)]
+    [(first_seen,)] = query(demo.url, "select min(valid_from) from marts.symbol_history where symbol = %s", (listed,))
+    assert first_seen > scalar(demo.url, "select min(valid_from) from marts.symbol_history")
+    printed = re.search(r"(\S+) prints 10x its price", demo.output).group(1)
+    kinds = query(demo.url, "select anomaly from marts.price_anomalies where symbol = %s", (printed,))
+    assert ("price_spike",) in kinds, kinds
+
+
+def test_availability_after_the_demo_counts_every_fire_on_time_but_the_outages(demo: Demo) -> None:
+    """Every job ran at each of its fires: `ratios` on its Saturdays, on time; the daily jobs on every session
+    (no run on a holiday is owed), where only the outage failed `prices`."""
+    conn = connect(demo.url)
+    try:
+        found = {job.name: job.availability for job in queries.metrics(conn, load_jobs(), PLANS["premium"]).jobs}
+    finally:
+        conn.close()
+    saturdays = sum(not run.daily for run in demo.runs)
+    assert (found["ratios"].scheduled, found["ratios"].on_time) == (saturdays, saturdays)
+    daily = found["symbols"].scheduled
+    assert daily >= demo.days - 1  # the newest fire counts two hours after it
+    assert (found["symbols"].completed, found["symbols"].on_time) == (daily, daily)
+    assert found["prices"].completed == daily - 1
