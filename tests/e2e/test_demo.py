@@ -15,8 +15,8 @@ import pytest
 from fmp_elt.config import PLANS
 from fmp_elt.job_config import load_jobs
 from fmp_elt.status import queries
-from fmp_elt.warehouse.connection import connect
 from fmp_elt.trading_calendar import latest_session
+from fmp_elt.warehouse.connection import connect
 from tests.fixtures.demo import Demo
 from tests.fixtures.postgres import query, scalar
 
