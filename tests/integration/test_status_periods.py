@@ -27,7 +27,7 @@ NOW = datetime.now(UTC)
 
 def seeded() -> pd.DataFrame:
     """KNOWN_RUNS as a frame: start and end relative to NOW, calls and bytes per execution."""
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         [
             {
                 "run": r.run,
@@ -43,7 +43,6 @@ def seeded() -> pd.DataFrame:
             for r in KNOWN_RUNS
         ]
     )
-    return frame
 
 
 def test_week_view_gives_each_jobs_runs_durations_and_rows(database_url: str) -> None:
