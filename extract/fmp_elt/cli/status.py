@@ -4,30 +4,18 @@ metrics (success rate, throughput, availability, FMP usage against the plan's ca
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from fmp_elt import clock
+from fmp_elt.cli.tables import format_table, when
 from fmp_elt.config import Settings
 from fmp_elt.warehouse.connection import connect, database_url
 from fmp_elt.warehouse.schema import ensure_schema
 
 if TYPE_CHECKING:
     from fmp_elt.status import models, universe
-
-
-def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Left-aligned columns as wide as their widest cell."""
-    cells = [[str(h) for h in headers]] + [["-" if c is None else str(c) for c in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells)
-
-
-def when(moment: datetime | None) -> str:
-    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if moment else "-"
 
 
 @click.command("status")

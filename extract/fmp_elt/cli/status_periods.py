@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from fmp_elt import clock
-from fmp_elt.cli.status import format_table, when
+from fmp_elt.cli.tables import format_table, when
 from fmp_elt.config import Settings
 from fmp_elt.warehouse.connection import connect, database_url
 from fmp_elt.warehouse.schema import ensure_schema
