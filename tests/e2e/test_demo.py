@@ -14,7 +14,7 @@ import pytest
 
 from fmp_elt.config import PLANS
 from fmp_elt.job_config import load_jobs
-from fmp_elt.status import queries
+from fmp_elt.status import queries, universe
 from fmp_elt.trading_calendar import latest_session
 from fmp_elt.warehouse.connection import connect
 from tests.fixtures.demo import Demo
@@ -134,11 +134,18 @@ def test_replayed_days_record_what_they_left_to_the_last_run(demo: Demo) -> None
 
 
 def test_the_universe_change_and_the_bad_print_show_where_they_belong(demo: Demo) -> None:
-    """The screener drops one symbol and lists another: the universe's history steps; the bad print is flagged."""
-    left, listed = re.search(r"(\S+) delists and (\S+) lists", demo.output).groups()
+    """A symbol delists, later another lists: the universe's history steps; the bad print is flagged."""
+    left = re.search(r"(\S+) delists", demo.output).group(1)
+    listed = re.search(r"(\S+) lists", demo.output).group(1)
     assert query(demo.url, "select symbol from marts.symbol_history where valid_to is not null") == [(left,)]
     [(first_seen,)] = query(demo.url, "select min(valid_from) from marts.symbol_history where symbol = %s", (listed,))
     assert first_seen > scalar(demo.url, "select min(valid_from) from marts.symbol_history")
+    conn = connect(demo.url)
+    try:
+        sizes = [point.symbols for point in universe.universe(conn).history]
+    finally:
+        conn.close()
+    assert sizes == [sizes[0], sizes[0] - 1, sizes[0]], sizes  # down on the delisting, back up on the listing
     printed = re.search(r"(\S+) prints 10x its price", demo.output).group(1)
     kinds = query(demo.url, "select anomaly from marts.price_anomalies where symbol = %s", (printed,))
     assert ("price_spike",) in kinds, kinds

@@ -56,8 +56,8 @@ def test_the_story_puts_split_dividend_and_outage_on_separate_days_before_a_calm
         assert all(not d.events for d in days if not d.daily)
         marked = [i for i, d in enumerate(daily) if d.events]
         assert [daily[i].events for i in marked] == [
-            ["split", "universe_change"],
-            ["dividend", "bad_print"],
+            ["split", "delisting"],
+            ["dividend", "bad_print", "listing"],
             ["outage"],
         ], count
         assert marked[0] > 0

@@ -91,10 +91,12 @@ def replay(simulator: Simulator, settings: Settings, url: str, env: dict[str, st
         if day.bad_print:  # FMP keeps serving it: a bad print is corrected, if ever, long after
             bad_prints[(printed_symbol, day.session.isoformat())] = BAD_PRINT_FACTOR
             notes.append(f"{printed_symbol} prints {BAD_PRINT_FACTOR:g}x its price")
-        if day.universe_change:
+        if day.delisting:
             simulator.delist(leaving, day.session)
+            notes.append(f"{leaving} delists")
+        if day.listing:
             simulator.relist(NEW_LISTING, "Newly Listed Corp.", day.session)
-            notes.append(f"{leaving} delists and {NEW_LISTING} lists")
+            notes.append(f"{NEW_LISTING} lists")
         refused = dict.fromkeys(simulator.symbols, OUTAGE_STATUS) if day.outage else {}
         simulator.faults = Faults(fail_symbols=refused, bad_prints=bad_prints)
         if day.outage:

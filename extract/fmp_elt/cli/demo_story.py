@@ -5,8 +5,8 @@ and runs the jobs whose schedule fired since the run before. Between two days, e
 is replayed too, as the workflow's cron runs it: `ratios`, weekly on Saturday mornings, runs then with what
 depends on it, so its runs are on time. A fire on a market holiday is not replayed (there is no session).
 Over the days the market has a split and a dividend, a bad print (one symbol's prices of one day ten times too
-high, as FMP serves it from then on, which the anomaly check flags), the screener drops a symbol (a delisting)
-and lists a new one, FMP refuses every price request for one day (a plan gate that comes and goes, as FMP's
+high, as FMP serves it from then on, which the anomaly check flags), the universe changes (a symbol delists, a
+later day a new one lists, so the universe's size steps down and back up), FMP refuses every price request for one day (a plan gate that comes and goes, as FMP's
 entitlements do), and the next day's run recovers. The last day is the newest closed session, replayed no later
 than now.
 """
@@ -35,12 +35,13 @@ class Day:
     split: bool = False
     dividend: bool = False
     bad_print: bool = False  # one symbol's prices of the session served ten times too high, from now on
-    universe_change: bool = False  # the screener drops one symbol and lists a new one
+    delisting: bool = False  # a symbol's listing ends on the session: the screener drops it
+    listing: bool = False  # a new symbol lists on the session: the screener adds it
     outage: bool = False  # every per-symbol request is refused: `prices` fails, transform and quality skip
 
     @property
     def events(self) -> list[str]:
-        names = ("split", "dividend", "bad_print", "universe_change", "outage")
+        names = ("split", "delisting", "dividend", "bad_print", "listing", "outage")
         return [name for name in names if getattr(self, name)]
 
 
@@ -95,14 +96,15 @@ def story_days(runs: list[Day]) -> dict[str, int]:
 
     Events fall on daily runs. The outage falls on a plain weekday, one that runs no weekly job: a weekly job it
     failed would stay failed until the next week's run, and the demo ends on a green run. At least two daily
-    runs follow it: the recovery and a calm day. The split, the dividend, the bad print and the universe change
-    come before it: the universe change with the split, the bad print with the dividend."""
+    runs follow it: the recovery and a calm day. The other events come before it: the delisting with the split,
+    the bad print and the new listing with the dividend."""
     daily = [i for i, day in enumerate(runs) if day.daily]
     if len(daily) < STORY_DAYS:
-        return dict.fromkeys(("split", "dividend", "bad_print", "universe_change", "outage"), -1)
+        return dict.fromkeys(("split", "delisting", "dividend", "bad_print", "listing", "outage"), -1)
     plain = min(len(runs[i].jobs) for i in daily[1:])
     outage = max(n for n in range(3, len(daily) - 2) if len(runs[daily[n]].jobs) == plain)
     split = max(1, outage // 3)
     dividend = max(split + 1, outage * 2 // 3)
-    at = {"split": split, "universe_change": split, "dividend": dividend, "bad_print": dividend, "outage": outage}
+    at = {"split": split, "delisting": split, "dividend": dividend, "bad_print": dividend, "listing": dividend}
+    at["outage"] = outage
     return {name: daily[n] for name, n in at.items()}
