@@ -6,9 +6,9 @@ is replayed too, as the workflow's cron runs it: `ratios`, weekly on Saturday mo
 depends on it, so its runs are on time. A fire on a market holiday is not replayed (there is no session).
 Over the days the market has a split and a dividend, a bad print (one symbol's prices of one day ten times too
 high, as FMP serves it from then on, which the anomaly check flags), the universe changes (a symbol delists, a
-later day a new one lists, so the universe's size steps down and back up), FMP refuses every price request for one day (a plan gate that comes and goes, as FMP's
-entitlements do), and the next day's run recovers. The last day is the newest closed session, replayed no later
-than now.
+later day a new one lists, so the universe's size steps down and back up), FMP refuses every price request
+for one day (a plan gate that comes and goes, as FMP's entitlements do), and the next day's run recovers. The
+last day is the newest closed session, replayed no later than now.
 """
 
 from __future__ import annotations
