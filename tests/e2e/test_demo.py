@@ -5,6 +5,7 @@ site that shows the last, green run with a history behind it."""
 from __future__ import annotations
 
 import itertools
+import os
 import json
 import re
 from collections import Counter
@@ -17,7 +18,7 @@ from fmp_elt.job_config import load_jobs
 from fmp_elt.status import queries, universe
 from fmp_elt.trading_calendar import latest_session
 from fmp_elt.warehouse.connection import connect
-from tests.fixtures.demo import Demo
+from tests.fixtures.demo import Demo, fmp_elt
 from tests.fixtures.postgres import query, scalar
 
 # The replayed days end on the latest session by the clock. The first test waits for the whole demo (seven
@@ -165,3 +166,18 @@ def test_availability_after_the_demo_counts_every_fire_on_time_but_the_outages(d
     assert daily >= demo.days - 1  # the newest fire counts two hours after it
     assert (found["symbols"].completed, found["symbols"].on_time) == (daily, daily)
     assert found["prices"].completed == daily - 1
+
+
+def test_status_after_the_premium_demo_says_premium_in_every_view(demo: Demo) -> None:
+    """Read with no FMP_PLAN (which means starter): the plan shown is the one the runs used."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FMP_", "DATABASE_URL"))}
+    env["DATABASE_URL"] = demo.url
+    daily = fmp_elt("status", env=env)
+    assert daily.returncode == 0, daily.stderr
+    assert "premium plan" in daily.stdout
+    assert "starter" not in daily.stdout
+    month = fmp_elt("status", "--period", "month", "--json", env=env)
+    assert json.loads(month.stdout)["plan"] == "premium"
+    week = json.loads(fmp_elt("status", "--period", "week", "--json", env=env).stdout)
+    ratios = next(job for job in week["jobs"] if job["name"] == "ratios")
+    assert ratios["availability"]["onTime"] == ratios["availability"]["scheduled"]  # Saturday's, on time
