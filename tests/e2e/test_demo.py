@@ -5,8 +5,8 @@ site that shows the last, green run with a history behind it."""
 from __future__ import annotations
 
 import itertools
-import os
 import json
+import os
 import re
 from collections import Counter
 from datetime import timedelta
