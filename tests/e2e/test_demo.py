@@ -135,9 +135,9 @@ def test_replayed_days_record_what_they_left_to_the_last_run(demo: Demo) -> None
 
 
 def test_the_universe_change_and_the_bad_print_show_where_they_belong(demo: Demo) -> None:
-    """A symbol delists, later another lists: the universe's history steps; the bad print is flagged."""
-    left = re.search(r"(\S+) delists", demo.output).group(1)
+    """A symbol lists, later another delists: the universe's history steps; the bad print is flagged."""
     listed = re.search(r"(\S+) lists", demo.output).group(1)
+    left = re.search(r"(\S+) delists", demo.output).group(1)
     assert query(demo.url, "select symbol from marts.symbol_history where valid_to is not null") == [(left,)]
     [(first_seen,)] = query(demo.url, "select min(valid_from) from marts.symbol_history where symbol = %s", (listed,))
     assert first_seen > scalar(demo.url, "select min(valid_from) from marts.symbol_history")
@@ -146,7 +146,7 @@ def test_the_universe_change_and_the_bad_print_show_where_they_belong(demo: Demo
         sizes = [point.symbols for point in universe.universe(conn).history]
     finally:
         conn.close()
-    assert sizes == [sizes[0], sizes[0] - 1, sizes[0]], sizes  # down on the delisting, back up on the listing
+    assert sizes == [sizes[0], sizes[0] + 1, sizes[0]], sizes  # up on the listing, back down on the delisting
     printed = re.search(r"(\S+) prints 10x its price", demo.output).group(1)
     kinds = query(demo.url, "select anomaly from marts.price_anomalies where symbol = %s", (printed,))
     assert ("price_spike",) in kinds, kinds

@@ -42,6 +42,14 @@ def test_each_day_runs_at_its_scheduled_time_with_the_jobs_that_fired() -> None:
     assert all(a.at < b.at for a, b in itertools.pairwise(days))
 
 
+def test_the_fires_after_the_last_days_run_are_replayed_and_the_last_run_publishes_the_site() -> None:
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # Monday before the close: the last session is Friday's
+    days = plan(sessions(date(2026, 11, 27), 7), JOBS, now)
+    assert (days[-1].at, days[-1].daily) == (datetime(2026, 11, 28, 9, 37, tzinfo=UTC), False)
+    assert days[-1].jobs == ["ratios", "transform", "quality", "site"]
+    assert days[-2].at == datetime(2026, 11, 27, 22, 17, tzinfo=UTC)
+
+
 def test_the_newest_session_is_replayed_no_later_than_now() -> None:
     now = datetime(2026, 11, 30, 21, 30, tzinfo=UTC)  # Monday, closed, before the 22:17 run
     days = plan(sessions(date(2026, 11, 30), 3), JOBS, now)
@@ -56,8 +64,9 @@ def test_the_story_puts_split_dividend_and_outage_on_separate_days_before_a_calm
         assert all(not d.events for d in days if not d.daily)
         marked = [i for i, d in enumerate(daily) if d.events]
         assert [daily[i].events for i in marked] == [
-            ["split", "delisting"],
-            ["dividend", "bad_print", "listing"],
+            ["split", "listing"],
+            ["dividend", "bad_print"],
+            ["delisting"],
             ["outage"],
         ], count
         assert marked[0] > 0

@@ -76,8 +76,13 @@ def replay(simulator: Simulator, settings: Settings, url: str, env: dict[str, st
     os.environ["FMP_ELT_SITE_DIR"] = str(site_dir)
     jobs = load_jobs()
     days = demo_story.plan(demo_story.sessions(simulator.today, count), jobs, clock.now())
-    listed = [s for s in simulator.symbols if simulator.profile(s).delisted is None]
-    split_symbol, dividend_symbol, printed_symbol, leaving = (listed[i % len(listed)] for i in range(4))
+    # the events befall symbols of the universe the pipeline extracts (the screener's answer), or no panel shows them
+    universe = screened_symbols(simulator)
+    split_symbol, dividend_symbol = universe[0], universe[1 % len(universe)]
+    printed_symbol, leaving = (
+        split_symbol,
+        dividend_symbol,
+    )  # the print after the split, the delisting after the dividend
     bad_prints: dict[tuple[str, str], float] = {}
     for number, day in enumerate(days, 1):
         simulator.set_today(day.session)
@@ -91,12 +96,12 @@ def replay(simulator: Simulator, settings: Settings, url: str, env: dict[str, st
         if day.bad_print:  # FMP keeps serving it: a bad print is corrected, if ever, long after
             bad_prints[(printed_symbol, day.session.isoformat())] = BAD_PRINT_FACTOR
             notes.append(f"{printed_symbol} prints {BAD_PRINT_FACTOR:g}x its price")
-        if day.delisting:
-            simulator.delist(leaving, day.session)
-            notes.append(f"{leaving} delists")
         if day.listing:
             simulator.relist(NEW_LISTING, "Newly Listed Corp.", day.session)
             notes.append(f"{NEW_LISTING} lists")
+        if day.delisting:
+            simulator.delist(leaving, day.session)
+            notes.append(f"{leaving} delists")
         refused = dict.fromkeys(simulator.symbols, OUTAGE_STATUS) if day.outage else {}
         simulator.faults = Faults(fail_symbols=refused, bad_prints=bad_prints)
         if day.outage:
@@ -109,6 +114,22 @@ def replay(simulator: Simulator, settings: Settings, url: str, env: dict[str, st
         check(report, day, first=number == 1)
     simulator.faults = Faults()
     return site_dir / "index.html"
+
+
+def screened_symbols(simulator: Simulator) -> list[str]:
+    """The symbols the `symbols` stream lands: the screener's NASDAQ answer, as the stream asks for it."""
+    import requests
+
+    from fmp_elt.streams.symbols import NASDAQ_FILTERS
+
+    answer = requests.get(
+        f"{simulator.base_url}/company-screener",
+        params={**NASDAQ_FILTERS, "limit": "10000"},
+        headers={"apikey": DEMO_KEY},
+        timeout=30,
+    )
+    answer.raise_for_status()
+    return sorted(row["symbol"] for row in answer.json())
 
 
 def lighten(*, replayed: bool) -> None:
