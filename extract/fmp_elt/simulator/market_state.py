@@ -197,6 +197,12 @@ class Market:
             self._profiles[symbol] = replace(profile, delisted=on)
         self._changed(symbol)
 
+    def set_exchange(self, symbol: str, exchange_short: str, exchange: str) -> None:
+        profile = self._require(symbol)
+        with self._lock:
+            self._profiles[symbol] = replace(profile, exchange_short=exchange_short, exchange=exchange)
+        self._changed(symbol)
+
     def rename(self, old: str, new: str, on: date) -> None:
         """A ticker change dated `on`: the whole history moves to `new`, `old` answers [] until it is reused."""
         profile = self._require(old)

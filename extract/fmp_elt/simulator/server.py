@@ -202,6 +202,10 @@ class Simulator:
         history stays served up to that day."""
         self._market.delist(symbol, on)
 
+    def set_exchange(self, symbol: str, exchange_short: str, exchange: str) -> None:
+        """List `symbol` on another exchange (the screener's filter code and its long name)."""
+        self._market.set_exchange(symbol, exchange_short, exchange)
+
     def rename(self, old: str, new: str, on: date) -> None:
         """A ticker change dated `on` (listed by symbol-change): the whole history is served under `new`, and
         `old` answers [] until another company lists under it (`relist`)."""

@@ -43,6 +43,7 @@ class PricesStream:
     cursor_streams = tuple(v.cursor_stream for v in VARIANTS)
     datasets: tuple[RawDataset, ...] = (PRICES, PRICES_ADJUSTED)
     last_fetch_marker = LAST_FETCH_MARKER
+    delisted_marker = LAST_FETCH_MARKER  # a delisted company is owed its history until a fetch reaches its last day
     reads_events = True  # the splits and dividends landed so far decide which adjusted histories to read
 
     def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
