@@ -65,6 +65,11 @@ class SymbolChange:
     company_name: str
     old_symbol: str
     new_symbol: str
+    published: date | None = None  # when symbol-change first lists it (None: on its date)
+
+    @property
+    def listed_from(self) -> date:
+        return self.published or self.date
 
 
 @dataclass(frozen=True)
