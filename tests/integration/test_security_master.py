@@ -135,3 +135,48 @@ def test_incremental_builds_equal_a_full_refresh(runs: Pipeline) -> None:
         conn.close()
     runs.build(full_refresh=True)
     assert {mart: differing_rows(runs.url, mart, "incremental") for mart in marts} == dict.fromkeys(marts, 0)
+
+
+def universe_on(url: str, day: date) -> tuple[dict[str, tuple[str, str, str]], list[str]]:
+    """marts.universe_as_of(day) by security: (ticker that day, company, where the attributes come from), and
+    the notices it raised."""
+    conn = psycopg2.connect(url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(
+                "select security_id, symbol, company_name, attributes_from from marts.universe_as_of(%s)", (day,)
+            )
+            rows = {row[0]: row[1:] for row in cur.fetchall()}
+        return rows, list(conn.notices)
+    finally:
+        conn.close()
+
+
+def test_universe_as_of_returns_the_company_that_held_a_reused_ticker_that_day(runs: Pipeline) -> None:
+    before, notices = universe_on(runs.url, date(2012, 6, 1))
+    assert {security: row[0] for security, row in before.items()} == {
+        "AAPL": "AAPL",
+        "GOOG": "GOOG",
+        "IBM": "IBM",
+        "MSFT": "MSFT",
+    }
+    after, _ = universe_on(runs.url, date(2012, 9, 20))
+    assert {security: row[0] for security, row in after.items()} == {
+        "AAPL": "IBM",  # swapped
+        "GOOG": "GOOB",  # the chain
+        "IBM": "AAPL",
+        "MSFT": "MSFT",
+        REUSED: "GOOG",  # the company that held the ticker on that day
+    }
+    assert after[REUSED][1] == "Second Use Inc."
+    # the simulated dates are before the warehouse's first screener snapshot (taken by the wall clock): it says so
+    assert {row[2] for row in after.values()} == {"latest"}
+    assert any("before the first screener snapshot" in notice for notice in notices)
+    # its prices are read by security: the GOOG ticker's days from the reuse on, only
+    ((first_day,),) = query(
+        runs.url,
+        "select min(p.price_date) from marts.universe_as_of(%s) as u"
+        " join marts.security_daily_prices as p on p.security_id = u.security_id where u.symbol = 'GOOG'",
+        (date(2012, 9, 20),),
+    )
+    assert first_day >= REUSE_DAY

@@ -1,4 +1,6 @@
-{{ config(materialized='contracted_table') }}
+{{ config(materialized='contracted_table', post_hook="{{ universe_clock_function() }}") }}
+
+-- depends_on: {{ ref('symbol_history') }}
 
 {#-
     The security master: one row per company (security) the warehouse knows, across its ticker changes and
