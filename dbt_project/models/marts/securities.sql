@@ -1,7 +1,5 @@
 {{ config(materialized='contracted_table', post_hook="{{ universe_clock_function() }}") }}
 
--- depends_on: {{ ref('symbol_history') }}
-
 {#-
     The security master: one row per company (security) the warehouse knows, across its ticker changes and
     apart from any later company that reuses one of its tickers. Built from the ticker map
@@ -13,6 +11,8 @@
     `fmp-elt status` name). delisted_date is FMP's delisting of the ticker period that ended the security.
     A table rebuilt on every run, a few thousand rows.
 -#}
+
+-- depends_on: {{ ref('symbol_history') }}
 
 with
 
