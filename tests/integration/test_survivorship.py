@@ -8,20 +8,26 @@ makes no call for MSFT. Daily prices are checked against the sample itself (pand
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 
+import psycopg2
 import pytest
 
 from fmp_elt import transform
-from fmp_elt.simulator import Simulator
+from fmp_elt.simulator import Faults, Simulator
 from fmp_elt.simulator.universe import NYSE_NAME
+from fmp_elt.status import coverage
+from tests.fixtures.ops import cli
 from tests.fixtures.postgres import create_database, drop_database, query, with_database
 from tests.fixtures.real_prices import DIVIDENDS, SPLITS, sample, split_adjusted_bars
 from tests.fixtures.simulator import simulator_config
 from tests.integration.test_dbt_universe import Pipeline, symbol_row
 
 MSFT_LAST_DAY = date(2012, 3, 30)
+OLDC_LAST_DAY = date(2012, 5, 31)  # FMP's bars of it stop in 2005
+FAIL_LAST_DAY = date(2012, 5, 15)  # every call for it fails
 IBM_LAST_DAY = date(2012, 3, 29)
 FIRST_RUN = date(2012, 6, 29)
 SECOND_RUN = date(2012, 7, 13)
@@ -37,6 +43,11 @@ def backfilled(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.Te
     simulator.set_exchange("IBM", "NYSE", NYSE_NAME)
     simulator.delist("MSFT", on=MSFT_LAST_DAY)
     simulator.delist("IBM", on=IBM_LAST_DAY)
+    simulator.load_prices("OLDC", [bar for bar in bars["GOOG"] if bar["date"] <= "2005-12-30"])
+    simulator.delist("OLDC", on=OLDC_LAST_DAY)
+    simulator.load_prices("FAIL", bars["AAPL"])
+    simulator.delist("FAIL", on=FAIL_LAST_DAY)
+    simulator.faults = Faults(fail_symbols={"FAIL": 404})
     name = create_database(pg_server_url, pg_template)
     simulator.start()
     try:
@@ -114,7 +125,36 @@ def test_the_next_run_makes_no_call_for_the_delisted_company(backfilled: Pipelin
     asked = [r.query.get("symbol") for r in backfilled.simulator.requests_log if r.query.get("symbol")]
     prices = [r.query.get("symbol") for r in backfilled.simulator.requests_log if "historical-price-eod" in r.path]
     assert "MSFT" not in asked
-    # one as-traded call per listed symbol (the dividend-adjusted check is not due a week after the backfill)
-    assert sorted(prices) == sorted(LISTED)
+    assert "OLDC" not in asked  # FMP's answer reached past its last day: fetched, with a gap
+    # one as-traded call per listed symbol (the dividend-adjusted check is not due a week after the backfill),
+    # and the delisted company whose fetch failed is owed it again
+    assert sorted(prices) == sorted([*LISTED, "FAIL"])
     held = query(backfilled.url, "select max(price_date) from marts.daily_prices where symbol = 'MSFT'")
     assert held == [(MSFT_LAST_DAY,)]
+
+
+def test_coverage_counts_the_histories_and_names_the_gaps(backfilled: Pipeline) -> None:
+    conn = psycopg2.connect(backfilled.url)
+    try:
+        found = coverage.coverage(conn, history_years=30, today=FIRST_RUN)
+    finally:
+        conn.close()
+    assert found is not None
+    # AAPL, GOOG and MSFT in full; OLDC's bars end years before its delisting; FAIL's fetches fail; IBM is NYSE
+    assert (found.securities, found.full, found.partial, found.none) == (5, 3, 1, 1)
+    assert found.partial_by_reason == {"FMP has none": 1}
+    assert found.none_by_reason == {"failed": 1}
+    assert [(g.symbol, g.history, g.reason, g.delisted_date) for g in found.gaps] == [
+        ("FAIL", "none", "failed", FAIL_LAST_DAY),
+        ("OLDC", "partial", "FMP has none", OLDC_LAST_DAY),
+    ]
+    assert found.gaps[1].last_trading_day == date(2005, 12, 30)
+    assert not found.delisted_pages_gated
+    env = {"DATABASE_URL": backfilled.url, "FMP_PLAN": "premium"}
+    printed = cli("status", env=env).stdout
+    assert "5 securities, 3 full, 1 partial (FMP has none 1), 1 none (failed 1)" in printed
+    assert "OLDC (OLDC): partial, FMP has none, prices end 2005-12-30, delisted 2012-05-31" in printed
+    assert "FAIL (FAIL): none, failed" in printed
+    shown = json.loads(cli("status", "--json", env=env).stdout)["coverage"]
+    assert (shown["full"], shown["partial"], shown["none"]) == (3, 1, 1)
+    assert [gap["symbol"] for gap in shown["gaps"]] == ["FAIL", "OLDC"]
