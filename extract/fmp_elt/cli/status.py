@@ -90,7 +90,7 @@ def show(as_json: bool) -> models.StatusWithRuns:
     click.echo("\n" + operations_text(operations))
     if listing.latest_run is not None:
         click.echo("\n" + universe_lines(listing))
-    if history is not None and history.securities:
+    if history.securities:
         click.echo("\n" + coverage.describe(history))
     if found.total:
         kinds = ", ".join(f"{kind} {count}" for kind, count in found.by_kind.items())

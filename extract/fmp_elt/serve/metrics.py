@@ -116,10 +116,8 @@ class WarehouseCollector(Collector):
         yield from run_totals(conn)
 
 
-def coverage_families(found: coverage.HistoryCoverage | None) -> Iterator[Metric]:
+def coverage_families(found: coverage.HistoryCoverage) -> Iterator[Metric]:
     """The universe's securities by the history held over the backfill window, and why a history is short."""
-    if found is None:
-        return
     samples: list[Sample] = [(["full", ""], found.full)]
     for history, counts in (("partial", found.partial_by_reason), ("none", found.none_by_reason)):
         samples += [([history, reason], n) for reason, n in sorted(counts.items())]

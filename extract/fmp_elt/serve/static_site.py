@@ -28,7 +28,7 @@ from fmp_elt.job_config import JobConfig
 from fmp_elt.quality import default_docs_dir
 from fmp_elt.redaction import redact
 from fmp_elt.serve import STATIC_DIR
-from fmp_elt.status import anomalies, models, queries, schedule, universe
+from fmp_elt.status import anomalies, coverage, models, queries, schedule, universe
 from fmp_elt.transform import DbtPaths
 from fmp_elt.warehouse.connection import connect
 
@@ -49,6 +49,7 @@ SNAPSHOTS: dict[str, Snapshot] = {
     "freshness": lambda conn, jobs, now: models.FreshnessResponse(tables=queries.freshness(conn, jobs, now)),
     "metrics": lambda conn, jobs, now: queries.metrics(conn, jobs, plan_from_env(), now),
     "universe": lambda conn, jobs, now: universe.universe(conn),
+    "coverage": lambda conn, jobs, now: coverage.coverage(conn, plan_from_env().history_years, now.date()),
     "anomalies": lambda conn, jobs, now: anomalies.price_anomalies(conn, limit=50),
 }
 

@@ -6,7 +6,7 @@ Each security of marts.securities on the screened exchange (NASDAQ) listed withi
   its delisting (`FMP has none`: FMP serves no later bar);
 - none: no price held (`failed`, `FMP has none` when a fetch answered nothing, `not fetched yet`).
 Beside them, the plan's gate on later `delisted-companies` pages (Starter) hides delistings: a `plan gate` gap
-of the universe itself, whose companies cannot be counted. Empty until dbt has built marts.securities.
+of the universe itself, whose companies cannot be counted. No security until dbt has built marts.securities.
 """
 
 from __future__ import annotations
@@ -66,12 +66,13 @@ order by s.current_symbol, s.security_id
 """
 
 
-def coverage(conn: Connection, history_years: int, today: date) -> HistoryCoverage | None:
+def coverage(conn: Connection, history_years: int, today: date) -> HistoryCoverage:
     since = today - timedelta(days=round(365.25 * history_years))
     with conn.cursor() as cur:
         cur.execute("select to_regclass('marts.securities') is not null")
         if not cur.fetchone()[0]:
-            return None
+            return HistoryCoverage(window_start=since, securities=0, full=0, partial=0, none=0, partial_by_reason={},
+                                   none_by_reason={}, delisted_pages_gated=False, gaps=[])  # fmt: skip
         cur.execute(_SECURITIES, {"since": since, "exchange": SCREENED_EXCHANGE})
         rows = cur.fetchall()
         cur.execute(
