@@ -7,7 +7,8 @@
     'snapshot'. Before it, the universe is rebuilt from what the backfill holds: every security with prices on
     or before `as_of` and not delisted or gone quiet before it (its last trading day), the delisted companies
     included, with the attributes known now (`attributes_from` 'latest'); the function raises a NOTICE saying
-    so. `known_since` is the first snapshot's day in both cases. Read prices by `security_id`
+    so. `known_since` is the first snapshot's day in both cases. marts.symbols is read by name, not ref(): the
+    function reads it when called, and a ref would make securities rejoin the models symbols reads. Read prices by `security_id`
     (marts.security_daily_prices), never by ticker: a reused ticker means another company on another date.
 -#}
 {% macro universe_clock_function() -%}
@@ -38,7 +39,7 @@
                     on periods.security_id = securities.security_id
                     and as_of >= periods.valid_from and as_of < periods.valid_to
                 left join lateral (
-                    select symbols.* from {{ ref('symbols') }} as symbols
+                    select symbols.* from {{ this.schema }}.symbols as symbols
                     where symbols.security_id = securities.security_id
                     order by symbols.is_listed desc, symbols.last_seen_at desc
                     limit 1

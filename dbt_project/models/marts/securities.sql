@@ -3,16 +3,15 @@
 {#-
     The security master: one row per company (security) the warehouse knows, across its ticker changes and
     apart from any later company that reuses one of its tickers. Built from the ticker map
-    (marts.symbol_securities: symbol-change, delistings and our screener snapshots), the prices held per
-    security (marts.security_daily_prices) and FMP's delistings.
+    (marts.symbol_securities: symbol-change, delistings and our screener snapshots), the prices held
+    (marts.daily_prices, keyed by security), our screener snapshots (marts.symbol_history) and FMP's
+    delistings.
 
     current_symbol is the ticker of its latest period (the one it trades under now, or last traded under);
     first_trading_day and last_trading_day bound the prices held (NULL when none are: a gap marts.symbols and
     `fmp-elt status` name). delisted_date is FMP's delisting of the ticker period that ended the security.
     A table rebuilt on every run, a few thousand rows.
 -#}
-
--- depends_on: {{ ref('symbol_history') }}
 
 with
 
@@ -27,7 +26,8 @@ latest_ticker as (
     select distinct on (security_id)
         security_id,
         symbol,
-        ticker_number
+        ticker_number,
+        valid_to
     from periods
     order by security_id, ticker_number desc, valid_from desc
 
@@ -44,14 +44,15 @@ first_ticker as (
 
 ),
 
+-- the days held per security, each once (FMP serves a renamed company's days again under its new ticker)
 traded as (
 
     select
         security_id,
         min(price_date) as first_trading_day,
         max(price_date) as last_trading_day,
-        count(*) as trading_days
-    from {{ ref('security_daily_prices') }}
+        count(distinct price_date) as trading_days
+    from {{ ref('daily_prices') }}
     group by security_id
 
 ),
@@ -81,14 +82,19 @@ ids as (
 
 ),
 
+-- the company as our screener snapshots last showed its latest ticker (before that ticker moved on), and
+-- whether that ticker is in the latest snapshot still
 described as (
 
-    select distinct on (symbols.security_id)
-        symbols.security_id,
-        symbols.company_name,
-        symbols.is_listed
-    from {{ ref('symbols') }} as symbols
-    order by symbols.security_id, symbols.is_listed desc, symbols.last_seen_at desc
+    select distinct on (latest_ticker.security_id)
+        latest_ticker.security_id,
+        history.company_name,
+        history.valid_to is null and latest_ticker.valid_to = cast('infinity' as date) as is_listed
+    from latest_ticker
+    inner join {{ ref('symbol_history') }} as history
+        on history.symbol = latest_ticker.symbol
+        and cast(history.valid_from at time zone 'UTC' as date) < latest_ticker.valid_to
+    order by latest_ticker.security_id, history.valid_from desc
 
 ),
 
@@ -111,11 +117,8 @@ final as (
     left join traded on traded.security_id = ids.security_id
     left join delistings on delistings.security_id = ids.security_id
     left join described on described.security_id = ids.security_id
-    -- a ticker freed by a change or a delisting opens a period no company holds yet: not a security until
-    -- prices or a listing show one
-    where traded.security_id is not null
-        or described.security_id is not null
-        or first_ticker.valid_from = cast('-infinity' as date)
+    -- a ticker freed by a change or a delisting opens a period that no company holds until prices show one
+    where traded.security_id is not null or first_ticker.valid_from = cast('-infinity' as date)
 
 )
 
