@@ -60,7 +60,7 @@ select s.security_id, s.current_symbol, s.trading_days, s.last_trading_day, s.de
     exists (select 1 from etl.stream_state p where p.stream = 'prices' and p.symbol = s.current_symbol)
 from marts.securities s
 where (s.delisted_date is null or s.delisted_date >= %(since)s)
-    and exists (select 1 from marts.symbols y where y.security_id = s.security_id
+    and exists (select 1 from marts.symbols y where y.symbol = s.current_symbol
         and y.exchange_short_name = %(exchange)s)
 order by s.current_symbol, s.security_id
 """
