@@ -10,7 +10,7 @@ incremental builds equal a full refresh.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 import psycopg2
 import pytest
@@ -180,3 +180,16 @@ def test_universe_as_of_returns_the_company_that_held_a_reused_ticker_that_day(r
         (date(2012, 9, 20),),
     )
     assert first_day >= REUSE_DAY
+
+
+def test_universe_as_of_a_day_of_the_snapshots_reads_them(runs: Pipeline) -> None:
+    ((first_snapshot,),) = query(runs.url, "select min(valid_from)::date from marts.symbol_history")
+    today, notices = universe_on(runs.url, first_snapshot + timedelta(days=1))
+    assert not notices
+    assert {security: (row[0], row[2]) for security, row in today.items()} == {
+        "AAPL": ("IBM", "snapshot"),
+        "GOOG": ("GOOB", "snapshot"),
+        "IBM": ("AAPL", "snapshot"),
+        "MSFT": ("MSFT", "snapshot"),
+        REUSED: ("GOOG", "snapshot"),
+    }
