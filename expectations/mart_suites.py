@@ -286,6 +286,14 @@ SUITES = (
         required=("security_id", "ticker_number"),
     ),
     Dataset(
+        name="securities",
+        table="marts.securities",
+        critical=False,
+        description="The security master: one row per company, its tickers, trading days and delisting.",
+        key=primary_key("securities"),
+        required=("current_symbol",),
+    ),
+    Dataset(
         name="security_daily_prices",
         table="marts.security_daily_prices",
         critical=False,

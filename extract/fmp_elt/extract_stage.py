@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import click
@@ -31,8 +31,9 @@ from fmp_elt.fmp.ratelimit import Limiter, RateLimiter
 from fmp_elt.streams import STREAMS
 from fmp_elt.streams.adjusted_reads import EVENT_REACH
 from fmp_elt.streams.base import ExtractOptions, Failure, Held, Stream, StreamContext, Unit, UnitResult
+from fmp_elt.streams.symbols import SCREENED_EXCHANGE
 from fmp_elt.warehouse.connection import connect
-from fmp_elt.warehouse.cursors import departed, latest_events, load_cursors, universe
+from fmp_elt.warehouse.cursors import delisted_unfetched, departed, latest_events, load_cursors, universe
 from fmp_elt.warehouse.field_sets import FieldChange, record_field_sets
 from fmp_elt.warehouse.landing import PreparedResult, RawLander
 from fmp_elt.warehouse.rate_budget import SharedRateLimiter
@@ -179,18 +180,23 @@ def plan_units(conn: Any, stream: Stream[Any], base: StreamContext) -> tuple[lis
 
     Without an explicit list, a per-symbol stream reads the latest universe (list streams need none); a stream
     with a last-fetch marker (prices) also fetches, once, each symbol that has left the screener since it last
-    fetched it.
+    fetched it, and a stream with a delisted marker (prices, corporate actions) each company of the screened
+    exchange that FMP lists as delisted within the plan's history window, until a fetch reaches its last day.
     """
     symbols = base.options.symbols or list(base.settings.symbols) or None
     marker = stream.last_fetch_marker
+    delisted_marker = stream.delisted_marker
     per_symbol = any(dataset.per_symbol for dataset in stream.datasets)
     held = Held()
     if per_symbol and not symbols:
         symbols = universe(conn)
+        listed = set(symbols)
+        owed = [s for s in departed(conn, marker) if s not in listed] if marker is not None else []
+        if delisted_marker is not None:
+            owed += [s for s in delisted_backfill(conn, base, delisted_marker) if s not in listed and s not in owed]
         if marker is not None:
-            owed = [s for s in departed(conn, marker) if s not in set(symbols)]
             held = replace(held, departed=frozenset(s for s in owed if in_shard(s, base.options.shard)))
-            symbols += owed
+        symbols += owed
         if not symbols:
             raise ConfigError("no symbols known yet: run `fmp-elt extract symbols` first, or pass --symbols")
     symbols = [s for s in symbols or [] if in_shard(s, base.options.shard)]
@@ -199,6 +205,14 @@ def plan_units(conn: Any, stream: Stream[Any], base: StreamContext) -> tuple[lis
     ctx = stream.context(base, held)
     cursors = load_cursors(conn, stream.cursor_streams)
     return list(stream.units(symbols, cursors, ctx)), ctx, held
+
+
+def delisted_backfill(conn: Any, ctx: StreamContext, marker: str) -> list[str]:
+    """The screened exchange's companies FMP lists as delisted within the plan's history window that `marker`
+    has not yet fetched up to their last trading day: the backfill is survivorship-free, and each is fetched
+    once (a failed fetch is recorded and owed again)."""
+    since = ctx.today - timedelta(days=round(365.25 * ctx.settings.plan.history_years))
+    return delisted_unfetched(conn, marker, SCREENED_EXCHANGE, since)
 
 
 def fetch_all(

@@ -51,6 +51,7 @@ API_ROUTES = (
     "/api/symbols",
     "/api/universe",
     "/api/anomalies",
+    "/api/coverage",
     "/metrics",
 )
 

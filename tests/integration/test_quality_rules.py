@@ -53,6 +53,7 @@ PLANTED = [
     "insert into marts.symbol_changes values ('AAA', 'AAB', '2024-07-01', 'AAA Holdings Inc.')",
     "insert into marts.symbol_securities (symbol, valid_from, valid_to) values ('ZZZ', '-infinity', 'infinity')",
     "insert into marts.security_daily_prices (security_id, price_date, symbol) values ('ZZZ', '2024-06-03', 'ZZZ')",
+    "insert into marts.securities (security_id) values ('ZZZ')",
     "insert into marts.splits (symbol, split_date, denominator) values ('AAA', '2024-06-03', 1)",
     "insert into marts.dividends (symbol, ex_date, dividend) values ('AAA', '2024-06-04', 0.25)",
     # adjustment_factors: a dividend factor above 1 (it would raise earlier prices), a missing multiplier

@@ -16,8 +16,9 @@
     every held day of the symbols whose factors moved since then (a split, a dividend or its correction, the
     first session on an event's date): their traded columns are read back and multiplied again, so an
     incremental run equals a full refresh. A ticker change or a delisting landed since the last build can move a
-    ticker's days to another security (marts.symbol_securities), so the held rows of the tickers it names are
-    merged again with their new security_id.
+    ticker's days to another security (marts.symbol_securities), so the held rows of every ticker of the
+    securities the tickers it names now belong to (a whole rename chain) are merged again with their new
+    security_id.
 -#}
 
 -- depends_on: {{ ref('stg_fmp__symbol_changes') }}
@@ -74,14 +75,22 @@ held as (
             select factors.symbol from {{ ref('adjustment_factors') }} as factors
             where factors._loaded_at > {{ high_water_mark() }}
             union
-            select changes.old_symbol from {{ ref('stg_fmp__symbol_changes') }} as changes
-            where changes.first_loaded_at > {{ high_water_mark() }}
-            union
-            select changes.new_symbol from {{ ref('stg_fmp__symbol_changes') }} as changes
-            where changes.first_loaded_at > {{ high_water_mark() }}
-            union
-            select delistings.symbol from {{ ref('stg_fmp__delisted') }} as delistings
-            where delistings.first_loaded_at > {{ high_water_mark() }}
+            -- every ticker of every company a newly landed change or delisting touches, not only the tickers
+            -- it names: a late first link of a chain moves the later tickers' days to another security too
+            select chain.symbol from {{ ref('symbol_securities') }} as chain
+            where chain.security_id in (
+                select named.security_id from {{ ref('symbol_securities') }} as named
+                where named.symbol in (
+                    select changes.old_symbol from {{ ref('stg_fmp__symbol_changes') }} as changes
+                    where changes.first_loaded_at > {{ high_water_mark() }}
+                    union
+                    select changes.new_symbol from {{ ref('stg_fmp__symbol_changes') }} as changes
+                    where changes.first_loaded_at > {{ high_water_mark() }}
+                    union
+                    select delistings.symbol from {{ ref('stg_fmp__delisted') }} as delistings
+                    where delistings.first_loaded_at > {{ high_water_mark() }}
+                )
+            )
         )
         and not exists (
             select 1 from landed

@@ -12,7 +12,7 @@
 {#-
     One row per symbol ever seen, never removed. Its attributes come from the richest record landed for it:
     the latest company-screener record, else the latest stock-list record, else the latest bare symbol-list
-    entry. It was first seen when any endpoint first landed it and last seen when one last did.
+    entry, else (a company delisted before any list named it) its latest `delisted-companies` record. It was first seen when any endpoint first landed it and last seen when one last did.
 
     is_listed: in the latest screener answer, for a symbol the screener ever listed (an explicit symbol list
     says which symbols to fetch, not that the others are gone); for a symbol only ever named by a list, not
@@ -45,6 +45,38 @@ candidates as (
         _loaded_at as last_seen_at
     from {{ ref('stg_fmp__symbols') }}
     where is_latest
+
+    union all
+
+    -- a company FMP lists as delisted that no symbol list ever named (gone before the first run): its
+    -- delisting record is all we know of it; its latest delisting when the ticker was delisted twice
+    (
+        select distinct on (delisted.symbol)
+            delisted.symbol,
+            delisted.company_name,
+            cast(null as text) as exchange,
+            delisted.exchange as exchange_short_name,
+            cast(null as text) as sector,
+            cast(null as text) as industry,
+            cast(null as text) as country,
+            cast(null as bigint) as market_cap,
+            cast(null as numeric) as beta,
+            cast(null as numeric) as price,
+            cast(null as numeric) as last_annual_dividend,
+            cast(null as bigint) as volume,
+            cast(null as boolean) as is_etf,
+            cast(null as boolean) as is_fund,
+            false as is_actively_trading,
+            'delisted-companies' as attributes_source,
+            delisted._loaded_at as attributes_loaded_at,
+            delisted.first_loaded_at as first_seen_at,
+            delisted._loaded_at as last_seen_at
+        from {{ ref('stg_fmp__delisted') }} as delisted
+        where not exists (
+            select 1 from {{ ref('stg_fmp__symbols') }} as named where named.symbol = delisted.symbol
+        )
+        order by delisted.symbol, delisted.delisted_date desc
+    )
 
 ),
 

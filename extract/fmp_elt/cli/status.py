@@ -67,7 +67,7 @@ def current_status() -> models.StatusWithRuns:
 def show(as_json: bool) -> models.StatusWithRuns:
     """Print the status (as JSON or as text) and return it."""
     from fmp_elt.job_config import load_jobs
-    from fmp_elt.status import anomalies, queries, runs, schedule, universe
+    from fmp_elt.status import anomalies, coverage, queries, runs, schedule, universe
 
     jobs = load_jobs()
     settings = Settings.from_env()
@@ -77,8 +77,10 @@ def show(as_json: bool) -> models.StatusWithRuns:
     try:
         now = clock.now()
         status = runs.status_with_runs(conn, jobs, now)
+        history = coverage.coverage(conn, settings.plan.history_years, clock.today())
         if as_json:
-            click.echo(status.model_dump_json(indent=2))
+            shown = coverage.StatusWithCoverage(**status.model_dump(by_alias=False), coverage=history)
+            click.echo(shown.model_dump_json(indent=2))
             return status
         latest = queries.latest_executions(conn)
         checks = queries.latest_quality(conn)
@@ -106,6 +108,8 @@ def show(as_json: bool) -> models.StatusWithRuns:
     click.echo("\n" + operations_text(operations))
     if listing.latest_run is not None:
         click.echo("\n" + universe_lines(listing))
+    if history.securities:
+        click.echo("\n" + coverage.describe(history))
     if found.total:
         kinds = ", ".join(f"{kind} {count}" for kind, count in found.by_kind.items())
         click.echo(f"\nprice anomalies: {found.total} ({kinds}); the newest:")

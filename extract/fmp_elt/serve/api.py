@@ -26,7 +26,7 @@ from fmp_elt.errors import WarehouseUnavailable
 from fmp_elt.job_config import JobConfig, load_jobs
 from fmp_elt.serve import STATIC_DIR, metrics
 from fmp_elt.serve.middleware import HeadAsGet, RedactedBodies
-from fmp_elt.status import anomalies, models, periods, queries, universe
+from fmp_elt.status import anomalies, coverage, models, periods, queries, universe
 from fmp_elt.warehouse.connection import connect
 
 JOB_PATTERN = r"^[A-Za-z0-9_.\-]{1,100}$"
@@ -163,6 +163,12 @@ def prices(
 def universe_history(conn: Db) -> universe.UniverseResponse:
     """The universe's size at each screener run that changed it, and what the latest run added and removed."""
     return universe.universe(conn)
+
+
+@router.get("/coverage", response_model=coverage.HistoryCoverage)
+def history_coverage(request: Request, conn: Db) -> coverage.HistoryCoverage:
+    """The universe's securities over the backfill window by history held (full, partial, none), and the gaps."""
+    return coverage.coverage(conn, request.app.state.plan.history_years, clock.today())
 
 
 @router.get("/anomalies", response_model=anomalies.AnomaliesResponse)

@@ -19,7 +19,7 @@ from psycopg2.extensions import connection as Connection
 from fmp_elt import clock
 from fmp_elt.config import Plan
 from fmp_elt.job_config import JobConfig
-from fmp_elt.status import models, queries, usage
+from fmp_elt.status import coverage, models, queries, usage
 from fmp_elt.warehouse.connection import connect
 
 PREFIX = "fmp_elt_"
@@ -83,6 +83,7 @@ class WarehouseCollector(Collector):
             yield from quality_families(queries.latest_quality(conn))
             yield from freshness_families(queries.freshness(conn, self.jobs, now))
             yield from usage_families(conn, queries.metrics(conn, self.jobs, self.plan, now))
+            yield from coverage_families(coverage.coverage(conn, self.plan.history_years, clock.today()))
         finally:
             conn.close()
 
@@ -113,6 +114,25 @@ class WarehouseCollector(Collector):
             (([job.name], job.next_run) for job in status.jobs),
         )
         yield from run_totals(conn)
+
+
+def coverage_families(found: coverage.HistoryCoverage) -> Iterator[Metric]:
+    """The universe's securities by the history held over the backfill window, and why a history is short."""
+    samples: list[Sample] = [(["full", ""], found.full)]
+    for history, counts in (("partial", found.partial_by_reason), ("none", found.none_by_reason)):
+        samples += [([history, reason], n) for reason, n in sorted(counts.items())]
+    yield gauge(
+        "history_coverage_securities",
+        "securities listed within the backfill window by history held (full, partial, none) and the reason",
+        ["history", "reason"],
+        samples,
+    )
+    yield gauge(
+        "history_coverage_plan_gated",
+        "1 when the plan does not serve every page of delisted-companies (delistings are missing)",
+        [],
+        [([], found.delisted_pages_gated)],
+    )
 
 
 def run_totals(conn: Connection) -> Iterator[Metric]:

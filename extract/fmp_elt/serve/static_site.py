@@ -28,7 +28,7 @@ from fmp_elt.job_config import JobConfig
 from fmp_elt.quality import default_docs_dir
 from fmp_elt.redaction import redact
 from fmp_elt.serve import STATIC_DIR
-from fmp_elt.status import anomalies, models, periods, queries, schedule, universe
+from fmp_elt.status import anomalies, coverage, models, periods, queries, schedule, universe
 from fmp_elt.transform_stage import DbtPaths
 from fmp_elt.warehouse.connection import connect
 
@@ -51,6 +51,7 @@ SNAPSHOTS: dict[str, Snapshot] = {
     "universe": lambda conn, jobs, now: universe.universe(conn),
     "week": lambda conn, jobs, now: periods.week_view(conn, jobs, now),
     "month": lambda conn, jobs, now: periods.month_view(conn, queries.plan_in_use(conn, plan_from_env()), now),
+    "coverage": lambda conn, jobs, now: coverage.coverage(conn, plan_from_env().history_years, now.date()),
     "anomalies": lambda conn, jobs, now: anomalies.price_anomalies(conn, limit=50),
 }
 

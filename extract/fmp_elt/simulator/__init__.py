@@ -23,7 +23,8 @@ Prices
   (history ends; `isActivelyTrading` false). ETFs and funds have no ratios.
 - Listing events between runs: `delist(symbol, on)` ends the history on `on` (served up to it, listed in
   `delisted-companies`, the latest delisting first); `rename(old, new, on)` serves the whole history under `new`
-  and lists the change in `symbol-change` (the latest first), `old` answering []; `relist(symbol, name, on)`
+  and lists the change in `symbol-change` (the latest first; from `published` when given, a change FMP lists
+  late), `old` answering []; `swap(a, b, on)` exchanges two tickers (two changes); `relist(symbol, name, on)`
   lists another company under a freed ticker from `on`. `delisted-companies` pages with `page`/`limit`
   (default 100; Starter gets page 0 only, later pages 402); `symbol-change` takes `limit` (default 100) and
   ignores `page`.

@@ -122,7 +122,8 @@ class Market:
     def symbol_changes(self) -> list[SymbolChange]:
         """Ticker changes dated by 'today', the latest first."""
         today = self.today
-        return sorted((c for c in self._changes if c.date <= today), key=lambda c: c.date, reverse=True)
+        listed = (c for c in self._changes if c.date <= today and c.listed_from <= today)
+        return sorted(listed, key=lambda c: (c.date, c.old_symbol), reverse=True)
 
     # -- prices ------------------------------------------------------------------------------------------
 
@@ -197,24 +198,43 @@ class Market:
             self._profiles[symbol] = replace(profile, delisted=on)
         self._changed(symbol)
 
-    def rename(self, old: str, new: str, on: date) -> None:
-        """A ticker change dated `on`: the whole history moves to `new`, `old` answers [] until it is reused."""
-        profile = self._require(old)
+    def set_exchange(self, symbol: str, exchange_short: str, exchange: str) -> None:
+        profile = self._require(symbol)
+        with self._lock:
+            self._profiles[symbol] = replace(profile, exchange_short=exchange_short, exchange=exchange)
+        self._changed(symbol)
+
+    def rename(self, old: str, new: str, on: date, published: date | None = None) -> None:
+        """A ticker change dated `on`: the whole history moves to `new`, `old` answers [] until it is reused.
+        symbol-change lists it from `published` (a late listing of the change) or from `on`."""
         if new in self._profiles:
             raise ValueError(f"{new!r} is already listed")
-        history = self._bars(old)
+        self._move({old: new}, on, published)
+
+    def swap(self, first: str, second: str, on: date) -> None:
+        """Two companies exchange tickers on `on`: each history is served under the other ticker from then on,
+        and symbol-change lists both changes."""
+        self._move({first: second, second: first}, on, None)
+
+    def _move(self, moves: dict[str, str], on: date, published: date | None) -> None:
+        profiles = {old: self._require(old) for old in moves}
+        histories = {old: self._bars(old) for old in moves}
         with self._lock:
-            del self._profiles[old]
-            self._loaded.pop(old, None)
-            self._profiles[new] = replace(profile, symbol=new)
-            self._loaded[new] = replace(history, symbol=new)
-            if old in self._events:
-                self._events[new] = self._events.pop(old)
-            if old in self._ratios:
-                self._ratios[new] = self._ratios.pop(old)
-            self._changes.append(SymbolChange(on, profile.company_name, old, new))
-        self._changed(old)
-        self._changed(new)
+            events = {old: self._events.pop(old, None) for old in moves}
+            ratios = {old: self._ratios.pop(old, None) for old in moves}
+            for old in moves:
+                del self._profiles[old]
+                self._loaded.pop(old, None)
+            for old, new in moves.items():
+                self._profiles[new] = replace(profiles[old], symbol=new)
+                self._loaded[new] = replace(histories[old], symbol=new)
+                if (moved := events[old]) is not None:
+                    self._events[new] = moved
+                if (held := ratios[old]) is not None:
+                    self._ratios[new] = held
+                self._changes.append(SymbolChange(on, profiles[old].company_name, old, new, published))
+        for symbol in {*moves, *moves.values()}:
+            self._changed(symbol)
 
     def relist(self, symbol: str, company_name: str, on: date) -> None:
         """Another company lists under `symbol` (a ticker freed by a rename or a delisting) from `on`."""

@@ -202,10 +202,18 @@ class Simulator:
         history stays served up to that day."""
         self._market.delist(symbol, on)
 
-    def rename(self, old: str, new: str, on: date) -> None:
-        """A ticker change dated `on` (listed by symbol-change): the whole history is served under `new`, and
-        `old` answers [] until another company lists under it (`relist`)."""
-        self._market.rename(old, new, on)
+    def set_exchange(self, symbol: str, exchange_short: str, exchange: str) -> None:
+        """List `symbol` on another exchange (the screener's filter code and its long name)."""
+        self._market.set_exchange(symbol, exchange_short, exchange)
+
+    def rename(self, old: str, new: str, on: date, published: date | None = None) -> None:
+        """A ticker change dated `on` (listed by symbol-change from `published`, by default `on`): the whole
+        history is served under `new`, and `old` answers [] until another company lists under it (`relist`)."""
+        self._market.rename(old, new, on, published)
+
+    def swap(self, first: str, second: str, on: date) -> None:
+        """Two companies exchange tickers on `on`: each whole history is served under the other ticker."""
+        self._market.swap(first, second, on)
 
     def relist(self, symbol: str, company_name: str, on: date) -> None:
         """A new company lists under a ticker freed by a rename or a delisting, with bars from `on`."""

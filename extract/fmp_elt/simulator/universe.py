@@ -57,6 +57,9 @@ class Dividend:
     in_calendar: bool = True  # False: the market-wide dividends-calendar misses it (the symbol's list has it)
 
 
+Day = date  # the field `date` below shadows the type inside the class
+
+
 @dataclass(frozen=True)
 class SymbolChange:
     """A ticker change, as `symbol-change` lists it."""
@@ -65,6 +68,11 @@ class SymbolChange:
     company_name: str
     old_symbol: str
     new_symbol: str
+    published: Day | None = None  # when symbol-change first lists it (None: on its date)
+
+    @property
+    def listed_from(self) -> Day:
+        return self.published or self.date
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,9 @@ class Stream(Generic[C]):
     # With a marker, a symbol that left the screener's universe is fetched once more; the marker cursor stream
     # records that it was.
     last_fetch_marker: str | None = None
+    # With a marker, each company of the screened exchange FMP lists as delisted within the plan's history window
+    # is fetched until a fetch reaches its last trading day; the marker cursor stream records that one did.
+    delisted_marker: str | None = None
     # Reads the newest split or dividend per symbol landed so far (StreamContext.events) to plan its units.
     reads_events: bool = False
 

@@ -95,6 +95,8 @@ def needs_backfill(cursor: Cursor | None, ctx: StreamContext) -> bool:
 class CorporateActionsStream(Stream[StreamContext]):
     name = "corporate_actions"
     cursor_streams: tuple[str, ...] = ("corporate_actions",)
+    # a delisted company's events, until a read dated after its last day
+    delisted_marker: str | None = "corporate_actions"
     datasets: tuple[RawDataset, ...] = (SPLITS, DIVIDENDS, PRICES_UNADJUSTED)
 
     def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:

@@ -53,6 +53,8 @@ class PricesStream(Stream[PricesContext]):
     cursor_streams: tuple[str, ...] = tuple(v.cursor_stream for v in VARIANTS)
     datasets: tuple[RawDataset, ...] = (PRICES, PRICES_ADJUSTED)
     last_fetch_marker: str | None = LAST_FETCH_MARKER
+    # a delisted company is owed its history until a fetch reaches its last day
+    delisted_marker: str | None = LAST_FETCH_MARKER
     reads_events = True  # the splits and dividends landed so far decide which adjusted histories to read
 
     def context(self, ctx: StreamContext, held: Held) -> PricesContext:

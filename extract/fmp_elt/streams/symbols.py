@@ -15,7 +15,8 @@ MAX_PAGES = 100
 # Symbols the screener answered, apart from explicit lists: the universe a symbol can leave (an explicit list
 # says which symbols to fetch, not that the others are gone).
 SCREENED = "screened"
-NASDAQ_FILTERS = {"exchange": "NASDAQ", "isEtf": "false", "isFund": "false", "isActivelyTrading": "true"}
+SCREENED_EXCHANGE = "NASDAQ"  # the exchange whose universe is kept, delisted companies included
+NASDAQ_FILTERS = {"exchange": SCREENED_EXCHANGE, "isEtf": "false", "isFund": "false", "isActivelyTrading": "true"}
 
 SYMBOLS = RawDataset(
     table="raw.fmp_symbols",

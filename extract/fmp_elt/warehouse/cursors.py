@@ -51,6 +51,25 @@ def departed(conn: psycopg2.extensions.connection, marker_stream: str) -> list[s
         return [row[0] for row in cur.fetchall()]
 
 
+def delisted_unfetched(conn: psycopg2.extensions.connection, stream: str, exchange: str, since: date) -> list[str]:
+    """Companies of `exchange` that FMP lists as delisted on or after `since` (the backfill window), still owed
+    their fetch by `stream`: no `stream` row dated on or after the delisting (a fetch that reached the last
+    trading day). A fetch that failed writes no row, so the symbol is owed again on the next run."""
+    with conn.cursor() as cur:
+        cur.execute(
+            "with delistings as (select coalesce(symbol, payload->>'symbol') as symbol,"
+            " max(raw.fmp_date(payload->>'delistedDate')) as delisted_date from raw.fmp_delisted"
+            " where payload->>'exchange' = %(exchange)s group by 1)"
+            " select delistings.symbol from delistings where delistings.symbol is not null"
+            " and delistings.delisted_date >= %(since)s"
+            " and not exists (select 1 from etl.stream_state fetched where fetched.stream = %(stream)s"
+            " and fetched.symbol = delistings.symbol and fetched.newest_date >= delistings.delisted_date)"
+            " order by delistings.symbol",
+            {"exchange": exchange, "since": since, "stream": stream},
+        )
+        return [row[0] for row in cur.fetchall()]
+
+
 def latest_events(conn: psycopg2.extensions.connection, since: date, until: date) -> dict[str, date]:
     """Per symbol, the newest split or dividend dated in [since, until] in the landed calendars and histories."""
     with conn.cursor() as cur:

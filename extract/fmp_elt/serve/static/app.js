@@ -17,6 +17,7 @@
     universe: "/api/universe",
     week: "/api/etl/week",
     month: "/api/etl/month",
+    coverage: "/api/coverage",
     anomalies: "/api/anomalies?limit=50",
   };
   const PRICE_LIMIT = 400;
@@ -337,6 +338,20 @@
     document.getElementById("universe-removed").textContent = list(universe.removed);
   }
 
+  // the universe's history over the backfill window: securities with full, partial and no history, and the gaps
+  function renderCoverage(coverage) {
+    const reasons = (counts) => {
+      const parts = Object.entries(counts).map(([reason, n]) => reason + " " + n);
+      return parts.length ? " (" + parts.join(", ") + ")" : "";
+    };
+    document.getElementById("coverage-counts").textContent =
+      number(coverage.full) + " full, " + number(coverage.partial) + " partial" + reasons(coverage.partialByReason) +
+      ", " + number(coverage.none) + " none" + reasons(coverage.noneByReason) + " since " + coverage.windowStart;
+    const gaps = coverage.gaps.map((gap) => gap.symbol + ": " + gap.history + ", " + gap.reason);
+    if (coverage.delistedPagesGated) gaps.push("plan gate: later delisted-companies pages");
+    document.getElementById("coverage-gaps").textContent = gaps.length ? gaps.join("; ") : "none";
+  }
+
   // Price anomalies (marts.price_anomalies): counts per kind, then the newest days.
   function renderAnomalies(found) {
     const kinds = Object.entries(found.byKind).map(([kind, count]) => kind + " " + count);
@@ -530,6 +545,7 @@
       renderUniverse(data.universe);
       renderWeek(data.week);
       renderMonth(data.month);
+      renderCoverage(data.coverage);
       renderAnomalies(data.anomalies);
       await renderSymbols(data.symbols);
       await renderRunLogs();
