@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import psycopg2
 import pytest
 
-from fmp_elt import transform
+from fmp_elt import transform_stage
 from fmp_elt.simulator import Simulator
 from tests.fixtures.postgres import create_database, drop_database, query, with_database
 from tests.fixtures.raw_rows import differing_rows
@@ -48,7 +48,7 @@ def runs(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPath
         pipeline = Pipeline(
             with_database(pg_server_url, name),
             simulator,
-            transform.DbtPaths.under(tmp_path_factory.mktemp("home")),
+            transform_stage.DbtPaths.under(tmp_path_factory.mktemp("home")),
             bars,
         )
         pipeline.daily_run(FIRST_RUN)

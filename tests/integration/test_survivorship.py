@@ -15,7 +15,7 @@ from datetime import date
 import psycopg2
 import pytest
 
-from fmp_elt import transform
+from fmp_elt import transform_stage
 from fmp_elt.simulator import Faults, Simulator
 from fmp_elt.simulator.universe import NYSE_NAME
 from fmp_elt.status import coverage
@@ -54,7 +54,7 @@ def backfilled(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.Te
         pipeline = Pipeline(
             with_database(pg_server_url, name),
             simulator,
-            transform.DbtPaths.under(tmp_path_factory.mktemp("home")),
+            transform_stage.DbtPaths.under(tmp_path_factory.mktemp("home")),
             bars,
         )
         run(pipeline, FIRST_RUN)
