@@ -25,7 +25,7 @@ from bench import dbt_bound
 from bench.env import Warehouse, scratch_dir
 from bench.report import Row, verdict
 from bench.scale import DAY, DAY_BEFORE, Scale
-from fmp_elt.transform import DbtPaths, DbtResult, run_dbt
+from fmp_elt.transform_stage import DbtPaths, DbtResult, run_dbt
 
 MODELS = ("daily_prices", "daily_ma")
 HISTORY = "daily_prices_history"

@@ -23,7 +23,7 @@ from bench.env import SimSpec, SimulatorProcess, Warehouse, scratch_dir
 from bench.extraction import DAILY_STREAMS, UNLIMITED, prepare_cursors, run_streams, simulator_size
 from bench.report import Row, verdict
 from bench.scale import DAY, DAY_BEFORE, Scale
-from fmp_elt.transform import DbtPaths, run_dbt
+from fmp_elt.transform_stage import DbtPaths, run_dbt
 
 SEED = 42
 TRADED_ENDPOINT = "historical-price-eod/non-split-adjusted"

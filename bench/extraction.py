@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bench.env import SimSpec, SimulatorProcess
 from fmp_elt.config import Settings
-from fmp_elt.extraction import ExtractSummary, extract_stream
+from fmp_elt.extract_stage import ExtractSummary, extract_stream
 from fmp_elt.fmp.client import FmpClient
 from fmp_elt.fmp.ratelimit import RateLimiter
 from fmp_elt.jobs.extract import streams_of

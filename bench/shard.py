@@ -20,7 +20,7 @@ from bench.env import BENCH_KEY, SimSpec, SimulatorProcess, Warehouse, scratch_d
 from bench.extraction import run_streams
 from bench.report import Row, number, percent, rate_verdict, verdict
 from bench.scale import DAY, Scale
-from fmp_elt.extraction import in_shard
+from fmp_elt.extract_stage import in_shard
 from fmp_elt.warehouse.rate_budget import BudgetSizing
 
 PLAN = "premium"

@@ -1,6 +1,6 @@
 """The marts' quality suites: what each mart promises beyond its dbt contract, measured by Great Expectations.
 
-This file is read by `fmp-elt validate` (the quality runner in `fmp_elt.quality`); edit it to change a mart's
+This file is read by `fmp-elt quality` (the quality runner in `fmp_elt.quality`); edit it to change a mart's
 suite. The structure of a mart (its primary key, NOT NULL columns, accepted values) is the dbt contract's
 business and fails the build; the key here is read from that contract so that duplicates are counted against
 the same columns. The suites measure what a build cannot promise: ranges, OHLC consistency, moving averages

@@ -26,3 +26,25 @@
     ({{ factors }}.applies_from is null or {{ day }} >= {{ factors }}.applies_from)
     and ({{ factors }}.applies_to is null or {{ day }} < {{ factors }}.applies_to)
 {%- endmacro %}
+
+{#-
+    A traded price adjusted by the multipliers of the events after its day: split-adjusted with `split` alone,
+    split- and dividend-adjusted with `dividend` too. Volumes move the other way (adjusted_volume). One expression
+    for every model that adjusts a bar, so that daily_prices and its history agree to the last digit.
+-#}
+{% macro adjusted_price(price, split, dividend=none) -%}
+    trim_scale({{ price }} * {{ split }}{% if dividend is not none %} * {{ dividend }}{% endif %})
+{%- endmacro %}
+
+{% macro adjusted_volume(volume, split) -%}
+    round({{ volume }} / {{ split }})
+{%- endmacro %}
+
+{#-
+    The product of `factor` over `window` (a window of the events from the latest back), as an exact numeric sum
+    of logarithms rounded to 16 decimals: the cumulative multipliers of adjustment_factors and, from the events
+    known at each time, of daily_prices_history.
+-#}
+{% macro factors_product(factor, window) -%}
+    trim_scale(round(exp(sum(ln({{ factor }})) over {{ window }}), 16))
+{%- endmacro %}

@@ -118,3 +118,10 @@
     comment on function {{ function }}(timestamptz) is
         'The rows of {{ this }} valid at as_of: the series exactly as the warehouse held it then.'
 {%- endmacro %}
+
+{#- The columns every history ends with, cast to the contracts' types: its validity and its load time. -#}
+{% macro validity_columns_typed() -%}
+        cast(valid_from as timestamptz) as valid_from,
+        cast(valid_to as timestamptz) as valid_to,
+        cast(_loaded_at as timestamptz) as _loaded_at
+{%- endmacro %}

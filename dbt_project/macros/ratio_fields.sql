@@ -68,3 +68,16 @@
         ('dividendPerShare', 'dividend_per_share'),
     ]) }}
 {%- endmacro %}
+
+{#- A ratios row's period and ratio columns cast to the contracts' types, in their order, each followed by a comma:
+    the ratios mart and its history select them, then their own columns. -#}
+{% macro ratio_columns_typed() -%}
+        cast(symbol as text) as symbol,
+        cast(period_end_date as date) as period_end_date,
+        cast(fiscal_year as integer) as fiscal_year,
+        cast(period as text) as period,
+        cast(reported_currency as text) as reported_currency,
+        {%- for _, column_name in ratio_fields() %}
+        cast({{ column_name }} as numeric) as {{ column_name }},
+        {%- endfor %}
+{%- endmacro %}

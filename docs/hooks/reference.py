@@ -26,7 +26,8 @@ def cli_commands() -> Iterator[tuple[str, click.Command]]:
         yield path, command
         if isinstance(command, click.Group):
             for name in sorted(command.commands):
-                yield from walk(f"{path} {name}", command.commands[name])
+                if not command.commands[name].hidden:  # an earlier name kept working, not documented
+                    yield from walk(f"{path} {name}", command.commands[name])
 
     yield from walk("fmp-elt", cli)
 

@@ -98,6 +98,12 @@ def is_trading_day(day: date) -> bool:
     return day.weekday() < SATURDAY and day not in holidays(day.year) and day not in UNSCHEDULED_CLOSURES
 
 
+def is_market_holiday(moment: datetime) -> bool:
+    """A weekday on which the exchange does not open, by the New York date of `moment` (an aware datetime)."""
+    day = moment.astimezone(NEW_YORK).date()
+    return day.weekday() < SATURDAY and not is_trading_day(day)
+
+
 @lru_cache(maxsize=128)
 def early_closes(year: int) -> frozenset[date]:
     """Days the market closes at 13:00: July 3, the day after Thanksgiving and Christmas Eve, when open."""

@@ -1,6 +1,6 @@
-"""docs/extend/index.md, "Adding a stream", step by step, on a copy of the repository: the new dataset is then
-extracted by its job, landed, modelled by dbt, checked by Great Expectations and shown in the status, with nothing
-else edited.
+"""docs/extend/index.md, "Adding a stream", step by step, on a copy of the repository: the new stream module, then
+`python -m fmp_elt.codegen`. The new dataset is then extracted by its job, landed, modelled by dbt, checked by Great
+Expectations and shown in the status, and no file but the module and the generated ones changed.
 
 The new stream reads FMP's `ratios-ttm` (one trailing-twelve-month record per symbol), which the simulator serves
 and the pipeline does not use yet.
@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.fixtures.postgres import query, scalar
 
@@ -24,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 COPIED = ("extract", "dbt_project", "expectations")
 IGNORED = shutil.ignore_patterns("__pycache__", "target", "logs", "dbt_packages", "uncommitted", "*.egg-info")
 
-# Step 1: the stream module, with the declaration of the raw dataset it lands.
+# The stream module, with the declaration of the raw dataset it lands and the columns its staging model types.
 STREAM_MODULE = '''
 """Trailing-twelve-month ratios per symbol (`ratios-ttm`): one record per symbol, replaced on each run."""
 
@@ -33,8 +32,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from fmp_elt.fmp.client import FmpClient
-from fmp_elt.streams.base import Cursor, Landing, StreamContext, Unit, UnitResult
-from fmp_elt.streams.dataset import WEEKLY_LOADS, RawDataset
+from fmp_elt.streams.base import Cursor, Landing, Stream, StreamContext, Unit, UnitResult
+from fmp_elt.streams.dataset import WEEKLY_LOADS, RawDataset, StagingColumn
 
 RATIOS_TTM = RawDataset(
     table="raw.fmp_ratios_ttm",
@@ -44,13 +43,16 @@ RATIOS_TTM = RawDataset(
     record_key=("symbol",),
     freshness=WEEKLY_LOADS,
     fields=("symbol",),
+    columns=(
+        StagingColumn("symbol", "text", "The ticker."),
+        StagingColumn("priceToEarningsRatioTTM", "numeric", "Price over trailing earnings."),
+    ),
 )
 
 
-class RatiosTtmStream:
+class RatiosTtmStream(Stream[StreamContext]):
     name = "ratios_ttm"
-    cursor_streams: tuple[str, ...] = ()
-    datasets: tuple[RawDataset, ...] = (RATIOS_TTM,)
+    datasets = (RATIOS_TTM,)
 
     def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
         return [Unit(symbol) for symbol in symbols]
@@ -58,100 +60,31 @@ class RatiosTtmStream:
     def fetch(self, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
         rows = client.get_json("ratios-ttm", {"symbol": unit.key})
         return UnitResult(landings=[Landing(RATIOS_TTM.table, "ratios-ttm", unit.key, rows)])
+
+
+STREAM = RatiosTtmStream()
 '''
 
-# Step 3: the migration: the table, its load-time index and its version index.
-MIGRATION = """
-create table raw.fmp_ratios_ttm (like raw.fmp_symbols including all);
-create index fmp_ratios_ttm_loaded_at on raw.fmp_ratios_ttm using brin (_loaded_at);
-create index fmp_ratios_ttm_version on raw.fmp_ratios_ttm (coalesce(symbol, payload ->> 'symbol'), _loaded_at, _seq);
-"""
 
-# Step 4: the staging model, the latest landed version of each symbol's record.
-STAGING_MODEL = """
-with
-
-source as (
-
-    select landed.*
-    from {{ source('fmp', 'ratios_ttm') }} as landed
-    where {{ is_latest_version(source('fmp', 'ratios_ttm'), 'landed') }}
-
-)
-
-select
-    cast({{ raw_symbol('source') }} as text) as symbol,
-    {{ json_numeric('priceToEarningsRatioTTM') }} as price_to_earnings_ratio_ttm,
-    source._loaded_at
-from source
-"""
+def add_the_stream(repo: Path, env: dict[str, str]) -> None:
+    """What docs/extend/index.md says, and nothing more: the module, then the generator."""
+    (repo / "extract" / "fmp_elt" / "streams" / "ratios_ttm.py").write_text(STREAM_MODULE.lstrip(), encoding="utf-8")
+    generated = python_in(repo, env, "-m", "fmp_elt.codegen")
+    assert generated.returncode == 0, generated.stderr
 
 
-def add_the_stream(repo: Path) -> None:
-    """What docs/extend/index.md says, and nothing more."""
-    streams = repo / "extract" / "fmp_elt" / "streams"
-    (streams / "ratios_ttm.py").write_text(STREAM_MODULE.lstrip(), encoding="utf-8")
-    # Step 2: register it.
-    registry = streams / "__init__.py"
-    text = registry.read_text(encoding="utf-8")
-    text = text.replace(
-        "from fmp_elt.streams.ratios import RatiosStream\n",
-        "from fmp_elt.streams.ratios import RatiosStream\nfrom fmp_elt.streams.ratios_ttm import RatiosTtmStream\n",
-    )
-    text = text.replace(
-        '    "ratios": RatiosStream(),\n', '    "ratios": RatiosStream(),\n    "ratios_ttm": RatiosTtmStream(),\n'
-    )
-    assert "RatiosTtmStream()" in text, "the registry changed shape: update docs/extend/index.md and this test"
-    registry.write_text(text, encoding="utf-8")
-    migrations = repo / "extract" / "fmp_elt" / "warehouse" / "migrations"
-    number = max(int(path.name[:4]) for path in migrations.glob("*.sql")) + 1
-    (migrations / f"{number:04d}_ratios_ttm.sql").write_text(MIGRATION.lstrip(), encoding="utf-8")
-    staging = repo / "dbt_project" / "models" / "staging" / "fmp"
-    (staging / "stg_fmp__ratios_ttm.sql").write_text(STAGING_MODEL.lstrip(), encoding="utf-8")
-    sources_file = staging / "_fmp__sources.yml"
-    sources = yaml.safe_load(sources_file.read_text(encoding="utf-8"))
-    sources["sources"][0]["tables"].append(
-        {
-            "name": "ratios_ttm",
-            "identifier": "fmp_ratios_ttm",
-            "description": "Trailing-twelve-month ratios: `ratios-ttm` records, one per symbol.",
-            "config": {
-                "freshness": {
-                    "warn_after": {"count": 8, "period": "day"},
-                    "error_after": {"count": 15, "period": "day"},
-                }
-            },
-        }
-    )
-    sources_file.write_text(yaml.safe_dump(sources, sort_keys=False), encoding="utf-8")
-    models_file = staging / "_fmp__models.yml"
-    models = yaml.safe_load(models_file.read_text(encoding="utf-8"))
-    models["models"].append(
-        {
-            "name": "stg_fmp__ratios_ttm",
-            "description": "Trailing-twelve-month ratios, typed: the latest landed record per symbol.",
-            "constraints": [{"type": "primary_key", "columns": ["symbol"], "warn_unsupported": False}],
-            "columns": [
-                {
-                    "name": "symbol",
-                    "description": "The ticker.",
-                    "data_type": "text",
-                    "data_tests": ["unique", "not_null"],
-                },
-                {
-                    "name": "price_to_earnings_ratio_ttm",
-                    "description": "Price over trailing earnings.",
-                    "data_type": "numeric",
-                },
-                {
-                    "name": "_loaded_at",
-                    "description": "When the record landed.",
-                    "data_type": "timestamp with time zone",
-                },
-            ],
-        }
-    )
-    models_file.write_text(yaml.safe_dump(models, sort_keys=False), encoding="utf-8")
+def changed_files(before: dict[str, bytes], repo: Path) -> set[str]:
+    after = snapshot(repo)
+    return {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
+
+
+def snapshot(repo: Path) -> dict[str, bytes]:
+    return {
+        str(path.relative_to(repo)): path.read_bytes()
+        for folder in COPIED
+        for path in (repo / folder).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
 
 
 def python_in(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -162,11 +95,10 @@ def python_in(cwd: Path, env: dict[str, str], *args: str) -> subprocess.Complete
 
 
 @pytest.mark.timeout(900)
-def test_a_new_stream_is_a_module_a_migration_and_a_staging_model(make_simulator, database_url, tmp_path) -> None:
+def test_a_new_stream_is_its_module_and_what_codegen_writes_from_it(make_simulator, database_url, tmp_path) -> None:
     repo = tmp_path / "repo"
     for folder in COPIED:
         shutil.copytree(ROOT / folder, repo / folder, ignore=IGNORED)
-    add_the_stream(repo)
     sim = make_simulator(n_symbols=4)
     env = {
         **os.environ,
@@ -175,6 +107,18 @@ def test_a_new_stream_is_a_module_a_migration_and_a_staging_model(make_simulator
         "FMP_API_KEY": "test-key",
         "DATABASE_URL": database_url,
         "FMP_ELT_HOME": str(tmp_path / "home"),
+    }
+    before = snapshot(repo)
+    migrations = repo / "extract" / "fmp_elt" / "warehouse" / "migrations"
+    number = max(int(path.name[:4]) for path in migrations.glob("*.sql")) + 1
+    add_the_stream(repo, env)
+    # the module, and the files generated from its declaration: no other file was touched
+    assert changed_files(before, repo) == {
+        "extract/fmp_elt/streams/ratios_ttm.py",
+        f"extract/fmp_elt/warehouse/migrations/{number:04d}_raw_ratios_ttm.sql",
+        "dbt_project/models/staging/fmp/_fmp__sources.yml",
+        "dbt_project/models/staging/fmp/_fmp__generated.yml",
+        "dbt_project/models/staging/fmp/stg_fmp__ratios_ttm.sql",
     }
     run = python_in(tmp_path, env, "-m", "fmp_elt", "run", "--jobs", "symbols,prices,ratios,transform,quality")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]

@@ -49,6 +49,12 @@ UNREACHABLE = "postgresql://nobody:secret-pw@127.0.0.1:1/warehouse"
         (("extract", "dividends"), {"FMP_API_KEY": "k"}, ("dividends",)),
         (("extract", "prices"), {"FMP_API_KEY": "k", "DATABASE_URL": UNREACHABLE}, ("cannot connect", "127.0.0.1:1")),
         (("no-such-command",), {}, ("no-such-command",)),
+        (("demo", "--plan", "gold"), {}, ("--plan", "'gold' is not one of 'basic', 'starter', 'premium', 'ultimate'")),
+        (
+            ("simulate", "--plan", "gold"),
+            {},
+            ("--plan", "'gold' is not one of 'basic', 'starter', 'premium', 'ultimate'"),
+        ),
     ],
     ids=[
         "unknown-plan",
@@ -64,6 +70,8 @@ UNREACHABLE = "postgresql://nobody:secret-pw@127.0.0.1:1/warehouse"
         "unknown-stream",
         "unreachable-database",
         "unknown-command",
+        "demo-unknown-plan",
+        "simulate-unknown-plan",
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, env, fragments) -> None:

@@ -199,7 +199,15 @@ def test_the_demos_site_shows_a_healthy_last_run_and_a_history_in_every_chart(
         assert int(browser_page.get_attribute(chart, "data-fewest-points")) > 1, chart
         assert chart_ink(browser_page, chart) > 2000, f"{chart} is blank"
     assert browser_page.get_attribute("#chart-duration", "data-series") == str(len(load_jobs()))  # every job
-    assert int(browser_page.get_attribute("#chart-quality", "data-points")) == demo.days - 1  # one per quality run
+    assert int(browser_page.get_attribute("#chart-quality", "data-points")) == demo.quality_runs  # one per quality run
     assert "prices" in browser_page.inner_text("#errors")  # the outage is in the history
+    # the universe: its steps (a delisting, a listing) held to the latest screener run, on a date axis
+    assert browser_page.get_attribute("#chart-universe", "data-axis") == "date"
+    assert int(browser_page.get_attribute("#chart-universe", "data-points")) == 4
+    runs = [run.at for run in demo.runs if "symbols" in run.jobs]
+    assert float(browser_page.get_attribute("#chart-universe", "data-span-days")) == pytest.approx(
+        (runs[-1] - runs[0]).total_seconds() / 86400, abs=0.05
+    )
+    assert "price_spike" in browser_page.inner_text("#anomalies")  # the bad print
     assert log.blocked == []
     assert log.page_errors == []

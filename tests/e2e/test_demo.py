@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import re
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 
-from fmp_elt import clock
-from fmp_elt.cli.demo_story import plan, sessions
+from fmp_elt.config import PLANS
 from fmp_elt.job_config import load_jobs
+from fmp_elt.status import queries, universe
 from fmp_elt.trading_calendar import latest_session
-from tests.fixtures.demo import Demo
+from fmp_elt.warehouse.connection import connect
+from tests.fixtures.demo import Demo, fmp_elt
 from tests.fixtures.postgres import query, scalar
 
 # The replayed days end on the latest session by the clock. The first test waits for the whole demo (seven
@@ -42,15 +45,16 @@ def test_the_demo_lands_every_stream_and_builds_the_site(demo: Demo) -> None:
 
 def test_each_replayed_day_is_one_run_recorded_on_its_day(demo: Demo) -> None:
     runs = query(demo.url, "select run_id, min(start_time), max(end_time) from etl.executions group by 1 order by 2")
-    assert len(runs) == demo.days
-    days = sessions(latest_session(), demo.days)
-    assert [started.date() for _, started, _ in runs[:-1]] == days[:-1]  # 22:17 UTC on each session
+    replayed = demo.runs
+    assert len(runs) == len(replayed) > demo.days  # a run a day, and the Saturday runs of `ratios`
+    lags = [started - run.at for (_, started, _), run in zip(runs, replayed, strict=True)][:-1]
+    assert all(timedelta(0) <= lag < timedelta(minutes=1) for lag in lags), lags  # each at its fire
     assert all(earlier[2] < later[1] for earlier, later in itertools.pairwise(runs))
     # raw rows and quality checks carry the replayed times too: one load time per day, one check per run
     loads = scalar(demo.url, "select count(distinct (_loaded_at at time zone 'UTC')::date) from raw.fmp_prices")
     assert loads == demo.days - 1  # the outage day landed no prices
     checks = scalar(demo.url, "select count(distinct checked_at) from etl.data_quality")
-    assert checks == demo.days - 1  # no quality run on the outage day (transform and quality skipped)
+    assert checks == demo.quality_runs  # no quality run on the outage day (transform and quality skipped)
 
 
 def test_the_outage_fails_prices_once_and_its_recovery_is_announced(demo: Demo) -> None:
@@ -61,7 +65,9 @@ def test_the_outage_fails_prices_once_and_its_recovery_is_announced(demo: Demo) 
     assert "not in your FMP plan" in dict(failed)["prices"]
     assert "alert: fmp-elt job failed: job prices" in demo.output
     assert "alert: fmp-elt recovered: job prices" in demo.output
-    assert query(demo.url, "select cause, status, sent_count from etl.alert_state") == [("job:prices", "resolved", 1)]
+    alerts = query(demo.url, "select cause, status, sent_count from etl.alert_state order by cause")
+    # the outage's alert resolved; the bad print's anomaly alert stays open (FMP keeps serving the print)
+    assert alerts == [("anomalies:prices", "open", 1), ("job:prices", "resolved", 1)]
     # nothing was lost: the day after, the incremental run fetched the day the outage missed
     assert scalar(demo.url, "select count(*) from etl.stream_failures") == 0
 
@@ -105,9 +111,8 @@ def test_the_site_shows_the_last_run_healthy_with_a_history_for_every_chart(demo
     assert set(drawn) == {job.name for job in load_jobs()}
     assert min(drawn.values()) > 1, drawn  # run duration and rows per run: every job's line has a history
     checks = Counter(check["dataset"] for check in snapshot(demo, "quality")["checks"])
-    assert min(checks.values()) == demo.days - 1, checks  # the quality trend: one point per quality run
-    replayed = plan(sessions(latest_session(), demo.days), load_jobs(), clock.now())
-    assert drawn["ratios"] == sum("ratios" in day.jobs for day in replayed)  # weekly: the first day, Mondays
+    assert min(checks.values()) == demo.quality_runs, checks  # the quality trend: one point per quality run
+    assert drawn["ratios"] == sum("ratios" in run.jobs for run in demo.runs)  # the first day, then Saturdays
 
 
 def test_replayed_days_record_what_they_left_to_the_last_run(demo: Demo) -> None:
@@ -119,7 +124,7 @@ def test_replayed_days_record_what_they_left_to_the_last_run(demo: Demo) -> None
     )
     last_run = rows[-1][0]
     replayed = [row for row in rows if row[0] != last_run]
-    assert len(replayed) == 2 * (demo.days - 2)  # neither the outage day nor the last day
+    assert len(replayed) == 2 * (demo.quality_runs - 1)  # neither the outage day nor the last day
     for _, job, omitted, tested, docs in replayed:
         if job == "transform":  # models built, their data tests and docs left out
             assert (omitted, tested) == (["dbtDataTests", "dbtDocs"], False)
@@ -129,3 +134,52 @@ def test_replayed_days_record_what_they_left_to_the_last_run(demo: Demo) -> None
     assert last["transform"][:2] == (None, True)
     assert last["quality"][0] is None
     assert last["quality"][2].endswith("index.html")
+
+
+def test_the_universe_change_and_the_bad_print_show_where_they_belong(demo: Demo) -> None:
+    """A symbol lists, later another delists: the universe's history steps; the bad print is flagged."""
+    listed = re.search(r"(\S+) lists", demo.output).group(1)
+    left = re.search(r"(\S+) delists", demo.output).group(1)
+    assert query(demo.url, "select symbol from marts.symbol_history where valid_to is not null") == [(left,)]
+    [(first_seen,)] = query(demo.url, "select min(valid_from) from marts.symbol_history where symbol = %s", (listed,))
+    assert first_seen > scalar(demo.url, "select min(valid_from) from marts.symbol_history")
+    conn = connect(demo.url)
+    try:
+        sizes = [point.symbols for point in universe.universe(conn).history]
+    finally:
+        conn.close()
+    assert sizes == [sizes[0], sizes[0] + 1, sizes[0]], sizes  # up on the listing, back down on the delisting
+    printed = re.search(r"(\S+) prints 10x its price", demo.output).group(1)
+    kinds = query(demo.url, "select anomaly from marts.price_anomalies where symbol = %s", (printed,))
+    assert ("price_spike",) in kinds, kinds
+
+
+def test_availability_after_the_demo_counts_every_fire_on_time_but_the_outages(demo: Demo) -> None:
+    """Every job ran at each of its fires: `ratios` on its Saturdays, on time; the daily jobs on every session
+    (no run on a holiday is owed), where only the outage failed `prices`."""
+    conn = connect(demo.url)
+    try:
+        found = {job.name: job.availability for job in queries.metrics(conn, load_jobs(), PLANS["premium"]).jobs}
+    finally:
+        conn.close()
+    saturdays = sum(not run.daily for run in demo.runs)
+    assert (found["ratios"].scheduled, found["ratios"].on_time) == (saturdays, saturdays)
+    daily = found["symbols"].scheduled
+    assert daily >= demo.days - 1  # the newest fire counts two hours after it
+    assert (found["symbols"].completed, found["symbols"].on_time) == (daily, daily)
+    assert found["prices"].completed == daily - 1
+
+
+def test_status_after_the_premium_demo_says_premium_in_every_view(demo: Demo) -> None:
+    """Read with no FMP_PLAN (which means starter): the plan shown is the one the runs used."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FMP_", "DATABASE_URL"))}
+    env["DATABASE_URL"] = demo.url
+    daily = fmp_elt("status", env=env)
+    assert daily.returncode == 0, daily.stderr
+    assert "premium plan" in daily.stdout
+    assert "starter" not in daily.stdout
+    month = fmp_elt("status", "--period", "month", "--json", env=env)
+    assert json.loads(month.stdout)["plan"] == "premium"
+    week = json.loads(fmp_elt("status", "--period", "week", "--json", env=env).stdout)
+    ratios = next(job for job in week["jobs"] if job["name"] == "ratios")
+    assert ratios["availability"]["onTime"] == ratios["availability"]["scheduled"]  # Saturday's, on time

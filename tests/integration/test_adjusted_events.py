@@ -16,9 +16,9 @@ from datetime import date
 
 import pytest
 
-from fmp_elt import transform
+from fmp_elt import transform_stage
 from fmp_elt.config import Settings
-from fmp_elt.extraction import ExtractSummary, extract_stream
+from fmp_elt.extract_stage import ExtractSummary, extract_stream
 from fmp_elt.fmp.client import FmpClient, RetryPolicy
 from fmp_elt.fmp.ratelimit import RateLimiter
 from fmp_elt.jobs.extract import streams_of
@@ -74,8 +74,8 @@ class Story:
         return prices
 
 
-def build(url: str, paths: transform.DbtPaths) -> None:
-    result = transform.build(url, paths)
+def build(url: str, paths: transform_stage.DbtPaths) -> None:
+    result = transform_stage.build(url, paths)
     assert result.ok, result.output[-3000:]
 
 

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import pytest
 
 from fmp_elt.config import Settings
-from fmp_elt.extraction import ExtractSummary, extract_stream
+from fmp_elt.extract_stage import ExtractSummary, extract_stream
 from fmp_elt.fmp.client import FmpClient, RetryPolicy
 from fmp_elt.fmp.ratelimit import RateLimiter
 from fmp_elt.jobs.extract import streams_of

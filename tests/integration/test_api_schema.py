@@ -19,7 +19,7 @@ def test_every_operation_keeps_its_contract(database_url: str) -> None:
     with serve(create_app(database_url, token="fuzz-token")) as base:
         schema = schemathesis.openapi.from_url(base + "/openapi.json")
         operations = [result.ok() for result in schema.get_all_operations()]
-        assert len(operations) == 12  # + /api/etl/metrics, /metrics, /api/universe and /api/anomalies
+        assert len(operations) == 14  # + /api/etl/metrics, /metrics, /api/universe, /api/anomalies, week, month
         for operation in operations:
 
             @given(case=operation.as_strategy())

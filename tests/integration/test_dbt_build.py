@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
+import psycopg2
 import pytest
 from click.testing import CliRunner
 
-from fmp_elt import transform
+from fmp_elt import transform_stage
 from fmp_elt.cli import cli
 from tests.fixtures.raw_rows import (
     ADJUSTED,
@@ -80,12 +81,12 @@ def warehouse(module_database: Warehouse) -> str:
 
 
 @pytest.fixture(scope="module")
-def paths(module_database: Warehouse) -> transform.DbtPaths:
+def paths(module_database: Warehouse) -> transform_stage.DbtPaths:
     return module_database.paths
 
 
 @pytest.fixture(scope="module")
-def first_build(warehouse: str, paths: transform.DbtPaths) -> transform.DbtResult:
+def first_build(warehouse: str, paths: transform_stage.DbtPaths) -> transform_stage.DbtResult:
     """The history landed by a first extraction, then `dbt build` with the unit tests on a fresh database."""
     days = trading_days(DAYS)
     land(warehouse, SCREENER, [screener("AAPL"), screener("MSFT"), screener("TSLA")], loaded_at=at(0))
@@ -123,10 +124,10 @@ def first_build(warehouse: str, paths: transform.DbtPaths) -> transform.DbtResul
         loaded_at=at(0),
     )
     land(warehouse, RATIOS, [ratio("AAPL", "2023-09-30", "FY", currentRatio=0.95)], loaded_at=at(2))
-    return transform.build(warehouse, paths, unit_tests=True)
+    return transform_stage.build(warehouse, paths, unit_tests=True)
 
 
-def test_first_build_passes_with_unit_tests_on_a_fresh_database(first_build: transform.DbtResult) -> None:
+def test_first_build_passes_with_unit_tests_on_a_fresh_database(first_build: transform_stage.DbtResult) -> None:
     assert first_build.ok, first_build.output[-3000:]
     counts = first_build.counts()
     assert counts["unit_test"] == {"pass": 19}
@@ -135,7 +136,7 @@ def test_first_build_passes_with_unit_tests_on_a_fresh_database(first_build: tra
     assert set(counts["test"]) == {"pass"}
 
 
-def test_the_build_prints_no_deprecation_warning(first_build: transform.DbtResult) -> None:
+def test_the_build_prints_no_deprecation_warning(first_build: transform_stage.DbtResult) -> None:
     # dbt v2 turns today's deprecations into errors (docs/contribute/dbt-v2-readiness.md); on dbt 1.12 too
     # (tests/run.sh --dbt 1.12)
     assert first_build.ok
@@ -143,7 +144,7 @@ def test_the_build_prints_no_deprecation_warning(first_build: transform.DbtResul
     assert not lines, lines
 
 
-def test_marts_hold_one_row_per_key(warehouse: str, first_build: transform.DbtResult) -> None:
+def test_marts_hold_one_row_per_key(warehouse: str, first_build: transform_stage.DbtResult) -> None:
     assert row_counts(warehouse) == {
         "symbols": 3,
         "daily_prices": 2 * DAYS + 10,
@@ -155,7 +156,7 @@ def test_marts_hold_one_row_per_key(warehouse: str, first_build: transform.DbtRe
 
 
 def test_tables_carry_their_contracts_constraints_and_report_the_rows_written(
-    warehouse: str, first_build: transform.DbtResult
+    warehouse: str, first_build: transform_stage.DbtResult
 ) -> None:
     # tables are made by `create table as` and constrained after (macros/contract_tables.sql)
     keys = query(
@@ -178,7 +179,7 @@ def test_tables_carry_their_contracts_constraints_and_report_the_rows_written(
     assert written["symbols"] == 3
 
 
-def test_bulk_rows_are_typed_and_derived(warehouse: str, first_build: transform.DbtResult) -> None:
+def test_bulk_rows_are_typed_and_derived(warehouse: str, first_build: transform_stage.DbtResult) -> None:
     rows = query(
         warehouse,
         "select open, high, close, adj_close, volume, change, change_percent, vwap, price_source"
@@ -236,7 +237,7 @@ def test_moving_averages_match_pandas(warehouse: str, first_build) -> None:
 
 def test_second_build_changes_nothing(warehouse: str, paths, first_build) -> None:
     before = row_counts(warehouse)
-    second = transform.build(warehouse, paths)
+    second = transform_stage.build(warehouse, paths)
     assert second.ok, second.output[-3000:]
     assert row_counts(warehouse) == before
     # views report -1, the merges 0 rows; the universe's small tables and the price checks are rebuilt on every
@@ -263,7 +264,7 @@ def test_incremental_build_equals_full_refresh(warehouse: str, paths, first_buil
     msft_before = query(warehouse, "select * from marts.daily_ma where symbol = 'MSFT' order by price_date")
     [(mark,)] = query(warehouse, "select max(_loaded_at) from marts.daily_ma")
 
-    incremental = transform.build(warehouse, paths)
+    incremental = transform_stage.build(warehouse, paths)
     assert incremental.ok, incremental.output[-3000:]
     # macros/high_water_mark.sql reads the mark while compiling and inlines it: if a dbt upgrade took the unit
     # tests' subquery path on a real run (or stopped running the query), the plan would lose the raw indexes
@@ -287,14 +288,14 @@ def test_incremental_build_equals_full_refresh(warehouse: str, paths, first_buil
     assert all(adj == close for close, adj in aapl[5:])
 
     snapshot_marts(warehouse, "incremental")
-    refreshed = transform.build(warehouse, paths, full_refresh=True)
+    refreshed = transform_stage.build(warehouse, paths, full_refresh=True)
     assert refreshed.ok, refreshed.output[-3000:]
     assert rows_changed_since(warehouse, "incremental") == dict.fromkeys(MARTS, 0)
 
 
 def test_source_freshness_passes_within_the_thresholds(warehouse: str, paths, first_build) -> None:
     """Every raw table landed within the last 4 days: inside every declared warn_after."""
-    result = transform.source_freshness(warehouse, paths)
+    result = transform_stage.source_freshness(warehouse, paths)
     assert result.ok, result.output[-3000:]
     assert {node.name: node.status for node in result.nodes} == {
         "fmp.symbols": "pass",
@@ -311,7 +312,7 @@ def test_source_freshness_passes_within_the_thresholds(warehouse: str, paths, fi
 
 
 def test_docs_site_is_one_static_file(warehouse: str, paths, first_build) -> None:
-    result = transform.generate_docs(warehouse, paths)
+    result = transform_stage.generate_docs(warehouse, paths)
     assert result.ok, result.output[-3000:]
     html = paths.static_docs.read_text(encoding="utf-8")
     assert len(html) > 1_000_000
@@ -319,7 +320,7 @@ def test_docs_site_is_one_static_file(warehouse: str, paths, first_build) -> Non
     assert "etl_dashboard" in html
 
 
-def production_state(paths: transform.DbtPaths, tmp_path: Path, changed: str | None = None) -> Path:
+def production_state(paths: transform_stage.DbtPaths, tmp_path: Path, changed: str | None = None) -> Path:
     """A copy of the last build's manifest, as CI downloads production's; `changed` gets other SQL there, as if
     production still ran an older version of that model."""
     manifest = json.loads((paths.target / "manifest.json").read_text(encoding="utf-8"))
@@ -331,7 +332,7 @@ def production_state(paths: transform.DbtPaths, tmp_path: Path, changed: str | N
     return state
 
 
-def models_and_tests(result: transform.DbtResult) -> tuple[set[str], set[str]]:
+def models_and_tests(result: transform_stage.DbtResult) -> tuple[set[str], set[str]]:
     models = {n.name for n in result.nodes if n.resource_type == "model"}
     tested = {n.unique_id.split(".")[2] for n in result.nodes if n.resource_type == "test"}
     return models, tested
@@ -341,7 +342,7 @@ def test_with_a_production_state_only_the_modified_model_and_its_tests_are_built
     warehouse: str, paths, first_build, tmp_path: Path
 ) -> None:
     state = production_state(paths, tmp_path, changed="daily_ma")
-    result = transform.build(warehouse, paths, state=state)
+    result = transform_stage.build(warehouse, paths, state=state)
     assert result.ok, result.output[-3000:]
     models, tested = models_and_tests(result)
     assert models == {"daily_ma"}  # its parents exist here and are read, not rebuilt
@@ -353,7 +354,7 @@ def test_with_a_production_state_only_the_modified_model_and_its_tests_are_built
 def test_an_unchanged_project_builds_nothing_against_its_own_state(
     warehouse: str, paths, first_build, tmp_path
 ) -> None:
-    result = transform.build(warehouse, paths, state=production_state(paths, tmp_path))
+    result = transform_stage.build(warehouse, paths, state=production_state(paths, tmp_path))
     assert result.ok, result.output[-3000:]
     assert result.nodes == []
 
@@ -370,9 +371,45 @@ def test_without_a_production_manifest_the_build_is_full(warehouse: str, paths, 
     assert f"no manifest.json in {empty}: building everything" in result.output
     models, _ = models_and_tests(first_build)
     rebuilt = {
-        n.name for n in transform.read_run_results(paths.target / "run_results.json") if n.resource_type == "model"
+        n.name
+        for n in transform_stage.read_run_results(paths.target / "run_results.json")
+        if n.resource_type == "model"
     }
     assert rebuilt == models
+
+
+@pytest.mark.parametrize(
+    ("history", "key", "test_name", "value"),
+    [
+        ("daily_prices_history", "symbol, price_date", "daily_prices_history_current_is_daily_prices", "close"),
+        ("ratios_history", "symbol, period_end_date, period", "ratios_history_current_is_ratios", "current_ratio"),
+    ],
+)
+def test_a_current_version_unlike_the_mart_fails_current_version_is(
+    warehouse: str, paths, first_build, history: str, key: str, test_name: str, value: str
+) -> None:
+    """One current version changed by hand: its row is missing from the mart and the mart's from it (2 rows)."""
+    one = f"({key}) = (select {key} from marts.{history} where valid_to is null order by {key} limit 1)"
+    change = f"update marts.{history} set {value} = {value} + %s where valid_to is null and {one}"
+    execute(warehouse, change, 1)
+    try:
+        result = transform_stage.build(warehouse, paths, select=[test_name])
+    finally:
+        execute(warehouse, change, -1)
+    assert [(n.name.split(".")[0], n.status, n.failures) for n in result.nodes if n.resource_type == "test"] == [
+        (test_name, "fail", 2)
+    ]
+    assert transform_stage.build(warehouse, paths, select=[test_name]).ok  # and passes once undone
+
+
+def execute(url: str, sql: str, *params: object) -> None:
+    conn = psycopg2.connect(url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(sql, params)
+            assert cur.rowcount == 1
+    finally:
+        conn.close()
 
 
 def test_transform_command_exits_1_when_a_test_fails(warehouse: str, paths, first_build) -> None:
@@ -398,14 +435,14 @@ REMOTE = "postgresql://fmp:s3cret@db.example:6543/warehouse"
 
 
 def test_dbt_gets_the_connection_but_none_of_our_secrets() -> None:
-    env = transform.dbt_env(REMOTE, base={"FMP_API_KEY": "key", "DATABASE_URL": REMOTE, "PATH": "/usr/bin"})
+    env = transform_stage.dbt_env(REMOTE, base={"FMP_API_KEY": "key", "DATABASE_URL": REMOTE, "PATH": "/usr/bin"})
     assert (env["FMP_ELT_DB_HOST"], env["FMP_ELT_DB_PORT"], env["FMP_ELT_DB_USER"], env["FMP_ELT_DB_NAME"]) == (
         "db.example",
         "6543",
         "fmp",
         "warehouse",
     )
-    assert env[transform.PASSWORD_VAR] == "s3cret"  # dbt scrubs DBT_ENV_SECRET_* values from its logs
+    assert env[transform_stage.PASSWORD_VAR] == "s3cret"  # dbt scrubs DBT_ENV_SECRET_* values from its logs
     assert "FMP_API_KEY" not in env
     assert "DATABASE_URL" not in env
     assert (env["DO_NOT_TRACK"], env["DBT_SEND_ANONYMOUS_USAGE_STATS"], env["PATH"]) == ("1", "false", "/usr/bin")

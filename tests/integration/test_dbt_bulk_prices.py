@@ -10,9 +10,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from fmp_elt import transform
+from fmp_elt import transform_stage
 from fmp_elt.config import Settings
-from fmp_elt.extraction import extract_stream
+from fmp_elt.extract_stage import extract_stream
 from fmp_elt.fmp.client import FmpClient, RetryPolicy
 from fmp_elt.fmp.ratelimit import RateLimiter
 from fmp_elt.simulator import Simulator
@@ -30,7 +30,7 @@ KEY = "ultimate-key"
 class Run:
     url: str
     simulator: Simulator
-    paths: transform.DbtPaths
+    paths: transform_stage.DbtPaths
     symbols: list[str]
 
     def extract(self, today: date):
@@ -46,8 +46,8 @@ class Run:
             settings, self.url, "prices", options, run_id=runlog.new_run_id(), client=client, today=today
         )
 
-    def build(self, **options) -> transform.DbtResult:
-        result = transform.build(self.url, self.paths, **options)
+    def build(self, **options) -> transform_stage.DbtResult:
+        result = transform_stage.build(self.url, self.paths, **options)
         assert result.ok, result.output[-3000:]
         return result
 

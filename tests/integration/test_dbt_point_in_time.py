@@ -3,10 +3,10 @@ restatement landed and restated back.
 
 marts.daily_prices_history must hold both the pre-split and the re-adjusted close of an earlier day, the first
 from its landing, the second from when the split became known (no history is landed again for it), and
-`marts.daily_prices_as_of` must return the series the first run built for a moment between the runs and the
-current series after. A symbol that did not change gets no new version from the re-read overlap. The same for
-`marts.ratios_history` and `marts.ratios_as_of`. Incremental builds must cost the touched days only and equal a
-full refresh row for row.
+`marts.daily_prices_as_of(t, 'warehouse')` (our own clock) must return the series the first run built for a
+moment between the runs and the current series after. A symbol that did not change gets no new version from the
+re-read overlap. The same for `marts.ratios_history` and `marts.ratios_as_of`. Incremental builds must cost the
+touched days only and equal a full refresh row for row.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from decimal import Decimal
 
 import pytest
 
-from fmp_elt import transform
+from fmp_elt import transform_stage
 from fmp_elt.config import Settings
-from fmp_elt.extraction import extract_stream
+from fmp_elt.extract_stage import extract_stream
 from fmp_elt.fmp.client import FmpClient, RetryPolicy
 from fmp_elt.fmp.ratelimit import RateLimiter
 from fmp_elt.jobs.extract import streams_of
@@ -45,9 +45,9 @@ PERIOD = "2024-12-31"
 class Runs:
     url: str
     simulator: Simulator
-    paths: transform.DbtPaths
+    paths: transform_stage.DbtPaths
     symbols: list[str]
-    builds: list[transform.DbtResult] = field(default_factory=list)
+    builds: list[transform_stage.DbtResult] = field(default_factory=list)
     between: datetime | None = None  # a moment after the first run's landings and before the second's
     first_series: list[tuple] = field(default_factory=list)  # marts.daily_prices after the first run
 
@@ -70,8 +70,8 @@ class Runs:
             )
         return summaries["prices"]
 
-    def build(self, **options) -> transform.DbtResult:
-        result = transform.build(self.url, self.paths, **options)
+    def build(self, **options) -> transform_stage.DbtResult:
+        result = transform_stage.build(self.url, self.paths, **options)
         assert result.ok, result.output[-3000:]
         self.builds.append(result)
         return result
@@ -205,7 +205,7 @@ def test_relanded_days_of_an_unchanged_symbol_make_no_version(runs: Runs) -> Non
 
 
 def test_as_of_between_the_runs_returns_the_pre_split_series(runs: Runs) -> None:
-    as_of = series(runs.url, f"select {PRICE_COLUMNS} from marts.daily_prices_as_of(%s)", (runs.between,))
+    as_of = series(runs.url, f"select {PRICE_COLUMNS} from marts.daily_prices_as_of(%s, 'warehouse')", (runs.between,))
     assert as_of == runs.first_series
     before_split = [row for row in as_of if row[0] == runs.split_symbol and row[1] == EARLIER_DAY]
     assert len(before_split) == 1
@@ -214,11 +214,11 @@ def test_as_of_between_the_runs_returns_the_pre_split_series(runs: Runs) -> None
 def test_as_of_now_returns_the_current_series(runs: Runs) -> None:
     current = series(runs.url, f"select {PRICE_COLUMNS} from marts.daily_prices")
     assert current != runs.first_series
-    assert series(runs.url, f"select {PRICE_COLUMNS} from marts.daily_prices_as_of(now())") == current
+    assert series(runs.url, f"select {PRICE_COLUMNS} from marts.daily_prices_as_of(now(), 'warehouse')") == current
 
 
 def test_as_of_before_any_landing_is_empty(runs: Runs) -> None:
-    assert query(runs.url, "select count(*) from marts.daily_prices_as_of(%s)", (at(-1),)) == [(0,)]
+    assert query(runs.url, "select count(*) from marts.daily_prices_as_of(%s, 'warehouse')", (at(-1),)) == [(0,)]
 
 
 def test_an_incremental_build_touches_only_the_days_landed_again(runs: Runs) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from fmp_elt import trading_calendar
 from fmp_elt.config import Settings
-from fmp_elt.extraction import extract_stream
+from fmp_elt.extract_stage import extract_stream
 from fmp_elt.fmp.client import FmpClient, RetryPolicy
 from fmp_elt.fmp.ratelimit import RateLimiter
 from fmp_elt.streams.base import ExtractOptions

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import psycopg2
 import pytest
 
-from fmp_elt.extraction import extract_stream
+from fmp_elt.extract_stage import extract_stream
 from fmp_elt.fmp.client import FmpClient
 from fmp_elt.fmp.errors import FmpAuthError
 from fmp_elt.fmp.ratelimit import RateLimiter

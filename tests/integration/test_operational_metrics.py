@@ -147,6 +147,30 @@ def test_availability_counts_fires_completed_and_on_time(database_url: str, tmp_
     assert availability.on_time_rate == round((len(fires) - 3) / len(fires), 4)
 
 
+def test_a_market_holiday_fire_is_no_missed_run_and_a_weekend_fire_is_owed(database_url: str, tmp_path: Path) -> None:
+    """Weekdays after the close from Monday 2026-11-16 to Monday 2026-11-30: eleven weekday fires, one of them on
+    Thanksgiving (2026-11-26), when nothing ran; and a Saturday job answered on both Saturdays."""
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    daily = {**job("daily"), "schedule": "17 22 * * 1-5"}
+    weekly = {**job("weekly"), "schedule": "37 9 * * 6"}
+    jobs = load_jobs(write_jobs(tmp_path, [daily, weekly]))
+    weekdays = [datetime(2026, 11, day, 22, 17, tzinfo=UTC) for day in (16, 17, 18, 19, 20, 23, 24, 25, 27, 30)]
+    saturdays = [datetime(2026, 11, day, 9, 37, tzinfo=UTC) for day in (21, 28)]
+    conn = connect(database_url)
+    with conn, conn.cursor() as cur:
+        for name, fires in (("daily", weekdays), ("weekly", saturdays)):
+            for fire in fires:
+                begin = fire + timedelta(minutes=2)
+                run = KnownRun("x", name, (now - begin) / timedelta(hours=1), 900, records=10)
+                insert_execution(cur, str(uuid.uuid4()), run, now)
+    found = {m.name: m.availability for m in queries.metrics(conn, jobs, PLANS["starter"], now).jobs}
+    conn.close()
+
+    assert (found["daily"].scheduled, found["daily"].completed, found["daily"].on_time) == (10, 10, 10)
+    assert (found["weekly"].scheduled, found["weekly"].completed, found["weekly"].on_time) == (2, 2, 2)
+    assert found["daily"].availability == found["daily"].on_time_rate == 1.0
+
+
 def test_status_command_prints_reliability_and_usage(database_url: str, known: dict[str, str]) -> None:
     result = cli("status", env={"DATABASE_URL": database_url, "FMP_PLAN": "premium"})
     assert result.returncode == 0, result.stderr

@@ -1,4 +1,4 @@
-"""`fmp-elt validate` as a user runs it: exit 0 on clean data or warnings, 1 on a critical failure, 2 on misuse."""
+"""`fmp-elt quality` as a user runs it: exit 0 on clean data or warnings, 1 on a critical failure, 2 on misuse."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.clock
 
 def validate(url: str, tmp_path: Path, *args: str):
     env = {"DATABASE_URL": url, "FMP_ELT_HOME": str(tmp_path / "home")}
-    return cli("validate", "--docs-dir", str(tmp_path / "docs"), *args, env=env)
+    return cli("quality", "--docs-dir", str(tmp_path / "docs"), *args, env=env)
 
 
 def test_clean_data_exits_zero_and_builds_data_docs(database_url: str, tmp_path: Path) -> None:

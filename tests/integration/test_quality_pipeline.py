@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from fmp_elt import transform
+from fmp_elt import transform_stage
 from fmp_elt.config import Settings
-from fmp_elt.extraction import extract_stream
+from fmp_elt.extract_stage import extract_stream
 from fmp_elt.fmp.client import FmpClient, RetryPolicy
 from fmp_elt.fmp.ratelimit import RateLimiter
 from fmp_elt.jobs.extract import streams_of
@@ -40,7 +40,7 @@ def test_simulated_pipeline_output_passes_every_suite(make_simulator, warehouse:
         extract_stream(
             settings, database_url, stream, ExtractOptions(), run_id=runlog.new_run_id(), client=client, today=END
         )
-    built = transform.build(database_url, warehouse.paths)
+    built = transform_stage.build(database_url, warehouse.paths)
     assert built.ok, built.summary()
 
     report = run_validation(database_url, docs_dir=tmp_path / "docs", as_of=AS_OF)

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from fmp_elt import trading_calendar
 from fmp_elt.config import Settings
-from fmp_elt.extraction import ExtractSummary, extract_stream, in_shard
+from fmp_elt.extract_stage import ExtractSummary, extract_stream, in_shard
 from fmp_elt.streams.base import ExtractOptions
 from fmp_elt.warehouse import runlog
 from fmp_elt.warehouse.rate_budget import HOLD_S, BudgetSizing, SharedRateLimiter, key_hash

@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg2
 import pytest
 
-from fmp_elt import transform
+from fmp_elt import transform_stage
 from tests.fixtures.postgres import execute, query, scalar
 from tests.fixtures.warehouses import database_name, module_warehouse
 
@@ -39,7 +39,7 @@ def test_the_next_module_warehouse_is_empty_and_dbt_parses_it_partially(
         with module_warehouse(pg_server_url, pg_template, tmp_path_factory) as warehouse:
             assert query(warehouse.url, "select 1 from information_schema.tables where table_name = 'kept'") == []
             execute(warehouse.url, "create table public.kept (n int)")
-            result = transform.run_dbt(["parse"], warehouse.url, warehouse.paths)
+            result = transform_stage.run_dbt(["parse"], warehouse.url, warehouse.paths)
             assert result.ok, result.output[-3000:]
             outputs.append(result.output)
     # the first parse is a full one unless a module before this one on the worker parsed already

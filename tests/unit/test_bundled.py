@@ -10,7 +10,7 @@ import pytest
 from fmp_elt import bundled
 from fmp_elt.errors import ConfigError
 from fmp_elt.quality import gx_project
-from fmp_elt.transform import DbtPaths, dbt_env
+from fmp_elt.transform_stage import DbtPaths, dbt_env
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
-from fmp_elt import transform
+from fmp_elt import transform_stage
 from fmp_elt.cli import serve
 
 PROJECT = "fmp_elt"
@@ -39,8 +39,8 @@ Node = dict[str, Any]
 @pytest.fixture(scope="module")
 def manifest(tmp_path_factory: pytest.TempPathFactory) -> Manifest:
     home = tmp_path_factory.mktemp("dbt")
-    paths = transform.DbtPaths(target=home / "target", logs=home / "logs")
-    result = transform.run_dbt(["parse"], OFFLINE_URL, paths)
+    paths = transform_stage.DbtPaths(target=home / "target", logs=home / "logs")
+    result = transform_stage.run_dbt(["parse"], OFFLINE_URL, paths)
     assert result.ok, result.output[-3000:]
     warnings = [line for line in result.output.splitlines() if "WARNING" in line]
     assert not warnings, "dbt parse warned:\n" + "\n".join(warnings)

@@ -15,7 +15,7 @@ LAYERS: list[set[str]] = [
     {"fmp", "simulator"},
     {"streams"},
     {"warehouse"},
-    {"extraction", "transform", "quality"},
+    {"extract_stage", "transform_stage", "quality", "codegen"},
     {"status"},
     {"orchestration"},
     {"serve"},

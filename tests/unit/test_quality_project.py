@@ -50,7 +50,7 @@ def test_a_tcp_url_keeps_its_password_escaped_and_its_ssl_settings() -> None:
 
 
 def test_importing_the_quality_package_does_not_import_great_expectations() -> None:
-    code = "import sys, fmp_elt.quality, fmp_elt.cli.validate; print('great_expectations' in sys.modules)"
+    code = "import sys, fmp_elt.quality, fmp_elt.cli.quality; print('great_expectations' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
 

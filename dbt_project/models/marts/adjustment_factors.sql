@@ -62,7 +62,9 @@ events as (
 
 ),
 
--- the session before each event and the first one on or after it: an index probe each (few events)
+-- the session before each event and the first one on or after it: each the first entry of the raw version index
+-- read from the event's date (backwards for the previous one), whatever the length of the symbol's history; the
+-- newest version of a session comes first in the order, so no `is_latest` probe of other versions is needed
 sessions as (
 
     select
@@ -83,8 +85,7 @@ sessions as (
         from {{ ref('stg_fmp__prices') }} as stg
         where stg.symbol = events.symbol
             and stg.price_date < events.event_date
-            and stg.is_latest
-        order by stg.price_date desc
+        order by stg.price_date desc, stg._loaded_at desc, stg._seq desc
         limit 1
     ) as previous on true
     left join lateral (
@@ -92,8 +93,7 @@ sessions as (
         from {{ ref('stg_fmp__prices') }} as stg
         where stg.symbol = events.symbol
             and stg.price_date >= events.event_date
-            and stg.is_latest
-        order by stg.price_date
+        order by stg.price_date, stg._loaded_at desc, stg._seq desc
         limit 1
     ) as since on true
     -- an event dated after the newest held session has not happened on the market's clock yet
@@ -135,9 +135,8 @@ cumulative as (
         known_at,
         split_factor,
         dividend_factor,
-        -- products as exact numeric sums of logarithms, rounded to 16 decimals
-        trim_scale(round(exp(sum(ln(split_factor)) over later_first), 16)) as split_multiplier,
-        trim_scale(round(exp(sum(ln(dividend_factor)) over later_first), 16)) as dividend_multiplier,
+        {{ factors_product('split_factor', 'later_first') }} as split_multiplier,
+        {{ factors_product('dividend_factor', 'later_first') }} as dividend_multiplier,
         max(row_loaded_at) over later_first as _loaded_at
     from factors
     window

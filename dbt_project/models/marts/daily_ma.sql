@@ -4,18 +4,7 @@
 {%- endfor -%}
 {%- set lookback = (windows | max) - 1 -%}
 
-{#- The key's unique index is the primary key's, which the contract (_marts__models.yml) creates with the table. -#}
-{{
-    config(
-        materialized='contracted_incremental',
-        incremental_strategy='merge',
-        unique_key=['symbol', 'price_date'],
-        on_schema_change='fail',
-        indexes=[
-            {'columns': ['_loaded_at']},
-        ],
-    )
-}}
+{{ symbol_day_incremental_config() }}
 
 {#-
     Simple moving averages over the last n trading rows of each symbol, one column per window in the

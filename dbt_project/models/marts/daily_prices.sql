@@ -1,16 +1,4 @@
-{#- The key's unique index is the primary key's, which the contract (_marts__models.yml) creates with the table. -#}
-{{
-    config(
-        materialized='contracted_incremental',
-        incremental_strategy='merge',
-        unique_key=['symbol', 'price_date'],
-        on_schema_change='fail',
-        indexes=[
-            {'columns': ['_loaded_at']},
-        ],
-        post_hook="{{ market_clock_function() }}",
-    )
-}}
+{{ symbol_day_incremental_config({'post_hook': "{{ market_clock_function() }}"}) }}
 
 {#-
     One row per symbol and trading day: the bar as traded (the latest landed record of the day: a
@@ -140,14 +128,14 @@ final as (
     select
         cast(adjusted.symbol as text) as symbol,
         cast(adjusted.price_date as date) as price_date,
-        cast(trim_scale(adjusted.traded_open * split_multiplier) as numeric) as open,
-        cast(trim_scale(adjusted.traded_high * split_multiplier) as numeric) as high,
-        cast(trim_scale(adjusted.traded_low * split_multiplier) as numeric) as low,
-        cast(trim_scale(adjusted.traded_close * split_multiplier) as numeric) as close,
-        cast(trim_scale(adjusted.traded_close * split_multiplier * dividend_multiplier) as numeric) as adj_close,
-        cast(round(adjusted.traded_volume / split_multiplier) as bigint) as volume,
-        cast(trim_scale(adjusted.traded_vwap * split_multiplier) as numeric) as vwap,
-        cast(trim_scale(adjusted.traded_change * split_multiplier) as numeric) as change,
+        cast({{ adjusted_price('traded_open', 'split_multiplier') }} as numeric) as open,
+        cast({{ adjusted_price('traded_high', 'split_multiplier') }} as numeric) as high,
+        cast({{ adjusted_price('traded_low', 'split_multiplier') }} as numeric) as low,
+        cast({{ adjusted_price('traded_close', 'split_multiplier') }} as numeric) as close,
+        cast({{ adjusted_price('traded_close', 'split_multiplier', 'dividend_multiplier') }} as numeric) as adj_close,
+        cast({{ adjusted_volume('traded_volume', 'split_multiplier') }} as bigint) as volume,
+        cast({{ adjusted_price('traded_vwap', 'split_multiplier') }} as numeric) as vwap,
+        cast({{ adjusted_price('traded_change', 'split_multiplier') }} as numeric) as change,
         cast(adjusted.change_percent as numeric) as change_percent,
         cast(trim_scale(adjusted.traded_open) as numeric) as traded_open,
         cast(trim_scale(adjusted.traded_high) as numeric) as traded_high,
@@ -156,9 +144,9 @@ final as (
         cast(adjusted.traded_volume as bigint) as traded_volume,
         cast(trim_scale(adjusted.traded_vwap) as numeric) as traded_vwap,
         cast(trim_scale(adjusted.traded_change) as numeric) as traded_change,
-        cast(trim_scale(adjusted.traded_open * split_multiplier * dividend_multiplier) as numeric) as adj_open,
-        cast(trim_scale(adjusted.traded_high * split_multiplier * dividend_multiplier) as numeric) as adj_high,
-        cast(trim_scale(adjusted.traded_low * split_multiplier * dividend_multiplier) as numeric) as adj_low,
+        cast({{ adjusted_price('traded_open', 'split_multiplier', 'dividend_multiplier') }} as numeric) as adj_open,
+        cast({{ adjusted_price('traded_high', 'split_multiplier', 'dividend_multiplier') }} as numeric) as adj_high,
+        cast({{ adjusted_price('traded_low', 'split_multiplier', 'dividend_multiplier') }} as numeric) as adj_low,
         cast(
             -- a division's scale follows its operands' (a held value is stored trimmed): rounded to one scale
             trim_scale(round(

@@ -11,7 +11,7 @@
         indexes=[
             {'columns': ['_loaded_at']},
         ],
-        post_hook="{{ as_of_function('daily_prices_as_of') }}",
+        post_hook="{{ prices_as_of_function() }}",
     )
 }}
 
@@ -22,8 +22,10 @@
     time each later event became known to the warehouse (adjustment_factors.known_at); its values are the
     latest traded bar landed by then, adjusted by the events after the day known by then. The factors are
     today's (a dividend correction re-computes earlier versions too). When every later event is known the
-    multipliers are adjustment_factors' own, so the current version is daily_prices' row to the last digit.
-    A change of open, high, low, close, adj_close or volume is a new version.
+    multipliers are adjustment_factors' own (the same product of the same factors, factors_product), so the
+    current version is daily_prices' row to the last digit. A change of open, high, low, close, adj_close or
+    volume is a new version. Every step is a join or a window over sorted rows, never a probe per state: a full
+    build grows with the landings and the events, not with their product.
 
     Incremental runs recompute the days with a landing since the newest `_loaded_at` held and every day of the
     symbols whose factors moved, from all their landings, and merge them: the version that was current gets its
@@ -79,71 +81,140 @@ events as (
     select symbol, event_date, split_factor, dividend_factor, known_at
     from {{ ref('adjustment_factors') }}
     where event_date is not null
+    {%- if incremental_run() %}
+        -- only the touched days' symbols: each symbol's products per time of knowledge grow with its events squared
+        and symbol in (select touched.symbol from touched)
+    {%- endif %}
 
 ),
 
-first_landings as (
+-- the times the events of a symbol became known, each until the next one: what the warehouse knew of them
+knowledge as (
 
-    select symbol, price_date, min(_loaded_at) as first_loaded_at
-    from traded
-    group by symbol, price_date
+    select
+        symbol,
+        known_at as known_from,
+        lead(known_at) over (partition by symbol order by known_at) as known_to,
+        last_event_date
+    from (
+        select symbol, known_at, max(event_date) as last_event_date
+        from events
+        group by symbol, known_at
+    ) as times
 
 ),
 
--- the times a day's state can change: its own landings, and each later event becoming known after it landed
-times as (
+-- at each of those times, the products of the factors of the known events after a day, as adjustment_factors
+-- computes them from every event: the days from applies_from to applies_to (see factors_cover) are multiplied
+known_factors as (
 
-    select distinct symbol, price_date, _loaded_at
-    from traded
-    union
-    select first_landings.symbol, first_landings.price_date, events.known_at
-    from first_landings
+    select
+        knowledge.symbol,
+        knowledge.known_from,
+        lag(events.event_date) over by_date as applies_from,
+        events.event_date as applies_to,
+        {{ factors_product('events.split_factor', 'later_first') }} as split_multiplier,
+        {{ factors_product('events.dividend_factor', 'later_first') }} as dividend_multiplier
+    from knowledge
     inner join events
-        on events.symbol = first_landings.symbol
-        and events.event_date > first_landings.price_date
-        and events.known_at > first_landings.first_loaded_at
+        on events.symbol = knowledge.symbol
+        and events.known_at <= knowledge.known_from
+    window
+        by_date as (partition by knowledge.symbol, knowledge.known_from order by events.event_date),
+        later_first as (
+            partition by knowledge.symbol, knowledge.known_from
+            order by events.event_date desc
+            rows unbounded preceding
+        )
+
+),
+
+-- the day's state after each of its landing times: the bar of the newest landing by then
+landed_states as (
+
+    select distinct on (symbol, price_date, _loaded_at)
+        symbol, price_date, _loaded_at, open, high, low, close, volume
+    from traded
+    order by symbol, price_date, _loaded_at, _seq desc
+
+),
+
+-- the other times a day's state can change: a later event becoming known after the day first landed
+event_times as (
+
+    select distinct first_landings.symbol, first_landings.price_date, knowledge.known_from as _loaded_at
+    from (
+        select symbol, price_date, min(_loaded_at) as first_loaded_at
+        from landed_states
+        group by symbol, price_date
+    ) as first_landings
+    inner join knowledge
+        on knowledge.symbol = first_landings.symbol
+        and knowledge.last_event_date > first_landings.price_date
+        and knowledge.known_from > first_landings.first_loaded_at
+
+),
+
+-- every time of a day in order; a bar_number counts its landings, so a time without one takes the bar before
+timeline as (
+
+    select
+        *,
+        count(*) filter (where landed) over (
+            partition by symbol, price_date order by _loaded_at rows unbounded preceding
+        ) as bar_number
+    from (
+        select symbol, price_date, _loaded_at, true as landed, open, high, low, close, volume
+        from landed_states
+        union all
+        select
+            event_times.symbol, event_times.price_date, event_times._loaded_at, false as landed,
+            null, null, null, null, null
+        from event_times
+        where not exists (
+            select 1 from landed_states
+            where landed_states.symbol = event_times.symbol
+                and landed_states.price_date = event_times.price_date
+                and landed_states._loaded_at = event_times._loaded_at
+        )
+    ) as times
 
 ),
 
 states as (
 
     select
-        times.symbol,
-        times.price_date,
-        times._loaded_at,
-        bar.open,
-        bar.high,
-        bar.low,
-        bar.close,
-        bar.volume,
-        case when known.all_known then current_factors.split_multiplier else known.split_multiplier end
-            as split_multiplier,
-        case when known.all_known then current_factors.dividend_multiplier else known.dividend_multiplier end
-            as dividend_multiplier
-    from times
-    cross join lateral (
-        select traded.open, traded.high, traded.low, traded.close, traded.volume
-        from traded
-        where traded.symbol = times.symbol
-            and traded.price_date = times.price_date
-            and traded._loaded_at <= times._loaded_at
-        order by traded._loaded_at desc, traded._seq desc
-        limit 1
-    ) as bar
-    cross join lateral (
+        bars.symbol,
+        bars.price_date,
+        bars._loaded_at,
+        bars.open,
+        bars.high,
+        bars.low,
+        bars.close,
+        bars.volume,
+        known_factors.split_multiplier,
+        known_factors.dividend_multiplier
+    from (
         select
-            bool_and(events.known_at <= times._loaded_at) is not false as all_known,
-            coalesce(exp(sum(ln(events.split_factor)) filter (where events.known_at <= times._loaded_at)), 1)
-                as split_multiplier,
-            coalesce(exp(sum(ln(events.dividend_factor)) filter (where events.known_at <= times._loaded_at)), 1)
-                as dividend_multiplier
-        from events
-        where events.symbol = times.symbol
-            and events.event_date > times.price_date
-    ) as known
-    left join {{ ref('adjustment_factors') }} as current_factors
-        on current_factors.symbol = times.symbol
-        and {{ factors_cover('current_factors', 'times.price_date') }}
+            symbol,
+            price_date,
+            _loaded_at,
+            first_value(open) over bar as open,
+            first_value(high) over bar as high,
+            first_value(low) over bar as low,
+            first_value(close) over bar as close,
+            first_value(volume) over bar as volume
+        from timeline
+        window bar as (partition by symbol, price_date, bar_number order by _loaded_at)
+    ) as bars
+    left join knowledge
+        on knowledge.symbol = bars.symbol
+        and bars._loaded_at >= knowledge.known_from
+        and (knowledge.known_to is null or bars._loaded_at < knowledge.known_to)
+    left join known_factors
+        on known_factors.symbol = knowledge.symbol
+        and known_factors.known_from = knowledge.known_from
+        and {{ factors_cover('known_factors', 'bars.price_date') }}
 
 ),
 
@@ -153,12 +224,12 @@ values as (
         symbol,
         price_date,
         _loaded_at,
-        trim_scale(open * split_multiplier) as open,
-        trim_scale(high * split_multiplier) as high,
-        trim_scale(low * split_multiplier) as low,
-        trim_scale(close * split_multiplier) as close,
-        trim_scale(close * split_multiplier * dividend_multiplier) as adj_close,
-        round(volume / split_multiplier) as volume
+        {{ adjusted_price('open', 'split_multiplier') }} as open,
+        {{ adjusted_price('high', 'split_multiplier') }} as high,
+        {{ adjusted_price('low', 'split_multiplier') }} as low,
+        {{ adjusted_price('close', 'split_multiplier') }} as close,
+        {{ adjusted_price('close', 'split_multiplier', 'dividend_multiplier') }} as adj_close,
+        {{ adjusted_volume('volume', 'split_multiplier') }} as volume
     from (
         select
             symbol, price_date, _loaded_at, open, high, low, close, volume,
@@ -184,9 +255,7 @@ final as (
         cast(close as numeric) as close,
         cast(adj_close as numeric) as adj_close,
         cast(volume as bigint) as volume,
-        cast(valid_from as timestamptz) as valid_from,
-        cast(valid_to as timestamptz) as valid_to,
-        cast(_loaded_at as timestamptz) as _loaded_at
+        {{ validity_columns_typed() }}
     from versions
 
 )

@@ -38,23 +38,16 @@ current_amounts as (
 
 ),
 
-later_splits as (
+-- the splits in effect: a session on or after them is held (one index probe each)
+splits_in_effect as (
 
-    select
-        current_amounts.symbol,
-        current_amounts.ex_date,
-        current_amounts.dividend,
-        exp(sum(ln(splits.split_ratio))) as ratio
-    from current_amounts
-    inner join {{ ref('splits') }} as splits
-        on splits.symbol = current_amounts.symbol
-        and splits.split_date > current_amounts.ex_date
-        and splits.split_ratio > 0
-    where exists (
-        select 1 from {{ ref('stg_fmp__prices') }} as stg
-        where stg.symbol = splits.symbol and stg.price_date >= splits.split_date
-    )
-    group by current_amounts.symbol, current_amounts.ex_date, current_amounts.dividend
+    select splits.symbol, splits.split_date, splits.split_ratio
+    from {{ ref('splits') }} as splits
+    where splits.split_ratio > 0
+        and exists (
+            select 1 from {{ ref('stg_fmp__prices') }} as stg
+            where stg.symbol = splits.symbol and stg.price_date >= splits.split_date
+        )
 
 ),
 
@@ -76,10 +69,14 @@ final as (
         cast(current_amounts.first_loaded_at as timestamptz) as first_loaded_at,
         cast(current_amounts._loaded_at as timestamptz) as _loaded_at
     from current_amounts
-    left join later_splits
-        on later_splits.symbol = current_amounts.symbol
-        and later_splits.ex_date = current_amounts.ex_date
-        and later_splits.dividend = current_amounts.dividend
+    -- the product of the ratios of the splits after the ex-date, per dividend: a lateral aggregate rather than
+    -- a grouped join, which the planner (a few rows expected) may re-aggregate once for every dividend
+    left join lateral (
+        select exp(sum(ln(splits_in_effect.split_ratio))) as ratio
+        from splits_in_effect
+        where splits_in_effect.symbol = current_amounts.symbol
+            and splits_in_effect.split_date > current_amounts.ex_date
+    ) as later_splits on true
 
 )
 

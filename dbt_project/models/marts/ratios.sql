@@ -32,14 +32,7 @@ ratios as (
 final as (
 
     select
-        cast(symbol as text) as symbol,
-        cast(period_end_date as date) as period_end_date,
-        cast(fiscal_year as integer) as fiscal_year,
-        cast(period as text) as period,
-        cast(reported_currency as text) as reported_currency,
-        {%- for _, column_name in ratio_fields() %}
-        cast({{ column_name }} as numeric) as {{ column_name }},
-        {%- endfor %}
+        {{ ratio_columns_typed() }}
         cast(_loaded_at as timestamptz) as _loaded_at
     from ratios
 

@@ -63,17 +63,8 @@ versions as (
 final as (
 
     select
-        cast(symbol as text) as symbol,
-        cast(period_end_date as date) as period_end_date,
-        cast(fiscal_year as integer) as fiscal_year,
-        cast(period as text) as period,
-        cast(reported_currency as text) as reported_currency,
-        {%- for _, column_name in ratio_fields() %}
-        cast({{ column_name }} as numeric) as {{ column_name }},
-        {%- endfor %}
-        cast(valid_from as timestamptz) as valid_from,
-        cast(valid_to as timestamptz) as valid_to,
-        cast(_loaded_at as timestamptz) as _loaded_at
+        {{ ratio_columns_typed() }}
+        {{ validity_columns_typed() }}
     from versions
 
 )

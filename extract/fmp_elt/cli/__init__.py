@@ -18,17 +18,17 @@ from fmp_elt.redaction import redact, redact_log_records
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="fmp-elt")
 def cli() -> None:
-    """ELT for Financial Modeling Prep market data: extract, transform (dbt), validate (GX), operate."""
+    """ELT for Financial Modeling Prep market data: extract, transform (dbt), quality (GX), operate."""
 
 
-# One module per command (or command group), each exposing `command`.
+# One module per command (or command group), each exposing `command` (and the hidden `ALIASES` of an earlier name).
 COMMAND_MODULES = [
     "db",
     "doctor",
     "demo",
-    "extract_cmd",
+    "extract",
     "transform",
-    "validate",
+    "quality",
     "simulate",
     "run",
     "status",
@@ -44,7 +44,9 @@ def _register() -> None:
     import importlib
 
     for name in COMMAND_MODULES:
-        cli.add_command(importlib.import_module(f"fmp_elt.cli.{name}").command)
+        module = importlib.import_module(f"fmp_elt.cli.{name}")
+        for command in [module.command, *vars(module).get("ALIASES", [])]:
+            cli.add_command(command)
 
 
 _register()

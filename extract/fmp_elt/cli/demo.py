@@ -14,7 +14,8 @@ import psycopg2
 
 from fmp_elt import clock, trading_calendar
 from fmp_elt.cli import demo_story
-from fmp_elt.cli.demo_story import OUTAGE_STATUS, STORY_DAYS
+from fmp_elt.cli.demo_story import BAD_PRINT_FACTOR, OUTAGE_STATUS, STORY_DAYS
+from fmp_elt.cli.options import PLAN_CHOICE
 from fmp_elt.config import Settings
 from fmp_elt.warehouse.connection import connect, database_url
 
@@ -25,19 +26,21 @@ if TYPE_CHECKING:
 
 DEMO_DB = "fmp_demo"
 DEMO_KEY = "demo-key"
+NEW_LISTING = "NWLS"  # the symbol the demo's universe change lists
 
 
 @click.command("demo")
 @click.option("--symbols", "n_symbols", default=25, show_default=True, help="How many synthetic symbols.")
-@click.option("--plan", default="premium", show_default=True, help="The simulated FMP plan.")
+@click.option("--plan", type=PLAN_CHOICE, default="premium", show_default=True, help="The simulated FMP plan.")
 @click.option("--seed", default=42, show_default=True)
 @click.option(
     "--days",
     type=click.IntRange(1, 250),
     default=10,
     show_default=True,
-    help=f"Trading days to replay, one daily run each, ending on the latest session (from {STORY_DAYS}:"
-    " with a split, a dividend, an FMP outage and its recovery).",
+    help=f"Trading days to replay, one daily run each and the weekly runs between them, ending on the latest"
+    f" session (from {STORY_DAYS}: with a split, a dividend, a bad print, a universe change, an FMP outage and its"
+    " recovery).",
 )
 def command(n_symbols: int, plan: str, seed: int, days: int) -> None:
     """Replay daily runs of the pipeline against the FMP simulator, in a fresh demo database."""
@@ -74,8 +77,14 @@ def replay(simulator: Simulator, settings: Settings, url: str, env: dict[str, st
     os.environ["FMP_ELT_SITE_DIR"] = str(site_dir)
     jobs = load_jobs()
     days = demo_story.plan(demo_story.sessions(simulator.today, count), jobs, clock.now())
-    listed = [s for s in simulator.symbols if simulator.profile(s).delisted is None]
-    split_symbol, dividend_symbol = listed[0], listed[1 % len(listed)]
+    # the events befall symbols of the universe the pipeline extracts (the screener's answer), or no panel shows them
+    universe = screened_symbols(simulator)
+    split_symbol, dividend_symbol = universe[0], universe[1 % len(universe)]
+    printed_symbol, leaving = (
+        split_symbol,
+        dividend_symbol,
+    )  # the print after the split, the delisting after the dividend
+    bad_prints: dict[tuple[str, str], float] = {}
     for number, day in enumerate(days, 1):
         simulator.set_today(day.session)
         notes = []
@@ -85,16 +94,43 @@ def replay(simulator: Simulator, settings: Settings, url: str, env: dict[str, st
         if day.dividend:
             simulator.add_dividend(dividend_symbol, day.session, 0.5)
             notes.append(f"{dividend_symbol} goes ex-dividend (0.50)")
-        simulator.faults = Faults(fail_symbols=dict.fromkeys(simulator.symbols, OUTAGE_STATUS) if day.outage else {})
+        if day.bad_print:  # FMP keeps serving it: a bad print is corrected, if ever, long after
+            bad_prints[(printed_symbol, day.session.isoformat())] = BAD_PRINT_FACTOR
+            notes.append(f"{printed_symbol} prints {BAD_PRINT_FACTOR:g}x its price")
+        if day.listing:
+            simulator.relist(NEW_LISTING, "Newly Listed Corp.", day.session)
+            notes.append(f"{NEW_LISTING} lists")
+        if day.delisting:
+            simulator.delist(leaving, day.session)
+            notes.append(f"{leaving} delists")
+        refused = dict.fromkeys(simulator.symbols, OUTAGE_STATUS) if day.outage else {}
+        simulator.faults = Faults(fail_symbols=refused, bad_prints=bad_prints)
         if day.outage:
             notes.append(f"FMP answers {OUTAGE_STATUS} to every price request")
-        click.echo(f"day {number}/{len(days)} {day.session:%a %Y-%m-%d}" + (f": {'; '.join(notes)}" if notes else ""))
+        moment = f"{day.session:%a %Y-%m-%d}" if day.daily else f"then {day.at:%a %Y-%m-%d %H:%M} UTC"
+        click.echo(f"run {number}/{len(days)} {moment}" + (f": {'; '.join(notes)}" if notes else ""))
         lighten(replayed=number < len(days))
         with clock.replaying(day.at):
             report = run_day(url, jobs, day)
         check(report, day, first=number == 1)
     simulator.faults = Faults()
     return site_dir / "index.html"
+
+
+def screened_symbols(simulator: Simulator) -> list[str]:
+    """The symbols the `symbols` stream lands: the screener's NASDAQ answer, as the stream asks for it."""
+    import requests
+
+    from fmp_elt.streams.symbols import NASDAQ_FILTERS
+
+    answer = requests.get(
+        f"{simulator.base_url}/company-screener",
+        params={**NASDAQ_FILTERS, "limit": "10000"},
+        headers={"apikey": DEMO_KEY},
+        timeout=30,
+    )
+    answer.raise_for_status()
+    return sorted(row["symbol"] for row in answer.json())
 
 
 def lighten(*, replayed: bool) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from fmp_elt.config import parse_symbols
+from fmp_elt.config import PLANS, parse_symbols
 
 
 def _symbols(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
@@ -61,3 +61,7 @@ def extract_options(func: Any) -> Any:
     for option in reversed((symbols_option, from_option, to_option, full_refresh_option, shard_option)):
         func = option(func)
     return func
+
+
+# The FMP plans, by name: what `demo --plan` and `simulate --plan` choose from (and FMP_PLAN accepts).
+PLAN_CHOICE = click.Choice(list(PLANS))

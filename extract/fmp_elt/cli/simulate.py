@@ -10,6 +10,7 @@ from types import FrameType
 import click
 
 from fmp_elt import trading_calendar
+from fmp_elt.cli.options import PLAN_CHOICE
 from fmp_elt.errors import ConfigError
 
 
@@ -20,7 +21,7 @@ from fmp_elt.errors import ConfigError
 @click.option("--seed", default=42, show_default=True, help="Same seed, same data.")
 @click.option(
     "--plan",
-    type=click.Choice(["basic", "starter", "premium", "ultimate"]),
+    type=PLAN_CHOICE,
     default="starter",
     show_default=True,
     help="Plan of the key: gates, rate limit, history depth.",

@@ -4,30 +4,18 @@ metrics (success rate, throughput, availability, FMP usage against the plan's ca
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from fmp_elt import clock
+from fmp_elt.cli.tables import format_table, when
 from fmp_elt.config import Settings
 from fmp_elt.warehouse.connection import connect, database_url
 from fmp_elt.warehouse.schema import ensure_schema
 
 if TYPE_CHECKING:
     from fmp_elt.status import models, universe
-
-
-def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Left-aligned columns as wide as their widest cell."""
-    cells = [[str(h) for h in headers]] + [["-" if c is None else str(c) for c in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells)
-
-
-def when(moment: datetime | None) -> str:
-    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if moment else "-"
 
 
 @click.command("status")
@@ -37,13 +25,43 @@ def when(moment: datetime | None) -> str:
 @click.option(
     "--check", is_flag=True, help="Exit 1 when the verdict is degraded or failed or the schedule is stale (monitors)."
 )
-def command(as_json: bool, check: bool) -> None:
-    """Overall status, jobs (last run, its run id, next run), latest data quality and freshness."""
-    status = show(as_json)
+@click.option(
+    "--period",
+    type=click.Choice(["day", "week", "month"]),
+    default="day",
+    show_default=True,
+    help="day: the status; week: performance over the last 7 days (durations, rows, on time); month: cost and"
+    " usage over the last 30 (FMP calls and bandwidth against the plan, runner minutes).",
+)
+def command(as_json: bool, check: bool, period: str) -> None:
+    """Overall status, jobs (last run, its run id, next run), latest data quality and freshness; or the week's
+    performance, or the month's cost and usage (--period)."""
+    if period != "day":
+        from fmp_elt.cli.status_periods import show_period
+
+        show_period(period, as_json)
+        if not check:
+            return
+        status = current_status()
+    else:
+        status = show(as_json)
     stale = status.schedule is not None and status.schedule.stale
     if check and (status.overall_status != "healthy" or stale):
         click.echo(f"status: {status.overall_status}{', schedule stale' if stale else ''}", err=True)
         sys.exit(1)  # not click's Exit: the entry point runs click outside standalone mode, which returns it
+
+
+def current_status() -> models.StatusWithRuns:
+    """The status, not printed (for --check beside another period's view)."""
+    from fmp_elt.job_config import load_jobs
+    from fmp_elt.status import runs
+
+    url = database_url(Settings.from_env())
+    conn = connect(url)
+    try:
+        return runs.status_with_runs(conn, load_jobs(), clock.now())
+    finally:
+        conn.close()
 
 
 def show(as_json: bool) -> models.StatusWithRuns:

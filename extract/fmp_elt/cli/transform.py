@@ -15,7 +15,7 @@ from fmp_elt.warehouse.connection import database_url
 from fmp_elt.warehouse.schema import ensure_schema
 
 if TYPE_CHECKING:
-    from fmp_elt.transform import DbtPaths, DbtResult
+    from fmp_elt.transform_stage import DbtPaths, DbtResult
 
 
 def _words(values: Iterable[str]) -> tuple[str, ...]:
@@ -48,20 +48,20 @@ def command(
     print_env: bool,
 ) -> None:
     """Build the marts with dbt: staging views, incremental marts and their data tests, in order."""
-    from fmp_elt import transform
+    from fmp_elt import transform_stage
 
     settings = Settings.from_env()
     url = database_url(settings)
-    paths = transform.DbtPaths.under(usable_dir(settings.home, "FMP_ELT_HOME"))
+    paths = transform_stage.DbtPaths.under(usable_dir(settings.home, "FMP_ELT_HOME"))
     if print_env:
         click.echo(env_exports(url, paths))
         return
     ensure_schema(url)
-    if state is not None and not transform.has_manifest(state):
+    if state is not None and not transform_stage.has_manifest(state):
         click.echo(f"no manifest.json in {state}: building everything", err=True)
     # Exclusive, like `fmp-elt run`: rows landing while the marts read their high-water mark could be skipped.
     with runlog.run_lock(url, hint="run it again once that run has finished"):
-        result = transform.build(
+        result = transform_stage.build(
             url,
             paths,
             select=_words(select),
@@ -73,7 +73,7 @@ def command(
         )
     report(result)
     if docs and result.ok:
-        docs_result = transform.generate_docs(url, paths, echo=verbose)
+        docs_result = transform_stage.generate_docs(url, paths, echo=verbose)
         if docs_result.ok:
             click.echo(f"docs: {paths.static_docs}")
         else:
@@ -101,7 +101,7 @@ def env_exports(url: str, paths: DbtPaths) -> str:
     They name the project, its profiles and the home's target and log folders, so `dbt build` works from any
     directory and never writes into the project (which may be inside the installed package).
     """
-    from fmp_elt.transform import PASSWORD_VAR, dbt_env
+    from fmp_elt.transform_stage import PASSWORD_VAR, dbt_env
 
     env = dbt_env(url, base={}, paths=paths)
     lines = [f"export {key}={shlex.quote(env[key])}" for key in sorted(env) if key != PASSWORD_VAR]

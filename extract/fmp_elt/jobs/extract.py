@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fmp_elt.errors import ConfigError
-from fmp_elt.extraction import extract_stream
+from fmp_elt.extract_stage import extract_stream
 from fmp_elt.orchestration.job_context import JobContext, JobResult
 from fmp_elt.streams import STREAMS
 from fmp_elt.streams.base import ExtractOptions

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from fmp_elt import transform
+from fmp_elt import transform_stage
 from fmp_elt.config import usable_dir
 from fmp_elt.orchestration.job_context import JobContext, JobResult
 
@@ -18,9 +18,11 @@ SKIP_DOCS_ENV = "FMP_ELT_SKIP_DBT_DOCS"
 
 
 def run(ctx: JobContext) -> JobResult:
-    paths = transform.DbtPaths.under(usable_dir(ctx.settings().home, "FMP_ELT_HOME"))
+    paths = transform_stage.DbtPaths.under(usable_dir(ctx.settings().home, "FMP_ELT_HOME"))
     data_tests = os.environ.get(SKIP_TESTS_ENV) != "1"
-    result = transform.build(ctx.database_url, paths, full_refresh=ctx.options.full_refresh, data_tests=data_tests)
+    result = transform_stage.build(
+        ctx.database_url, paths, full_refresh=ctx.options.full_refresh, data_tests=data_tests
+    )
     models = [node for node in result.nodes if node.resource_type == "model"]
     tests = [node for node in result.nodes if node.resource_type == "test"]
     ctx.execution.count(
@@ -38,7 +40,7 @@ def run(ctx: JobContext) -> JobResult:
     if os.environ.get(SKIP_DOCS_ENV) == "1":
         ctx.omit("dbtDocs", f"{SKIP_DOCS_ENV}=1")
         return JobResult()
-    docs = transform.generate_docs(ctx.database_url, paths)
+    docs = transform_stage.generate_docs(ctx.database_url, paths)
     if docs.ok:
         ctx.execution.metadata["dbtDocs"] = str(paths.static_docs)
     else:  # the marts are built: missing docs are worth a warning, not a failed job

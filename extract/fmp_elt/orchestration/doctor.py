@@ -81,7 +81,7 @@ def exit_code(checks: list[Check]) -> int:
 
 
 def client(settings: Settings) -> FmpClient:
-    from fmp_elt.extraction import make_client
+    from fmp_elt.extract_stage import make_client
 
     return make_client(settings, PROBE_RETRY)
 

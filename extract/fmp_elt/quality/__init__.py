@@ -5,7 +5,7 @@
 - `metrics`: the DataQualityMetrics of `etl.data_quality` and their definitions;
 - `freshness`: against the trading calendar;
 - `checkpoint` and `gx_project`: the committed file context in `expectations/gx/`, the run, Data Docs;
-- `validate.run_validation`: what `fmp-elt validate` and the `quality` job call.
+- `validate.run_validation`: what `fmp-elt quality` and the `quality` job call.
 
 Importing this package does not import Great Expectations (that takes seconds); running a validation does.
 """

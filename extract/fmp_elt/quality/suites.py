@@ -3,7 +3,7 @@ suites, defined in `expectations/mart_suites.py` (the folder that holds the Grea
 
 Every suite checks the same things in the same order: the required columns exist, the table has rows, the key
 is unique, required fields are present, then the dataset's own row rules and its freshness. Critical suites
-(`symbols`, `daily_prices`, `daily_ma`) make `fmp-elt validate` exit 1 when they fail; the raw suites (schema
+(`symbols`, `daily_prices`, `daily_ma`) make `fmp-elt quality` exit 1 when they fail; the raw suites (schema
 drift in what FMP sent) and `ratios` are recorded and rendered, never fatal.
 """
 

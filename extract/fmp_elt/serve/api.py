@@ -26,7 +26,7 @@ from fmp_elt.errors import WarehouseUnavailable
 from fmp_elt.job_config import JobConfig, load_jobs
 from fmp_elt.serve import STATIC_DIR, metrics
 from fmp_elt.serve.middleware import HeadAsGet, RedactedBodies
-from fmp_elt.status import anomalies, models, queries, universe
+from fmp_elt.status import anomalies, models, periods, queries, universe
 from fmp_elt.warehouse.connection import connect
 
 JOB_PATTERN = r"^[A-Za-z0-9_.\-]{1,100}$"
@@ -107,6 +107,18 @@ def operational_metrics(request: Request, conn: Db, jobs: Jobs) -> models.Metric
     """Per job the success rate, throughput and availability (scheduled runs completed, and on time); FMP calls
     and bytes per run and per day against the plan's trailing-30-day bandwidth cap, with a forecast; schema changes."""
     return queries.metrics(conn, jobs, request.app.state.plan)
+
+
+@router.get("/etl/week", response_model=periods.WeekView)
+def week(conn: Db, jobs: Jobs) -> periods.WeekView:
+    """The last 7 days' performance per job: runs, failures, mean and longest duration, rows, fires on time."""
+    return periods.week_view(conn, jobs, clock.now())
+
+
+@router.get("/etl/month", response_model=periods.MonthView)
+def month(request: Request, conn: Db) -> periods.MonthView:
+    """The last 30 days' cost and usage: FMP calls and bytes against the plan the runs used, runner minutes."""
+    return periods.month_view(conn, queries.plan_in_use(conn, request.app.state.plan), clock.now())
 
 
 @router.get("/etl/jobs", response_model=models.JobsResponse)

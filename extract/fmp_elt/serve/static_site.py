@@ -28,8 +28,8 @@ from fmp_elt.job_config import JobConfig
 from fmp_elt.quality import default_docs_dir
 from fmp_elt.redaction import redact
 from fmp_elt.serve import STATIC_DIR
-from fmp_elt.status import anomalies, models, queries, schedule, universe
-from fmp_elt.transform import DbtPaths
+from fmp_elt.status import anomalies, models, periods, queries, schedule, universe
+from fmp_elt.transform_stage import DbtPaths
 from fmp_elt.warehouse.connection import connect
 
 STATIC_MARKER = "<!-- fmp-elt:static-mode -->"
@@ -49,12 +49,14 @@ SNAPSHOTS: dict[str, Snapshot] = {
     "freshness": lambda conn, jobs, now: models.FreshnessResponse(tables=queries.freshness(conn, jobs, now)),
     "metrics": lambda conn, jobs, now: queries.metrics(conn, jobs, plan_from_env(), now),
     "universe": lambda conn, jobs, now: universe.universe(conn),
+    "week": lambda conn, jobs, now: periods.week_view(conn, jobs, now),
+    "month": lambda conn, jobs, now: periods.month_view(conn, queries.plan_in_use(conn, plan_from_env()), now),
     "anomalies": lambda conn, jobs, now: anomalies.price_anomalies(conn, limit=50),
 }
 
 
 def default_sources(settings: Settings) -> tuple[Path, Path]:
-    """Where the docs are built by default: `fmp-elt transform --docs`'s file, `fmp-elt validate`'s Data Docs."""
+    """Where the docs are built by default: `fmp-elt transform --docs`'s file, `fmp-elt quality`'s Data Docs."""
 
     return DbtPaths.under(settings.home).static_docs, default_docs_dir()
 
@@ -197,7 +199,7 @@ SECTION_TEXT = {
 }
 MISSING_HINT = {
     "dbt": "not built yet: run `fmp-elt transform --docs`, then `fmp-elt site` again",
-    "quality": "not built yet: run `fmp-elt validate`, then `fmp-elt site` again",
+    "quality": "not built yet: run `fmp-elt quality`, then `fmp-elt site` again",
     "docs": "not built: `fmp-elt site` builds it from a checkout with the docs extra (`pip install -e '.[docs]'`)",
 }
 

@@ -9,7 +9,10 @@ costs availability, which asks of every time a job's schedule fired whether the 
 - it is *on time* when such an execution also ended within `ON_TIME` (two hours) of the fire;
 - the window is the last `AVAILABILITY_WINDOW` (30 days), from two hours before the run log's first execution at
   the earliest (a new installation owes nothing for the days before it existed), and a fire counts once its
-  two hours have passed.
+  two hours have passed;
+- a fire on a weekday the exchange is closed (a holiday of `trading_calendar`, by the New York date) is owed
+  nothing: the close it follows never happened, so it counts in neither the fires nor the answers. A weekend
+  fire (the weekly `ratios`) is owed as scheduled.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from psycopg2.extensions import connection as Connection
 from fmp_elt.job_config import JobConfig
 from fmp_elt.status import models
 from fmp_elt.status.usage import metadata_total
+from fmp_elt.trading_calendar import is_market_holiday
 
 RECENT_RUNS = 20
 AVAILABILITY_WINDOW = timedelta(days=30)
@@ -34,7 +38,7 @@ def job_metrics(
 ) -> tuple[list[models.JobMetrics], models.Availability]:
     """Each configured job's metrics, and the availability of all of them together."""
     recent = recent_runs(conn)
-    done, start, end = _completions(conn, now)
+    done, start, end = completions(conn, now)
     availability = {job.name: job_availability(job, done, start, end) for job in jobs}
     metrics = [job_summary(job.name, recent.get(job.name, []), availability[job.name]) for job in jobs]
     return metrics, combined(availability.values())
@@ -83,12 +87,14 @@ def job_summary(name: str, runs: list[Run], availability: models.Availability) -
 Completions = dict[str, list[tuple[datetime, datetime]]]
 
 
-def _completions(conn: Connection, now: datetime) -> tuple[Completions, datetime, datetime]:
+def completions(
+    conn: Connection, now: datetime, window: timedelta = AVAILABILITY_WINDOW
+) -> tuple[Completions, datetime, datetime]:
     """Completed executions per job since the window began; the window's start and its last countable fire."""
     with conn.cursor() as cur:
         cur.execute("select min(start_time) from etl.executions")
         first = cur.fetchone()[0]
-        start = now - AVAILABILITY_WINDOW if first is None else max(now - AVAILABILITY_WINDOW, first - ON_TIME)
+        start = now - window if first is None else max(now - window, first - ON_TIME)
         cur.execute(
             "select job_name, start_time, end_time from etl.executions"
             " where status = 'completed' and start_time >= %s order by start_time",
@@ -105,6 +111,9 @@ def job_availability(job: JobConfig, done: Completions, start: datetime, end: da
     fire = job.next_fire(start)
     while fire <= end:
         following = job.next_fire(fire)
+        if is_market_holiday(fire):
+            fire = following
+            continue
         answers = [ended for began, ended in done.get(job.name, []) if fire <= began < following]
         scheduled += 1
         completed += bool(answers)

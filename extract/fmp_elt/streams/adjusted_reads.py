@@ -12,7 +12,7 @@ Events are looked up over `EVENT_REACH` (longer than `CHECK_EVERY`: an older ser
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from enum import Enum
 
 from fmp_elt.streams.base import Cursor, StreamContext, Unit
@@ -36,7 +36,8 @@ def held(cursor: Cursor | None) -> bool:
     return cursor is not None and cursor.newest_date is not None
 
 
-def plan_read(variant: PriceVariant, cursor: Cursor | None, unit: Unit, ctx: StreamContext) -> Read:
+def plan_read(variant: PriceVariant, cursor: Cursor | None, unit: Unit, ctx: StreamContext, event: date | None) -> Read:
+    """`event`: the newest split or dividend of the unit's symbol in the calendars, if any."""
     opts = ctx.options
     if opts.date_from is not None:
         return Read.RANGE
@@ -44,7 +45,6 @@ def plan_read(variant: PriceVariant, cursor: Cursor | None, unit: Unit, ctx: Str
         return Read.HISTORY
     if not variant.on_events:
         return Read.OVERLAP
-    event = ctx.events.get(unit.key)
     if event is not None and event >= cursor.newest_date:
         return Read.OVERLAP
     # a week of prices since it was last read (a symbol that stopped trading has none: nothing to check)

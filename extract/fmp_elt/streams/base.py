@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Generic, TypeVar, cast
 
 from fmp_elt.config import Settings
 from fmp_elt.fmp.client import FmpClient
@@ -100,27 +100,52 @@ class ExtractOptions:
 
 @dataclass(frozen=True)
 class StreamContext:
+    """What every stream plans and fetches with; a stream that needs more extends it (`Stream.context`)."""
+
     settings: Settings
     options: ExtractOptions
     today: date
-    # symbols that left the screener's universe and are owed one last fetch (streams with a LAST_FETCH_MARKER)
+
+
+@dataclass(frozen=True)
+class Held:
+    """What the warehouse holds for a plan besides the cursors, read only for the streams that declare it."""
+
+    # symbols that left the screener's universe and are owed one last fetch (streams with a last_fetch_marker)
     departed: frozenset[str] = frozenset()
-    # per symbol, the newest split or dividend date in the landed calendars, up to today (streams with
-    # `reads_events`)
+    # per symbol, the newest split or dividend date in the landed calendars, up to today (`reads_events`)
     events: Mapping[str, date] = field(default_factory=dict)
 
 
-class Stream(Protocol):
-    """A dataset: its name, the cursor streams it keeps, how to split the work and how to fetch a unit."""
+C = TypeVar("C", bound=StreamContext)
+
+
+class Stream(Generic[C]):
+    """A dataset: its name, the cursor streams it keeps, how to split the work and how to fetch a unit.
+
+    A stream module declares its instance as `STREAM`; the package finds it there (streams/__init__.py). The
+    optional behaviours are these attributes, read by the runner (extract_stage.py) as declared here. `C` is the
+    context its units are planned and fetched in: `StreamContext`, or its own extension built by `context`.
+    """
 
     name: str
-    cursor_streams: tuple[str, ...]
     datasets: tuple[RawDataset, ...]  # the raw tables it lands
+    cursor_streams: tuple[str, ...] = ()  # the etl.stream_state streams its units are planned from
+    runs_after: tuple[str, ...] = ()  # streams whose landed data it reads, so run first in a job
+    # With a marker, a symbol that left the screener's universe is fetched once more; the marker cursor stream
+    # records that it was.
+    last_fetch_marker: str | None = None
+    # Reads the newest split or dividend per symbol landed so far (StreamContext.events) to plan its units.
+    reads_events: bool = False
 
-    def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
+    def context(self, ctx: StreamContext, held: Held) -> C:
+        """The context of this stream's run, from the common one and what the warehouse holds for it."""
+        return cast(C, ctx)
+
+    def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: C) -> Iterable[Unit]:
         """The work to do, given the symbols in scope and their stored cursors."""
-        ...
+        raise NotImplementedError
 
-    def fetch(self, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
+    def fetch(self, client: FmpClient, unit: Unit, ctx: C) -> UnitResult:
         """HTTP only: fetch one unit and describe what to land. An FmpError with `stops_run` ends the run."""
-        ...
+        raise NotImplementedError

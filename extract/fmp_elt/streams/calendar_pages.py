@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from fmp_elt.fmp.client import FmpClient
+from fmp_elt.streams.paging import read_pages
 
 MAX_PAGES = 500  # a walk this long means the endpoint ignores `page`: stop rather than loop
 
@@ -42,17 +43,13 @@ def _pages(client: FmpClient, endpoint: str, first: date, last: date) -> tuple[l
     """Every page of the window, in order, and how many rows adjacent pages shared."""
     pages: list[list[Any]] = []
     shared = 0
-    params = {"from": first.isoformat(), "to": last.isoformat()}
-    for number in range(MAX_PAGES):
-        page = client.get_json(endpoint, {**params, "page": number})
-        if not page:
-            break
+    window = {"from": first.isoformat(), "to": last.isoformat()}
+    for page in read_pages(client, endpoint, window, limit=None, max_pages=MAX_PAGES):
         if pages:
             before = {_identity(row) for row in pages[-1]}
             shared += sum(1 for row in page if _identity(row) in before)
-        pages.append(page)
-        if pages[0] and len(page) < len(pages[0]):
-            break  # a short page is the last one
+        if page:
+            pages.append(page)
     return pages, shared
 
 

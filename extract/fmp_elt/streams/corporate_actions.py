@@ -19,10 +19,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from fmp_elt.fmp.client import FmpClient
-from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, StreamContext, Unit, UnitResult
+from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, Stream, StreamContext, Unit, UnitResult
 from fmp_elt.streams.calendar_pages import walk_calendar
 from fmp_elt.streams.dataset import LoadFreshness, RawDataset
-from fmp_elt.streams.records import count_incomplete, record_date
+from fmp_elt.streams.records import count_broken, record_date
 
 CALENDAR_REACH = timedelta(days=80)  # inside splits-calendar's ~90-day look-back, with room for a late run
 CALENDAR_REREAD = timedelta(days=7)  # late-published and corrected rows of the last week are read again
@@ -45,6 +45,10 @@ SPLITS = RawDataset(
     numbers=("numerator", "denominator"),
     per_symbol=False,
     may_be_empty=True,
+    source_doc=(
+        "Stock splits: `splits?symbol=` histories and `splits-calendar` rows (symbol, date, numerator, "
+        "denominator). Calendar rows cover the whole market and carry no fetch symbol."
+    ),
 )
 DIVIDENDS = RawDataset(
     table="raw.fmp_dividends",
@@ -58,6 +62,11 @@ DIVIDENDS = RawDataset(
     numbers=("dividend", "adjDividend"),
     per_symbol=False,
     may_be_empty=True,
+    source_doc=(
+        "Dividends by ex-date: `dividends?symbol=` histories and `dividends-calendar` rows (symbol, date = "
+        "ex-date, recordDate, paymentDate, declarationDate, adjDividend, dividend, yield, frequency). Calendar rows "
+        "cover the whole market and carry no fetch symbol."
+    ),
 )
 PRICES_UNADJUSTED = RawDataset(
     table="raw.fmp_prices_unadjusted",
@@ -69,8 +78,11 @@ PRICES_UNADJUSTED = RawDataset(
     fields=("date", "adjClose"),
     numbers=("adjClose",),
     may_be_empty=True,
+    source_doc=(
+        "As-traded daily prices around each split: `historical-price-eod/non-split-adjusted` records (symbol, "
+        "date, adjOpen, adjHigh, adjLow, adjClose, volume; despite the names, not adjusted)."
+    ),
 )
-SPLIT_NUMBERS = ("numerator", "denominator")
 
 
 def needs_backfill(cursor: Cursor | None, ctx: StreamContext) -> bool:
@@ -80,7 +92,7 @@ def needs_backfill(cursor: Cursor | None, ctx: StreamContext) -> bool:
     return cursor.newest_date < ctx.today - CALENDAR_REACH
 
 
-class CorporateActionsStream:
+class CorporateActionsStream(Stream[StreamContext]):
     name = "corporate_actions"
     cursor_streams: tuple[str, ...] = ("corporate_actions",)
     datasets: tuple[RawDataset, ...] = (SPLITS, DIVIDENDS, PRICES_UNADJUSTED)
@@ -107,7 +119,7 @@ class CorporateActionsStream:
             Landing(SPLITS.table, "splits", symbol, splits),
             Landing(DIVIDENDS.table, "dividends", symbol, dividends),
         ]
-        result.records_failed += count_incomplete(splits, SPLIT_NUMBERS) + count_incomplete(dividends, ("dividend",))
+        result.records_failed += count_broken(splits, SPLITS, symbol) + count_broken(dividends, DIVIDENDS, symbol)
         self._split_windows(client, splits, {symbol}, date.min, ctx, result)
         result.cursors.append(CursorUpdate("corporate_actions", symbol, Cursor(newest_date=ctx.today)))
         return result
@@ -123,9 +135,7 @@ class CorporateActionsStream:
             Landing(SPLITS.table, "splits-calendar", None, splits),
             Landing(DIVIDENDS.table, "dividends-calendar", None, dividends.rows),
         ]
-        result.records_failed += (
-            count_incomplete(splits, SPLIT_NUMBERS) + count_incomplete(dividends.rows, ("dividend",)) + dividends.lost
-        )
+        result.records_failed += count_broken(splits, SPLITS) + count_broken(dividends.rows, DIVIDENDS) + dividends.lost
         self._split_windows(client, splits, {u.key for u in unit.batch}, start, ctx, result)
         result.cursors += [CursorUpdate("corporate_actions", u.key, Cursor(newest_date=ctx.today)) for u in unit.batch]
         return result
@@ -147,4 +157,7 @@ class CorporateActionsStream:
             }
             rows = client.get_json(UNADJUSTED_ENDPOINT, window)
             result.landings.append(Landing(PRICES_UNADJUSTED.table, UNADJUSTED_ENDPOINT, str(symbol), rows))
-            result.records_failed += count_incomplete(rows, ("adjClose",))
+            result.records_failed += count_broken(rows, PRICES_UNADJUSTED, str(symbol))
+
+
+STREAM = CorporateActionsStream()

@@ -12,8 +12,10 @@ from typing import Any
 
 from fmp_elt.fmp.client import FmpClient
 from fmp_elt.fmp.errors import FmpPlanGate
-from fmp_elt.streams.base import Cursor, CursorUpdate, Failure, Landing, StreamContext, Unit, UnitResult
+from fmp_elt.streams.base import Cursor, CursorUpdate, Failure, Landing, Stream, StreamContext, Unit, UnitResult
 from fmp_elt.streams.dataset import WEEKDAY_LOADS, RawDataset
+from fmp_elt.streams.paging import read_pages
+from fmp_elt.streams.records import count_broken
 
 ENDPOINT = "delisted-companies"
 PAGE_SIZE = 100
@@ -29,11 +31,17 @@ DELISTED = RawDataset(
     freshness=WEEKDAY_LOADS,
     fields=("symbol", "delistedDate"),
     per_symbol=False,
+    dates=("delistedDate",),
+    source_doc=(
+        "Delisted companies: `delisted-companies` records (symbol, companyName, exchange, ipoDate, delistedDate), "
+        "the latest delisting first; on Starter only the first page."
+    ),
 )
 
 
-class DelistedStream:
+class DelistedStream(Stream[StreamContext]):
     name = "delisted"
+    runs_after = ("symbols",)
     cursor_streams: tuple[str, ...] = ()
     datasets: tuple[RawDataset, ...] = (DELISTED,)
 
@@ -43,18 +51,20 @@ class DelistedStream:
     def fetch(self, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
         records: list[Any] = []
         result = UnitResult()
-        for page in range(MAX_PAGES):
-            try:
-                rows = client.get_json(ENDPOINT, {"page": page, "limit": PAGE_SIZE})
-            except FmpPlanGate as gate:
-                if page == 0:
-                    raise
-                result.plan_gates.append(Failure(self.name, GATE_KEY, str(gate), gate.reason, gate.status))
-                break
-            records.extend(rows)
-            if len(rows) < PAGE_SIZE:
-                result.cursors.append(CursorUpdate(self.name, GATE_KEY, Cursor(ctx.today, ctx.today)))
-                break
+        pages_read = 0
+        try:
+            for rows in read_pages(client, ENDPOINT, {}, limit=PAGE_SIZE, max_pages=MAX_PAGES):
+                records.extend(rows)
+                pages_read += 1
+                if len(rows) < PAGE_SIZE:  # the walk passed every page: a gate recorded earlier is over
+                    result.cursors.append(CursorUpdate(self.name, GATE_KEY, Cursor(ctx.today, ctx.today)))
+        except FmpPlanGate as gate:
+            if pages_read == 0:
+                raise
+            result.plan_gates.append(Failure(self.name, GATE_KEY, str(gate), gate.reason, gate.status))
         result.landings.append(Landing(DELISTED.table, ENDPOINT, None, records))
-        result.records_failed += sum(1 for r in records if not isinstance(r, dict) or not r.get("symbol"))
+        result.records_failed += count_broken(records, DELISTED)
         return result
+
+
+STREAM = DelistedStream()

@@ -43,6 +43,13 @@ PRICES = RawDataset(
     freshness=WEEKDAY_LOADS,
     fields=("date", "volume"),
     numbers=tuple(dict.fromkeys(PRICE_NUMBERS + ADJUSTED_NUMBERS)),
+    source_doc=(
+        "Daily prices: as-traded `historical-price-eod/non-split-adjusted` records (symbol, date, adjOpen, "
+        "adjHigh, adjLow, adjClose, volume; despite the names, not adjusted), `eod-bulk` rows (every value a "
+        "string; symbol, date, open, low, high, close, adjClose, volume) and, in older warehouses, split-adjusted "
+        "`historical-price-eod/full` records (symbol, date, open, high, low, close, volume, change, "
+        "changePercent, vwap)."
+    ),
 )
 PRICES_ADJUSTED = RawDataset(
     table="raw.fmp_prices_adjusted",
@@ -53,6 +60,11 @@ PRICES_ADJUSTED = RawDataset(
     freshness=CHECKED_LOADS,
     fields=("date", "adjClose"),
     numbers=ADJUSTED_NUMBERS,
+    source_doc=(
+        "Daily prices adjusted for splits and dividends: `historical-price-eod/dividend-adjusted` records "
+        "(symbol, date, adjOpen, adjHigh, adjLow, adjClose, volume). Read after a split or a dividend and weekly "
+        "as a check, so loads come at least every week or so."
+    ),
 )
 
 

@@ -12,13 +12,14 @@ name and once a week (adjusted_reads.py): it is compared with ours in the marts 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from fmp_elt.fmp.client import FmpClient
 from fmp_elt.streams import prices_bulk
 from fmp_elt.streams.adjusted_reads import Read, held, plan_read
-from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, StreamContext, Unit, UnitResult
+from fmp_elt.streams.base import Cursor, CursorUpdate, Held, Landing, Stream, StreamContext, Unit, UnitResult
 from fmp_elt.streams.dataset import RawDataset
 from fmp_elt.streams.price_history import (
     PRICES,
@@ -38,14 +39,26 @@ from fmp_elt.streams.records import count_incomplete
 LAST_FETCH_MARKER = "prices_last_fetch"
 
 
-class PricesStream:
+@dataclass(frozen=True)
+class PricesContext(StreamContext):
+    """Prices also plan from the symbols owed a last fetch and the newest split or dividend of each symbol."""
+
+    departed: frozenset[str] = frozenset()
+    events: Mapping[str, date] = field(default_factory=dict)
+
+
+class PricesStream(Stream[PricesContext]):
     name = "prices"
-    cursor_streams = tuple(v.cursor_stream for v in VARIANTS)
+    runs_after = ("corporate_actions",)
+    cursor_streams: tuple[str, ...] = tuple(v.cursor_stream for v in VARIANTS)
     datasets: tuple[RawDataset, ...] = (PRICES, PRICES_ADJUSTED)
-    last_fetch_marker = LAST_FETCH_MARKER
+    last_fetch_marker: str | None = LAST_FETCH_MARKER
     reads_events = True  # the splits and dividends landed so far decide which adjusted histories to read
 
-    def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
+    def context(self, ctx: StreamContext, held: Held) -> PricesContext:
+        return PricesContext(ctx.settings, ctx.options, ctx.today, departed=held.departed, events=held.events)
+
+    def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: PricesContext) -> Iterable[Unit]:
         units = [
             Unit(
                 symbol,
@@ -59,7 +72,7 @@ class PricesStream:
             return [Unit(prices_bulk.BULK_ENDPOINT, batch=tuple(listed)), *(u for u in units if u.last_fetch)]
         return units
 
-    def fetch(self, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
+    def fetch(self, client: FmpClient, unit: Unit, ctx: PricesContext) -> UnitResult:
         if unit.batch:
             return prices_bulk.fetch_bulk(client, unit, ctx)
         result = UnitResult()
@@ -70,13 +83,13 @@ class PricesStream:
         return result
 
     def _fetch_variant(
-        self, client: FmpClient, variant: PriceVariant, unit: Unit, ctx: StreamContext, result: UnitResult
+        self, client: FmpClient, variant: PriceVariant, unit: Unit, ctx: PricesContext, result: UnitResult
     ) -> None:
         symbol, opts = unit.key, ctx.options
         cursor = unit.cursors.get(variant.cursor_stream)
         to = opts.date_to or ctx.today
         history_start = ctx.today - timedelta(days=round(365.25 * ctx.settings.plan.history_years))
-        read = plan_read(variant, cursor, unit, ctx)
+        read = plan_read(variant, cursor, unit, ctx, ctx.events.get(symbol))
         if read is Read.SKIP:
             return
         if read is Read.RANGE:
@@ -96,3 +109,6 @@ class PricesStream:
         result.cursors.append(
             CursorUpdate(variant.cursor_stream, symbol, advance(base, rows, variant.close_key), refetched)
         )
+
+
+STREAM = PricesStream()

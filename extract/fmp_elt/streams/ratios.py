@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from fmp_elt.fmp.client import FmpClient
-from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, StreamContext, Unit, UnitResult
+from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, Stream, StreamContext, Unit, UnitResult
 from fmp_elt.streams.dataset import WEEKLY_LOADS, RawDataset
-from fmp_elt.streams.records import record_date
+from fmp_elt.streams.records import count_broken, record_date
 
 FULL_LIMIT = 1000  # FMP's maximum per request
 RECENT_LIMIT = {"annual": 3, "quarter": 8}
@@ -22,15 +21,14 @@ RATIOS = RawDataset(
     record_key=("symbol", "date", "period"),
     freshness=WEEKLY_LOADS,
     fields=("date", "period", "fiscalYear"),
+    source_doc=(
+        "Financial ratios per fiscal period: `ratios` records (symbol, date, fiscalYear as a string, period FY or "
+        "Q1..Q4, reportedCurrency, and 61 numeric ratios)."
+    ),
 )
 
 
-def is_ratio_record(record: Any) -> bool:
-    """Keys the mart needs: a period end date and the period (FY, Q1..Q4)."""
-    return record_date(record) is not None and isinstance(record.get("period"), str) and bool(record["period"])
-
-
-class RatiosStream:
+class RatiosStream(Stream[StreamContext]):
     name = "ratios"
     cursor_streams: tuple[str, ...] = ("ratios",)
     datasets: tuple[RawDataset, ...] = (RATIOS,)
@@ -52,8 +50,11 @@ class RatiosStream:
             limit = BASIC_LIMIT if basic else FULL_LIMIT if first else RECENT_LIMIT[period]
             rows = client.get_json("ratios", {"symbol": symbol, "period": period, "limit": limit})
             result.landings.append(Landing(RATIOS.table, "ratios", symbol, rows))
-            result.records_failed += sum(1 for r in rows if not is_ratio_record(r))
+            result.records_failed += count_broken(rows, RATIOS, symbol)
             dates.extend(d for d in map(record_date, rows) if d is not None)
         new_cursor = Cursor(max(dates) if dates else None, min(dates) if dates else None)
         result.cursors.append(CursorUpdate("ratios", symbol, new_cursor))
         return result
+
+
+STREAM = RatiosStream()

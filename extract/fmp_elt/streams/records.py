@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from fmp_elt.streams.dataset import RawDataset
+
 
 def record_date(record: Any) -> date | None:
     if not isinstance(record, dict):
@@ -40,3 +42,28 @@ def is_complete(record: Any, number_fields: tuple[str, ...]) -> bool:
 
 def count_incomplete(records: list[Any], number_fields: tuple[str, ...]) -> int:
     return sum(1 for record in records if not is_complete(record, number_fields))
+
+
+def is_usable(record: Any, dataset: RawDataset, fetched_for: str | None = None) -> bool:
+    """A record carrying every field its dataset requires (`RawDataset.required`): its dates ISO dates, its
+    declared numbers numbers. A record fetched for a symbol need not repeat the symbol (landing stores it)."""
+    if not isinstance(record, dict):
+        return False
+    for key in dataset.required:
+        if key == "symbol" and fetched_for:
+            continue
+        value = record.get(key)
+        if value is None or value == "":
+            return False
+        if (key == "date" or key in dataset.dates) and not isinstance(value, str):
+            return False
+        if (key == "date" or key in dataset.dates) and record_date({"date": value}) is None:
+            return False
+        if key in dataset.numbers and record_number(record, key) is None:
+            return False
+    return True
+
+
+def count_broken(records: list[Any], dataset: RawDataset, fetched_for: str | None = None) -> int:
+    """Records too broken to use, by the fields `dataset` declares: what a landing counts as failed."""
+    return sum(1 for record in records if not is_usable(record, dataset, fetched_for))

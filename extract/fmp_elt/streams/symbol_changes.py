@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from fmp_elt.fmp.client import FmpClient
-from fmp_elt.streams.base import Cursor, Landing, StreamContext, Unit, UnitResult
+from fmp_elt.streams.base import Cursor, Landing, Stream, StreamContext, Unit, UnitResult
 from fmp_elt.streams.dataset import WEEKDAY_LOADS, RawDataset
+from fmp_elt.streams.records import count_broken
 
 ENDPOINT = "symbol-change"
 CHANGES_READ = 1000
@@ -27,11 +28,16 @@ SYMBOL_CHANGES = RawDataset(
     # Changes are events: an empty answer is a valid one (a market with no ticker changes yet, as a fresh
     # simulated one), so the table is judged by its job's last run, not by the age of its newest row.
     may_be_empty=True,
+    source_doc=(
+        "Ticker changes: `symbol-change` records (date, companyName, oldSymbol, newSymbol), the latest first. The "
+        "landed `symbol` column is NULL: a change belongs to two tickers."
+    ),
 )
 
 
-class SymbolChangesStream:
+class SymbolChangesStream(Stream[StreamContext]):
     name = "symbol_changes"
+    runs_after = ("symbols",)
     cursor_streams: tuple[str, ...] = ()
     datasets: tuple[RawDataset, ...] = (SYMBOL_CHANGES,)
 
@@ -40,5 +46,8 @@ class SymbolChangesStream:
 
     def fetch(self, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
         rows = client.get_json(ENDPOINT, {"limit": CHANGES_READ})
-        broken = sum(1 for r in rows if not isinstance(r, dict) or not (r.get("oldSymbol") and r.get("newSymbol")))
+        broken = count_broken(rows, SYMBOL_CHANGES)
         return UnitResult(landings=[Landing(SYMBOL_CHANGES.table, ENDPOINT, None, rows)], records_failed=broken)
+
+
+STREAM = SymbolChangesStream()

@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from fmp_elt.fmp.client import FmpClient
-from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, StreamContext, Unit, UnitResult
+from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, Stream, StreamContext, Unit, UnitResult
 from fmp_elt.streams.dataset import WEEKDAY_LOADS, RawDataset
+from fmp_elt.streams.paging import read_pages
 
 PAGE_SIZE = 10_000
 MAX_PAGES = 100
@@ -21,14 +22,19 @@ SYMBOLS = RawDataset(
     description="the symbol universe: screener rows, or bare symbols of an explicit list",
     endpoints=("company-screener", "symbol-list"),
     job="symbols",
-    record_key=("symbol",),
+    record_key=("symbol", "_endpoint"),  # screener and explicit-list versions are kept apart
     freshness=WEEKDAY_LOADS,
     fields=("symbol",),
     per_symbol=False,
+    source_doc=(
+        "Symbol records: the `company-screener` universe (15 keys: symbol, companyName, marketCap, sector, "
+        "industry, beta, price, lastAnnualDividend, volume, exchange, exchangeShortName, country, isEtf, isFund, "
+        "isActivelyTrading), or `stock-list` / `symbol-list` entries that may carry only the symbol."
+    ),
 )
 
 
-class SymbolsStream:
+class SymbolsStream(Stream[StreamContext]):
     name = "symbols"
     cursor_streams: tuple[str, ...] = ("symbols",)
     datasets: tuple[RawDataset, ...] = (SYMBOLS,)
@@ -62,10 +68,8 @@ def explicit_symbols(ctx: StreamContext) -> list[str]:
 
 def screen_nasdaq(client: FmpClient) -> list[Any]:
     """Every page of the screener, 0-based, until a short page."""
-    records: list[Any] = []
-    for page in range(MAX_PAGES):
-        rows = client.get_json("company-screener", {**NASDAQ_FILTERS, "limit": PAGE_SIZE, "page": page})
-        records.extend(rows)
-        if len(rows) < PAGE_SIZE:
-            break
-    return records
+    pages = read_pages(client, "company-screener", NASDAQ_FILTERS, limit=PAGE_SIZE, max_pages=MAX_PAGES)
+    return [row for page in pages for row in page]
+
+
+STREAM = SymbolsStream()

@@ -1,15 +1,31 @@
-with
+{#-
+    Nested selects rather than CTEs: PostgreSQL never flattens a view whose query has a WITH clause into the query
+    that reads it, so an `order by price_date desc limit 1` on this view would sort every version of the symbol
+    instead of reading one entry of the raw version index backwards (marts.adjustment_factors' session probes).
+-#}
 
-source as (
+select
+    symbol,
+    price_date,
+    open,
+    high,
+    low,
+    close,
+    volume,
+    adj_close,
 
-    select
-        landed.*,
-        {{ is_latest_version(source('fmp', 'prices'), 'landed', ['raw_date']) }} as is_latest
-    from {{ source('fmp', 'prices') }} as landed
+    -- eod-bulk rows (and drifted records) lack these: derive them the way FMP does
+    coalesce(reported_change, close - open) as change,
+    coalesce(reported_change_percent, trim_scale(100 * (close - open) / nullif(open, 0))) as change_percent,
+    coalesce(reported_vwap, trim_scale((high + low + close) / 3)) as vwap,
 
-),
+    source_endpoint,
+    run_id,
+    _loaded_at,
+    _seq,
+    is_latest
 
-renamed as (
+from (
 
     select
         -- ids
@@ -40,39 +56,10 @@ renamed as (
         source._run_id as run_id,
         source._loaded_at,
         source._seq,
-        source.is_latest
+        {{ is_latest_version(source('fmp', 'prices'), 'source', ['raw_date']) }} as is_latest
 
-    from source
+    from {{ source('fmp', 'prices') }} as source
 
-),
-
-derived as (
-
-    select
-        symbol,
-        price_date,
-        open,
-        high,
-        low,
-        close,
-        volume,
-        adj_close,
-
-        -- eod-bulk rows (and drifted records) lack these: derive them the way FMP does
-        coalesce(reported_change, close - open) as change,
-        coalesce(reported_change_percent, trim_scale(100 * (close - open) / nullif(open, 0))) as change_percent,
-        coalesce(reported_vwap, trim_scale((high + low + close) / 3)) as vwap,
-
-        source_endpoint,
-        run_id,
-        _loaded_at,
-        _seq,
-        is_latest
-
-    from renamed
-    -- a record without a symbol or a readable date cannot be placed anywhere
-    where symbol is not null and price_date is not null
-
-)
-
-select * from derived
+) as renamed
+-- a record without a symbol or a readable date cannot be placed anywhere
+where symbol is not null and price_date is not null

@@ -15,6 +15,8 @@
     symbols: "/api/symbols",
     metrics: "/api/etl/metrics",
     universe: "/api/universe",
+    week: "/api/etl/week",
+    month: "/api/etl/month",
     anomalies: "/api/anomalies?limit=50",
   };
   const PRICE_LIMIT = 400;
@@ -134,7 +136,9 @@
     return { xs, series };
   }
 
-  function drawChart(id, xs, series, yLabel, valueFormat) {
+  // `dates`: an axis of days (labels YYYY-MM-DD, a lone point shown with the week around it) for a history
+  // whose points are days apart rather than runs hours apart
+  function drawChart(id, xs, series, yLabel, valueFormat, dates) {
     const box = document.getElementById(id);
     if (charts[id]) charts[id].destroy();
     delete charts[id];
@@ -144,6 +148,8 @@
     // the shortest line's points: a history shows only when every line has more than one
     const drawn = series.map((s) => s.values.filter((v) => v !== null).length);
     box.dataset.fewestPoints = String(Math.min(xs.length, ...drawn));
+    box.dataset.axis = dates ? "date" : "time";
+    box.dataset.spanDays = xs.length ? String((xs[xs.length - 1] - xs[0]) / 86400) : "0";
     if (!xs.length) {
       box.append(el("p", { class: "empty" }, "no data yet"));
       return;
@@ -164,12 +170,16 @@
           value: format,
         })),
       ],
-      axes: [{}, { label: yLabel, size: 70 }],
+      axes: [
+        dates ? { values: (u, splits) => splits.map((v) => new Date(v * 1000).toISOString().slice(0, 10)) } : {},
+        { label: yLabel, size: 70 },
+      ],
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
     };
     charts[id] = new uPlot(options, [xs, ...series.map((s) => s.values)], box);
     // one point (a first run) would otherwise stretch the time axis over years: show the day around it
-    if (xs.length === 1) charts[id].setScale("x", { min: xs[0] - 43200, max: xs[0] + 43200 });
+    const pad = dates ? 3.5 * 86400 : 43200;
+    if (xs.length === 1) charts[id].setScale("x", { min: xs[0] - pad, max: xs[0] + pad });
   }
 
   // uPlot's default spans 0 to twice a constant series; a flat line (100 % every day) reads better centred
@@ -310,11 +320,16 @@
     );
   }
 
-  // the universe's size at each screener run that changed it, and the latest run's additions and removals
+  // the universe's size at each screener run that changed it, held until the latest screener run (so the line
+  // spans the whole history, on a date axis), and the latest run's additions and removals
   function renderUniverse(universe) {
-    const points = universe.history;
-    drawChart("chart-universe", points.map((p) => Date.parse(p.at) / 1000),
-      [{ label: "symbols", values: points.map((p) => p.symbols) }], "symbols");
+    const points = universe.history.map((p) => ({ at: Date.parse(p.at) / 1000, symbols: p.symbols }));
+    const latest = universe.latestRun ? Date.parse(universe.latestRun) / 1000 : null;
+    if (points.length && latest !== null && latest > points[points.length - 1].at) {
+      points.push({ at: latest, symbols: universe.size });
+    }
+    drawChart("chart-universe", points.map((p) => p.at),
+      [{ label: "symbols", values: points.map((p) => p.symbols) }], "symbols", null, true);
     const list = (symbols) => (symbols.length ? symbols.join(", ") : "none");
     document.getElementById("universe-size").textContent = number(universe.size);
     document.getElementById("universe-run").textContent = whenAgo(universe.latestRun);
@@ -451,6 +466,46 @@
     );
   }
 
+  // ---- the week's performance and the month's cost and usage (GET /api/etl/week, /api/etl/month) ----------
+  function renderWeek(week) {
+    document.getElementById("week-note").textContent =
+      when(week.start) + " to " + when(week.end) + " · " + number(week.runs) + " runs";
+    document.querySelector("#week-jobs tbody").replaceChildren(
+      ...week.jobs.map((job) => {
+        const fires = job.availability;
+        const of = (part) => (fires.scheduled ? part + " / " + fires.scheduled : "–");
+        return el(
+          "tr",
+          { "data-job": job.name },
+          td(job.name),
+          td(number(job.runs), "num"),
+          td(number(job.failed), "num"),
+          td(number(job.skipped), "num"),
+          td(seconds(job.meanDurationSeconds), "num"),
+          td(seconds(job.maxDurationSeconds), "num"),
+          td(number(job.rows), "num"),
+          td(of(fires.completed), "num"),
+          td(of(fires.onTime) + " (" + percent(fires.onTimeRate) + ")", "num"),
+        );
+      }),
+    );
+  }
+
+  function renderMonth(month) {
+    document.getElementById("month-note").textContent =
+      month.plan + " plan · " + when(month.start) + " to " + when(month.end) + " · " + number(month.runs) + " runs";
+    const limit = month.callsPerMinuteLimit === null ? "no per-minute limit" : number(month.callsPerMinuteLimit) + " a minute";
+    document.getElementById("month-calls").textContent = number(month.calls);
+    document.getElementById("month-pace").textContent = (month.busiestRunCallsPerMinute === null
+      ? "–" : number(month.busiestRunCallsPerMinute) + " calls a minute") + " (the plan allows " + limit + ")";
+    const cap = month.bandwidthCapBytes;
+    document.getElementById("month-bandwidth").textContent = decimalBytes(month.bytes) +
+      (cap ? " of " + decimalBytes(cap) + " (" + month.usedPercent.toFixed(1) + "%)" : " (no known cap)");
+    document.getElementById("month-minutes").textContent = number(Math.round(month.runnerSeconds / 6) / 10) +
+      " in the runs, " + number(month.runnerMinutesBilled) + " billed (each run rounded up to a minute; GitHub Free" +
+      " includes " + number(month.privateFreeMinutes) + " a month for a private repository)";
+  }
+
   // ---- wiring -----------------------------------------------------------------------------------------
   function showMessage(text) {
     const box = document.getElementById("message");
@@ -473,6 +528,8 @@
       renderErrors(data.errors);
       renderOperations(data.metrics);
       renderUniverse(data.universe);
+      renderWeek(data.week);
+      renderMonth(data.month);
       renderAnomalies(data.anomalies);
       await renderSymbols(data.symbols);
       await renderRunLogs();

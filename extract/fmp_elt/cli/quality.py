@@ -1,4 +1,7 @@
-"""`fmp-elt validate`: run the Great Expectations suites, record the metrics, build Data Docs."""
+"""`fmp-elt quality`: run the Great Expectations suites, record the metrics, build Data Docs.
+
+The command is named as its job (`quality`); `validate`, its earlier name, still runs it (hidden).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from fmp_elt.quality.suites import DATASETS
 from fmp_elt.warehouse.connection import database_url
 
 
-@click.command("validate")
+@click.command("quality")
 @click.option(
     "--dataset",
     "datasets",
@@ -57,3 +60,7 @@ def command(datasets: tuple[str, ...], docs_dir: Path | None, run_id: str | None
         click.echo(f"Data Docs: {report.docs_index}")
     if report.critical_failed:
         raise SystemExit(1)
+
+
+# The command's earlier name: works as before, left out of the help and the reference.
+ALIASES = [click.Command("validate", callback=command.callback, params=command.params, help=command.help, hidden=True)]

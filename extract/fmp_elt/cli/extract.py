@@ -8,7 +8,7 @@ import click
 
 from fmp_elt.cli.options import check_range, extract_options
 from fmp_elt.config import Settings
-from fmp_elt.extraction import ExtractSummary, extract_stream
+from fmp_elt.extract_stage import ExtractSummary, extract_stream
 from fmp_elt.streams import STREAMS
 from fmp_elt.streams.base import ExtractOptions
 from fmp_elt.warehouse import runlog

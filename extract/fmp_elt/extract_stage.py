@@ -30,7 +30,7 @@ from fmp_elt.fmp.errors import FmpError
 from fmp_elt.fmp.ratelimit import Limiter, RateLimiter
 from fmp_elt.streams import STREAMS
 from fmp_elt.streams.adjusted_reads import EVENT_REACH
-from fmp_elt.streams.base import ExtractOptions, Failure, Stream, StreamContext, Unit, UnitResult
+from fmp_elt.streams.base import ExtractOptions, Failure, Held, Stream, StreamContext, Unit, UnitResult
 from fmp_elt.warehouse.connection import connect
 from fmp_elt.warehouse.cursors import departed, latest_events, load_cursors, universe
 from fmp_elt.warehouse.field_sets import FieldChange, record_field_sets
@@ -148,9 +148,9 @@ def extract_stream(
     started = time.monotonic()
     conn = connect(database_url, application_name=f"fmp-elt:extract:{stream_name}")
     try:
-        units, ctx = plan_units(conn, stream, ctx)
+        units, ctx, held = plan_units(conn, stream, ctx)
         summary.units = len(units)
-        summary.last_fetches = sorted(ctx.departed)
+        summary.last_fetches = sorted(held.departed)
         lander = RawLander(conn, run_id, batch_rows)
         with progress_bar(progress, len(units), f"extract {stream_name}") as advance:
             for prepared in fetch_all(stream, client, units, ctx, workers or default_workers(settings), lander.prepare):
@@ -174,33 +174,35 @@ def extract_stream(
     return summary
 
 
-def plan_units(conn: Any, stream: Stream, ctx: StreamContext) -> tuple[list[Unit], StreamContext]:
-    """The units to fetch, and the context they are fetched in (with the departed symbols still owed a fetch).
+def plan_units(conn: Any, stream: Stream[Any], base: StreamContext) -> tuple[list[Unit], StreamContext, Held]:
+    """The units to fetch, the stream's context they are fetched in, and what the warehouse held for the plan.
 
     Without an explicit list, a per-symbol stream reads the latest universe (list streams need none); a stream
     with a last-fetch marker (prices) also fetches, once, each symbol that has left the screener since it last
     fetched it.
     """
-    symbols = ctx.options.symbols or list(ctx.settings.symbols) or None
-    marker: str | None = getattr(stream, "last_fetch_marker", None)
+    symbols = base.options.symbols or list(base.settings.symbols) or None
+    marker = stream.last_fetch_marker
     per_symbol = any(dataset.per_symbol for dataset in stream.datasets)
+    held = Held()
     if per_symbol and not symbols:
         symbols = universe(conn)
         if marker is not None:
             owed = [s for s in departed(conn, marker) if s not in set(symbols)]
-            ctx = replace(ctx, departed=frozenset(s for s in owed if in_shard(s, ctx.options.shard)))
+            held = replace(held, departed=frozenset(s for s in owed if in_shard(s, base.options.shard)))
             symbols += owed
         if not symbols:
             raise ConfigError("no symbols known yet: run `fmp-elt extract symbols` first, or pass --symbols")
-    symbols = [s for s in symbols or [] if in_shard(s, ctx.options.shard)]
-    if getattr(stream, "reads_events", False):
-        ctx = replace(ctx, events=latest_events(conn, ctx.today - EVENT_REACH, ctx.today))
+    symbols = [s for s in symbols or [] if in_shard(s, base.options.shard)]
+    if stream.reads_events:
+        held = replace(held, events=latest_events(conn, base.today - EVENT_REACH, base.today))
+    ctx = stream.context(base, held)
     cursors = load_cursors(conn, stream.cursor_streams)
-    return list(stream.units(symbols, cursors, ctx)), ctx
+    return list(stream.units(symbols, cursors, ctx)), ctx, held
 
 
 def fetch_all(
-    stream: Stream,
+    stream: Stream[Any],
     client: FmpClient,
     units: list[Unit],
     ctx: StreamContext,
@@ -233,7 +235,7 @@ def fetch_all(
 
 
 def fetch_prepared(
-    stream: Stream,
+    stream: Stream[Any],
     client: FmpClient,
     unit: Unit,
     ctx: StreamContext,
@@ -242,7 +244,7 @@ def fetch_prepared(
     return prepare(fetch_one(stream, client, unit, ctx))
 
 
-def fetch_one(stream: Stream, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
+def fetch_one(stream: Stream[Any], client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
     """One unit; an FMP error for this unit becomes a recorded failure, one that stops the run (a refused key,
     an FMP that never answered) propagates."""
     try:
