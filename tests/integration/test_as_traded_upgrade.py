@@ -92,10 +92,12 @@ def test_the_upgrade_fetches_the_symbols_behind_once_and_equals_a_fresh_build(ol
     first = run_upgrade(old)
     assert first.cost.symbols == list(OLD_BASE)
     assert first.upgraded == list(OLD_BASE)
-    assert first.extract is not None and not first.extract.failures
+    assert first.extract is not None
+    assert not first.extract.failures
     assert first.extract.units == 2
     assert 0 < first.extract.calls <= first.cost.calls
-    assert first.transform is not None and first.transform.ok
+    assert first.transform is not None
+    assert first.transform.ok
     # every held day now has an as-traded bar, and the marts equal a fresh build's, row for row
     uncovered = query(
         old.url,
@@ -108,5 +110,6 @@ def test_the_upgrade_fetches_the_symbols_behind_once_and_equals_a_fresh_build(ol
 
     second = run_upgrade(old)
     assert second.cost.symbols == []
-    assert second.extract is None and second.transform is None
+    assert second.extract is None
+    assert second.transform is None
     assert second.cost.line() == "every symbol is on the as-traded base: nothing to fetch"
