@@ -3,8 +3,9 @@
 A symbol is behind when it holds `historical-price-eod/full` bars older than its oldest as-traded bar (or no
 as-traded bar at all) and no upgrade marker. Each such symbol has its price history read again from the
 as-traded endpoint (a full refresh of the `prices` stream for it alone: the as-traded series and the
-dividend-adjusted check, paged over the plan's history); the marker then says it is done, so a second run reads
-nothing. Days older than the plan's window keep their `full` bar, which dbt converts with `to_traded_ratio`.
+dividend-adjusted check, paged over the plan's history); once the marts are rebuilt the marker says it is done,
+so a second run reads nothing. Days older than the plan's window keep their `full` bar, which dbt converts
+with `to_traded_ratio`.
 """
 
 from __future__ import annotations
@@ -80,8 +81,11 @@ def upgrade(
     if dry_run or not behind:
         return result
     settings.require_api_key()
-    result.extract, result.upgraded = fetch_as_traded(settings, url, behind, client=client, today=today)
+    result.extract, result.upgraded, run_id = fetch_as_traded(settings, url, behind, client=client, today=today)
     result.transform = build(url, paths, full_refresh=True)
+    if result.transform.ok:
+        # marked only once the marts are rebuilt: an upgrade cut short before that is owed again in full
+        mark_upgraded(url, result.upgraded, run_id)
     return result
 
 
@@ -115,8 +119,9 @@ def fetch_as_traded(
     *,
     client: FmpClient | None = None,
     today: date | None = None,
-) -> tuple[ExtractSummary, list[str]]:
-    """Read each symbol's history again (as a recorded `prices` execution) and mark the ones read through."""
+) -> tuple[ExtractSummary, list[str], str]:
+    """Read each symbol's history again (as a recorded `prices` execution): the summary, the symbols read
+    through, and the run id their upgrade markers name."""
     with runlog.recorded(url, "prices") as execution:
         summary = extract_stream(
             settings,
@@ -132,10 +137,9 @@ def fetch_as_traded(
         execution.log("INFO", f"as-traded upgrade: {summary.line()}", **summary.as_dict())
         failed = {f.symbol for f in summary.failures}
         done = [s for s in symbols if s not in failed]
-        mark_upgraded(url, done, execution.run_id)
         if failed:
             execution.metadata["error_message"] = f"{len(failed)} symbols failed"
-    return summary, done
+    return summary, done, execution.run_id
 
 
 def mark_upgraded(url: str, symbols: list[str], run_id: str) -> None:
