@@ -4,6 +4,8 @@ metrics (success rate, throughput, availability, FMP usage against the plan's ca
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -51,6 +53,19 @@ def command(as_json: bool, check: bool, period: str) -> None:
         sys.exit(1)  # not click's Exit: the entry point runs click outside standalone mode, which returns it
 
 
+@contextmanager
+def reading_warehouse() -> Iterator[tuple[Settings, Any]]:
+    """The settings and a connection to their migrated warehouse, closed on the way out."""
+    settings = Settings.from_env()
+    url = database_url(settings)
+    ensure_schema(url)
+    conn = connect(url)
+    try:
+        yield settings, conn
+    finally:
+        conn.close()
+
+
 def current_status() -> models.StatusWithRuns:
     """The status, not printed (for --check beside another period's view)."""
     from fmp_elt.job_config import load_jobs
@@ -70,11 +85,7 @@ def show(as_json: bool) -> models.StatusWithRuns:
     from fmp_elt.status import anomalies, coverage, queries, runs, schedule, universe
 
     jobs = load_jobs()
-    settings = Settings.from_env()
-    url = database_url(settings)
-    ensure_schema(url)
-    conn = connect(url)
-    try:
+    with reading_warehouse() as (settings, conn):
         now = clock.now()
         status = runs.status_with_runs(conn, jobs, now)
         history = coverage.coverage(conn, settings.plan.history_years, clock.today())
@@ -88,8 +99,6 @@ def show(as_json: bool) -> models.StatusWithRuns:
         operations = queries.metrics(conn, jobs, settings.plan, now)
         listing = universe.universe(conn)
         found = anomalies.price_anomalies(conn, limit=ANOMALIES_SHOWN)
-    finally:
-        conn.close()
     click.echo(
         f"overall: {status.overall_status}   last execution: {when(status.last_execution)}"
         f"   next: {when(status.next_execution)}   last run: {status.last_run_id or '-'}\n"
