@@ -50,7 +50,9 @@ def served(pipeline: Pipeline, endpoint: str, symbol: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def fresh(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    with real_prices_pipeline(pg_server_url, pg_template, tmp_path_factory, TODAY, actions=True) as pipeline:
+    with real_prices_pipeline(
+        pg_server_url, pg_template, tmp_path_factory, TODAY, actions=True, role="fresh"
+    ) as pipeline:
         pipeline.simulator.set_today(TODAY)
         pipeline.extract("symbols", TODAY)
         pipeline.extract("corporate_actions", TODAY, date_from=date(2000, 1, 1))
@@ -61,7 +63,9 @@ def fresh(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPat
 
 @pytest.fixture(scope="module")
 def old(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    with real_prices_pipeline(pg_server_url, pg_template, tmp_path_factory, TODAY, actions=True) as pipeline:
+    with real_prices_pipeline(
+        pg_server_url, pg_template, tmp_path_factory, TODAY, actions=True, role="old"
+    ) as pipeline:
         pipeline.simulator.set_today(TODAY)
         pipeline.extract("symbols", TODAY)
         pipeline.extract("corporate_actions", TODAY, date_from=date(2000, 1, 1))

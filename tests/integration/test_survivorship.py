@@ -122,7 +122,8 @@ def test_the_next_run_makes_no_call_for_the_delisted_company(backfilled: Pipelin
     assert "OLDC" not in asked  # FMP's answer reached past its last day: fetched, with a gap
     # one as-traded call per listed symbol (the dividend-adjusted check is not due a week after the backfill),
     # and the delisted company whose fetch failed is owed it again
-    assert sorted(prices) == sorted([*LISTED, "FAIL"])
+    calls = [(r.path, r.query.get("symbol")) for r in backfilled.simulator.requests_log]
+    assert sorted(prices) == sorted([*LISTED, "FAIL"]), str(calls)
     held = query(backfilled.url, "select max(price_date) from marts.daily_prices where symbol = 'MSFT'")
     assert held == [(MSFT_LAST_DAY,)]
 

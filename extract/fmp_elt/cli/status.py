@@ -4,8 +4,6 @@ metrics (success rate, throughput, availability, FMP usage against the plan's ca
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -14,7 +12,7 @@ from fmp_elt import clock
 from fmp_elt.cli.tables import format_table, when
 from fmp_elt.config import Settings
 from fmp_elt.warehouse.connection import connect, database_url
-from fmp_elt.warehouse.schema import ensure_schema
+from fmp_elt.warehouse.schema import reading_warehouse
 
 if TYPE_CHECKING:
     from fmp_elt.status import models, universe
@@ -51,19 +49,6 @@ def command(as_json: bool, check: bool, period: str) -> None:
     if check and (status.overall_status != "healthy" or stale):
         click.echo(f"status: {status.overall_status}{', schedule stale' if stale else ''}", err=True)
         sys.exit(1)  # not click's Exit: the entry point runs click outside standalone mode, which returns it
-
-
-@contextmanager
-def reading_warehouse() -> Iterator[tuple[Settings, Any]]:
-    """The settings and a connection to their migrated warehouse, closed on the way out."""
-    settings = Settings.from_env()
-    url = database_url(settings)
-    ensure_schema(url)
-    conn = connect(url)
-    try:
-        yield settings, conn
-    finally:
-        conn.close()
 
 
 def current_status() -> models.StatusWithRuns:

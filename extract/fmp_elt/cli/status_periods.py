@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from fmp_elt import clock
-from fmp_elt.cli.status import reading_warehouse
 from fmp_elt.cli.tables import format_table, when
+from fmp_elt.warehouse.schema import reading_warehouse
 
 if TYPE_CHECKING:
     from fmp_elt.status import periods
