@@ -8,6 +8,7 @@ leave marts equal to those of a warehouse built fresh from the as-traded series;
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from datetime import date
 
@@ -48,14 +49,21 @@ def served(pipeline: Pipeline, endpoint: str, symbol: str) -> list[dict]:
     return [{"symbol": symbol, **row} for row in rows]
 
 
-@pytest.fixture(scope="module")
-def fresh(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    with real_prices_pipeline(
-        pg_server_url, pg_template, tmp_path_factory, TODAY, actions=True, role="fresh"
-    ) as pipeline:
+@contextlib.contextmanager
+def with_actions(
+    pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPathFactory, role: str
+) -> Iterator[Pipeline]:
+    """A warehouse of its own holding the universe and every split and dividend up to TODAY."""
+    with real_prices_pipeline(pg_server_url, pg_template, tmp_path_factory, TODAY, actions=True, role=role) as pipeline:
         pipeline.simulator.set_today(TODAY)
         pipeline.extract("symbols", TODAY)
         pipeline.extract("corporate_actions", TODAY, date_from=date(2000, 1, 1))
+        yield pipeline
+
+
+@pytest.fixture(scope="module")
+def fresh(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+    with with_actions(pg_server_url, pg_template, tmp_path_factory, "fresh") as pipeline:
         pipeline.extract("prices", TODAY, date_from=date(2000, 1, 1))
         pipeline.build()
         yield pipeline
@@ -63,12 +71,7 @@ def fresh(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPat
 
 @pytest.fixture(scope="module")
 def old(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    with real_prices_pipeline(
-        pg_server_url, pg_template, tmp_path_factory, TODAY, actions=True, role="old"
-    ) as pipeline:
-        pipeline.simulator.set_today(TODAY)
-        pipeline.extract("symbols", TODAY)
-        pipeline.extract("corporate_actions", TODAY, date_from=date(2000, 1, 1))
+    with with_actions(pg_server_url, pg_template, tmp_path_factory, "old") as pipeline:
         for symbol in SYMBOLS:
             base = FULL if symbol in OLD_BASE else TRADED_ENDPOINT
             land(pipeline.url, base, served(pipeline, base, symbol), loaded_at=at(-48), table="raw.fmp_prices")
