@@ -1,5 +1,7 @@
-"""The dashboard's operations section in a real headless Chromium: reliability per job, FMP usage against the
-plan's cap with the daily chart, and schema changes, from the server and from the static site on disk."""
+"""The dashboard's operations and reviews in a real headless Chromium, on a seeded run log, from the server and
+from the static site on disk: reliability per job, FMP usage against the plan's cap with the daily chart, schema
+changes, the week's runs, durations and rows per job, the month's FMP calls, bandwidth and runner minutes, each as
+computed by hand."""
 
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ def warehouse(database_url: str) -> str:
     return database_url
 
 
-def assert_operations_shown(page: Any, log: PageLog) -> None:
+def assert_operations_and_reviews_shown(page: Any, log: PageLog) -> None:
     page.wait_for_selector("body[data-loaded='true']", timeout=30_000)
     rows = page.locator("#ops-jobs tbody tr")
     assert [rows.nth(i).get_attribute("data-job") for i in range(rows.count())] == [j.name for j in load_jobs()]
@@ -47,16 +49,28 @@ def assert_operations_shown(page: Any, log: PageLog) -> None:
     assert page.get_attribute("#chart-usage", "data-points") == "30"  # one point per day of the window
     assert chart_ink(page, "#chart-usage") > 2000
     assert page.inner_text("#ops-drift li[data-endpoint='ratios'] code") == "added newField"
+    # prices in the week: runs a (100 s), c (failed) and d (120 s); 50,000 + 60,000 rows
+    cells = page.locator("#week-jobs tr[data-job='prices'] td").all_inner_texts()
+    assert cells[:7] == ["prices", "3", "1", "0", "110.0 s", "2.0 min", "110,000"]
+    transform = page.locator("#week-jobs tr[data-job='transform'] td").all_inner_texts()
+    assert transform[1:5] == ["1", "0", "1", "5.0 min"]  # run d's 300 s; run c's was skipped
+    # the month: 2,074 calls; run b's 50 calls in one minute are the fastest; runs of 32, 1, 7 and 41 minutes
+    assert page.inner_text("#month-calls") == "2,074"
+    assert page.inner_text("#month-pace") == "50 calls a minute (the plan allows 300 a minute)"
+    assert page.inner_text("#month-bandwidth").startswith(f"{window_bytes / 1e6:.1f} MB of 20.0 GB")
+    assert page.inner_text("#month-minutes").startswith("79.7 in the runs, 81 billed")
     assert log.blocked == []
     assert log.page_errors == []
     assert log.console_errors == []
 
 
-def test_the_dashboard_shows_reliability_usage_and_schema_changes(warehouse: str, page: tuple[Any, PageLog]) -> None:
+def test_the_dashboard_shows_reliability_usage_schema_changes_and_the_reviews(
+    warehouse: str, page: tuple[Any, PageLog]
+) -> None:
     browser_page, log = page
     with serve(create_app(warehouse, plan=PLANS["starter"])) as base:
         browser_page.goto(base + "/")
-        assert_operations_shown(browser_page, log)
+        assert_operations_and_reviews_shown(browser_page, log)
 
 
 def test_the_static_site_shows_them_from_disk(
@@ -66,4 +80,4 @@ def test_the_static_site_shows_them_from_disk(
     build_site(warehouse, tmp_path / "site", load_jobs())
     browser_page, log = page
     browser_page.goto((tmp_path / "site" / "dashboard" / "index.html").as_uri())
-    assert_operations_shown(browser_page, log)
+    assert_operations_and_reviews_shown(browser_page, log)

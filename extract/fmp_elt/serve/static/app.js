@@ -418,28 +418,30 @@
     return unit === 0 ? size.toFixed(0) + " B" : size.toFixed(1) + " " + units[unit];
   }
 
+  // A row per job: its name, then the cells `cells` makes; `of(n)` writes "n / scheduled fires" (– without fires).
+  function fillJobTable(selector, jobs, cells) {
+    document.querySelector(selector + " tbody").replaceChildren(
+      ...jobs.map((job) => {
+        const fires = job.availability;
+        const of = (part) => (fires.scheduled ? part + " / " + fires.scheduled : "–");
+        return el("tr", { "data-job": job.name }, td(job.name), ...cells(job, of));
+      }),
+    );
+  }
+
   function renderOperations(metrics) {
     document.getElementById("ops-note").textContent =
       "latest " + metrics.recentRuns + " runs per job; schedule fires of the last " + metrics.availabilityWindowDays +
       " days, on time = completed within " + metrics.onTimeMinutes + " min";
-    document.querySelector("#ops-jobs tbody").replaceChildren(
-      ...metrics.jobs.map((job) => {
-        const share = job.availability;
-        const of = (part) => (share.scheduled ? part + " / " + share.scheduled : "–");
-        return el(
-          "tr",
-          { "data-job": job.name },
-          td(job.name),
-          td(number(job.runs), "num"),
-          td(percent(job.successRate), "num"),
-          td(number(job.rowsPerSecond), "num"),
-          td(number(job.callsPerRun), "num"),
-          td(seconds(job.meanDurationSeconds), "num"),
-          td(of(share.completed) + " (" + percent(share.availability) + ")", "num"),
-          td(of(share.onTime) + " (" + percent(share.onTimeRate) + ")", "num"),
-        );
-      }),
-    );
+    fillJobTable("#ops-jobs", metrics.jobs, (job, of) => [
+      td(number(job.runs), "num"),
+      td(percent(job.successRate), "num"),
+      td(number(job.rowsPerSecond), "num"),
+      td(number(job.callsPerRun), "num"),
+      td(seconds(job.meanDurationSeconds), "num"),
+      td(of(job.availability.completed) + " (" + percent(job.availability.availability) + ")", "num"),
+      td(of(job.availability.onTime) + " (" + percent(job.availability.onTimeRate) + ")", "num"),
+    ]);
 
     const usage = metrics.usage;
     document.getElementById("ops-plan").textContent = usage.plan + " plan, trailing " + usage.windowDays + " days";
@@ -485,25 +487,16 @@
   function renderWeek(week) {
     document.getElementById("week-note").textContent =
       when(week.start) + " to " + when(week.end) + " · " + number(week.runs) + " runs";
-    document.querySelector("#week-jobs tbody").replaceChildren(
-      ...week.jobs.map((job) => {
-        const fires = job.availability;
-        const of = (part) => (fires.scheduled ? part + " / " + fires.scheduled : "–");
-        return el(
-          "tr",
-          { "data-job": job.name },
-          td(job.name),
-          td(number(job.runs), "num"),
-          td(number(job.failed), "num"),
-          td(number(job.skipped), "num"),
-          td(seconds(job.meanDurationSeconds), "num"),
-          td(seconds(job.maxDurationSeconds), "num"),
-          td(number(job.rows), "num"),
-          td(of(fires.completed), "num"),
-          td(of(fires.onTime) + " (" + percent(fires.onTimeRate) + ")", "num"),
-        );
-      }),
-    );
+    fillJobTable("#week-jobs", week.jobs, (job, of) => [
+      td(number(job.runs), "num"),
+      td(number(job.failed), "num"),
+      td(number(job.skipped), "num"),
+      td(seconds(job.meanDurationSeconds), "num"),
+      td(seconds(job.maxDurationSeconds), "num"),
+      td(number(job.rows), "num"),
+      td(of(job.availability.completed), "num"),
+      td(of(job.availability.onTime) + " (" + percent(job.availability.onTimeRate) + ")", "num"),
+    ]);
   }
 
   function renderMonth(month) {
