@@ -8,7 +8,8 @@ before it, and the mismatch is gone. Another run before that transform reads not
 A dividend FMP lists with a wrong amount (its dividend-adjusted series applies the right one) mismatches the
 same way, but its re-read brings the same wrong amount: the mismatch stays in marts.price_anomalies and in the
 quality checks, is alerted once naming the symbol and day, and the symbol is not read again on the runs after.
-A new mismatched day of that symbol (another wrong dividend) is read once more, and alerted once.
+A new mismatched day of that symbol (another wrong dividend) is read once more, and alerted once; a later
+dividend FMP lists right leaves the kept mismatch recorded (FMP's series is read again from its day).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ LATER = date(2025, 4, 23)
 RUNS = (FIRST_RUN, MISSED, date(2025, 4, 15), date(2025, 4, 17), CHECKED)
 WRONG_AGAIN = date(2025, 4, 28)  # symbol 2's second dividend listed wrong: a newer mismatched day
 AFTER = (date(2025, 4, 29), date(2025, 4, 30))
+RIGHT = date(2025, 5, 5)  # symbol 2's third dividend, listed right: an event after the kept mismatch
 KEY = "premium-key"
 
 
@@ -123,6 +125,9 @@ class Persisting:
     newer: list[ExtractSummary]  # corporate actions on WRONG_AGAIN and the runs after it
     newer_reads: list[list[tuple[str, str]]]
     newer_mismatched: list[tuple[str, date, str]]
+    right: ExtractSummary  # corporate actions on RIGHT
+    right_reads: list[tuple[str, str]]
+    right_mismatched: list[tuple[str, date, str]]
 
 
 def quiet(simulator: Simulator) -> list[str]:
@@ -152,7 +157,7 @@ def list_wrong(simulator: Simulator, symbol: str, day: date) -> None:
 
 @pytest.fixture(scope="module")
 def story(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
-    simulator = Simulator(simulator_config(n_symbols=12, start=START, end=AFTER[-1]))
+    simulator = Simulator(simulator_config(n_symbols=12, start=START, end=RIGHT))
     simulator.start()
     name = create_database(pg_server_url, pg_template)
     try:
@@ -201,6 +206,13 @@ def persisting(story: Story) -> Persisting:
         newer.append(story.extract(day)["corporate_actions"])
         newer_reads.append(story.reads)
         story.build()
+    story.simulator.set_today(RIGHT)
+    story.simulator.add_dividend(
+        story.symbols[2], RIGHT, round(0.02 * close_before(story.simulator, story.symbols[2], RIGHT), 2)
+    )
+    right = story.extract(RIGHT)["corporate_actions"]
+    right_reads = story.reads
+    story.build()
     return Persisting(
         reread,
         reads,
@@ -213,6 +225,9 @@ def persisting(story: Story) -> Persisting:
         newer,
         newer_reads,
         newer_mismatched,
+        right,
+        right_reads,
+        story.mismatches(),
     )
 
 
@@ -283,3 +298,15 @@ def test_a_newer_mismatched_day_is_read_once_more_and_alerted_once(story: Story,
     assert persisting.newer_reads == [[], [("dividends", wrong), ("splits", wrong)], []]
     named = f"{wrong} {session_before.isoformat()} adjusted_mismatch"
     assert sum(named in text for text in story.alerted[persisting.alerts_after :]) == 1
+
+
+def test_a_later_event_leaves_the_kept_mismatch_recorded(story: Story, persisting: Persisting) -> None:
+    """FMP's older records carry an older adjustment and are no longer compared after an event; the kept
+    mismatch's day is read again with the event's check, so it is still compared, and still disagrees."""
+    wrong = story.symbols[2]
+    session_before = date(2025, 4, 25)
+    assert persisting.right.units == 1
+    assert persisting.right_reads == []  # not read again: the kept day is the same
+    assert persisting.right_mismatched == [(wrong, session_before, "adjusted_mismatch")]
+    named = f"{wrong} {session_before.isoformat()} adjusted_mismatch"
+    assert sum(named in text for text in story.alerted) == 1
