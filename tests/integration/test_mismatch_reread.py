@@ -49,7 +49,9 @@ LATER = date(2025, 4, 23)
 RUNS = (FIRST_RUN, MISSED, date(2025, 4, 15), date(2025, 4, 17), CHECKED)
 WRONG_AGAIN = date(2025, 4, 28)  # symbol 2's second dividend listed wrong: a newer mismatched day
 AFTER = (date(2025, 4, 29), date(2025, 4, 30))
-RIGHT = date(2025, 5, 5)  # symbol 2's third dividend, listed right: an event after the kept mismatch
+# a week of prices past FMP's series held (2025-04-29), then the weekly check: it moves past the kept day
+CHECK_AGAIN = (date(2025, 5, 5), date(2025, 5, 6), date(2025, 5, 7))
+RIGHT = date(2025, 5, 12)  # symbol 2's third dividend, listed right: an event after the kept mismatch
 KEY = "premium-key"
 
 
@@ -125,6 +127,7 @@ class Persisting:
     newer: list[ExtractSummary]  # corporate actions on WRONG_AGAIN and the runs after it
     newer_reads: list[list[tuple[str, str]]]
     newer_mismatched: list[tuple[str, date, str]]
+    checked_up_to: date  # the newest day of FMP's dividend-adjusted series held before RIGHT
     right: ExtractSummary  # corporate actions on RIGHT
     right_reads: list[tuple[str, str]]
     right_mismatched: list[tuple[str, date, str]]
@@ -206,6 +209,13 @@ def persisting(story: Story) -> Persisting:
         newer.append(story.extract(day)["corporate_actions"])
         newer_reads.append(story.reads)
         story.build()
+    for day in CHECK_AGAIN:
+        story.extract(day)
+    [(checked_up_to,)] = query(
+        story.url,
+        "select newest_date from etl.stream_state where stream = 'prices_adjusted' and symbol = %s",
+        (story.symbols[2],),
+    )
     story.simulator.set_today(RIGHT)
     story.simulator.add_dividend(
         story.symbols[2], RIGHT, round(0.02 * close_before(story.simulator, story.symbols[2], RIGHT), 2)
@@ -225,6 +235,7 @@ def persisting(story: Story) -> Persisting:
         newer,
         newer_reads,
         newer_mismatched,
+        checked_up_to,
         right,
         right_reads,
         story.mismatches(),
@@ -301,10 +312,12 @@ def test_a_newer_mismatched_day_is_read_once_more_and_alerted_once(story: Story,
 
 
 def test_a_later_event_leaves_the_kept_mismatch_recorded(story: Story, persisting: Persisting) -> None:
-    """FMP's older records carry an older adjustment and are no longer compared after an event; the kept
-    mismatch's day is read again with the event's check, so it is still compared, and still disagrees."""
+    """FMP's older records carry an older adjustment and are no longer compared after an event, and the weekly
+    check moved the overlap past the kept day; the event's read starts from the kept day instead, so it is
+    still compared, and still disagrees."""
     wrong = story.symbols[2]
     session_before = date(2025, 4, 25)
+    assert persisting.checked_up_to == CHECK_AGAIN[-1]  # the check read past the kept day
     assert persisting.right.units == 1
     assert persisting.right_reads == []  # not read again: the kept day is the same
     assert persisting.right_mismatched == [(wrong, session_before, "adjusted_mismatch")]
