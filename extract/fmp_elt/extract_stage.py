@@ -31,6 +31,7 @@ from fmp_elt.fmp.ratelimit import Limiter, RateLimiter
 from fmp_elt.streams import STREAMS
 from fmp_elt.streams.adjusted_reads import EVENT_REACH
 from fmp_elt.streams.base import ExtractOptions, Failure, Held, Stream, StreamContext, Unit, UnitResult
+from fmp_elt.streams.corporate_actions import REREAD_MARKER
 from fmp_elt.streams.symbols import SCREENED_EXCHANGE
 from fmp_elt.warehouse.connection import connect
 from fmp_elt.warehouse.cursors import (
@@ -38,6 +39,7 @@ from fmp_elt.warehouse.cursors import (
     departed,
     latest_events,
     load_cursors,
+    mismatches_kept,
     mismatches_owed,
     universe,
 )
@@ -208,7 +210,8 @@ def plan_units(conn: Any, stream: Stream[Any], base: StreamContext) -> tuple[lis
             raise ConfigError("no symbols known yet: run `fmp-elt extract symbols` first, or pass --symbols")
     symbols = [s for s in symbols or [] if in_shard(s, base.options.shard)]
     if stream.reads_events:
-        held = replace(held, events=latest_events(conn, base.today - EVENT_REACH, base.today))
+        events = latest_events(conn, base.today - EVENT_REACH, base.today)
+        held = replace(held, events=events, kept=mismatches_kept(conn, REREAD_MARKER))
     if stream.mismatch_reread_marker is not None:
         held = replace(held, mismatched=mismatches_owed(conn, stream.mismatch_reread_marker))
     ctx = stream.context(base, held)

@@ -10,15 +10,16 @@ the bad print must be, and the incremental marts must equal a full refresh.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pandas as pd
 import pytest
 
+from fmp_elt import clock
 from fmp_elt.streams.corporate_actions import UNADJUSTED_ENDPOINT
-from tests.fixtures.raw_rows import MARTS, land, query, rows_changed_since, snapshot_marts
-from tests.fixtures.real_prices import DIVIDENDS, SPLITS, SYMBOLS, Pipeline, real_prices_pipeline, sample
+from tests.fixtures.raw_rows import ADJUSTED, MARTS, land, query, rows_changed_since, snapshot_marts
+from tests.fixtures.real_prices import DIVIDENDS, KEY, SPLITS, SYMBOLS, Pipeline, real_prices_pipeline, sample
 from tests.fixtures.simulator import fmp_get
 
 FIRST_RUN = date(2012, 12, 31)
@@ -250,12 +251,16 @@ def test_incremental_marts_equal_a_full_refresh(pipeline: Pipeline) -> None:
 
 
 def test_actions_the_prices_do_not_reflect_are_mismatches(pipeline: Pipeline) -> None:
-    """A dividend and a split FMP would list without the prices showing them are reported on their day."""
-    loaded_at = datetime(2013, 3, 2, tzinfo=UTC)  # after every earlier load of these keys (there is none)
+    """A dividend and a split FMP would list without its prices showing them. Landed as a real run lands them
+    (after every earlier landing), our factors take them in: our adj_close steps by the dividend, so the
+    reconciliation of our own series finds no `dividend_mismatch`; FMP's dividend-adjusted series, read after
+    it, does not step there and says so (`adjusted_mismatch`). The split: the as-traded prices do not step
+    across it, so our split-adjusted close jumps by the ratio there (`split_mismatch`)."""
+    loaded_at = clock.now()  # after every earlier landing, as a real run's would be
     land(
         pipeline.url,
         "dividends",
-        [{"symbol": "GOOG", "date": "2010-06-15", "dividend": 5.0, "adjDividend": 5.0, "frequency": "Irregular"}],
+        [{"symbol": "GOOG", "date": "2011-06-15", "dividend": 5.0, "adjDividend": 5.0, "frequency": "Irregular"}],
         loaded_at=loaded_at,
         table="raw.fmp_dividends",
     )
@@ -274,7 +279,30 @@ def test_actions_the_prices_do_not_reflect_are_mismatches(pipeline: Pipeline) ->
     )
     traded = [{"symbol": "GOOG", "date": day, "adjClose": close} for day, close in closes]
     land(pipeline.url, UNADJUSTED_ENDPOINT, traded, loaded_at=loaded_at, table="raw.fmp_prices_unadjusted")
+    # FMP's dividend-adjusted series around the dividend, read after it (the check), knows no such dividend
+    checked = fmp_get(
+        pipeline.simulator, ADJUSTED, KEY, symbol="GOOG", **{"from": "2011-06-01", "to": "2011-06-30"}
+    ).json()
+    assert len(checked) > 15
+    land(pipeline.url, ADJUSTED, checked, loaded_at=clock.now(), table="raw.fmp_prices_adjusted")
     pipeline.build()
+
     found = {row[:3] for row in anomalies(pipeline.url) if row[0] == "GOOG"}
-    assert ("GOOG", date(2010, 6, 15), "dividend_mismatch") in found
+    assert ("GOOG", date(2011, 6, 15), "dividend_mismatch") not in found
+    assert ("GOOG", date(2011, 6, 14), "adjusted_mismatch") in found  # the session before the ex-date
     assert ("GOOG", date(2011, 3, 1), "split_mismatch") in found
+    # our factor by hand: the days before the ex-date scaled by 1 - 5 / the as-traded close before it
+    prices = pd.DataFrame(
+        query(
+            pipeline.url,
+            "select price_date, traded_close::float8, (adj_close / close)::float8 as factor from marts.daily_prices"
+            " where symbol = 'GOOG' and price_date between '2011-06-01' and '2011-06-30' order by price_date",
+        ),
+        columns=["day", "traded", "factor"],
+    )
+    before = prices[prices["day"] < date(2011, 6, 15)]
+    expected = 1 - 5.0 / before["traded"].iloc[-1]
+    assert (before["factor"] / expected).tolist() == pytest.approx([1.0] * len(before), rel=1e-9)
+    assert prices[prices["day"] >= date(2011, 6, 15)]["factor"].tolist() == pytest.approx(
+        [1.0] * (len(prices) - len(before)), rel=1e-9
+    )

@@ -91,6 +91,31 @@ def test_runtime_splits_and_dividends_are_listed(fmp_simulator: Simulator) -> No
     }
 
 
+def test_a_dividend_fmp_lists_wrong_is_listed_wrong_and_adjusted_right(
+    make_simulator: Callable[..., Simulator],
+) -> None:
+    """FMP's own error: `dividends` and the calendar list one amount, its dividend-adjusted series steps by another."""
+    sim = make_simulator()
+    symbol = next(s for s in sim.symbols if not sim.profile(s).splits and not sim.profile(s).delisted)
+    day = sim.today - timedelta(days=30)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    sim.add_dividend(symbol, day, 1.2, listed_as=0.4)
+    listed = [d for d in get(sim, "dividends", symbol=symbol) if d["date"] == day.isoformat()]
+    assert [(d["dividend"], d["adjDividend"]) for d in listed] == [(0.4, 0.4)]
+    window = {"from": (day - timedelta(days=1)).isoformat(), "to": day.isoformat()}
+    calendar = [r for r in get(sim, "dividends-calendar", **window) if r["symbol"] == symbol]
+    assert [r["dividend"] for r in calendar] == [0.4]
+    params = {"symbol": symbol, "from": (day - timedelta(days=10)).isoformat(), "to": day.isoformat()}
+    full = by_date(get(sim, "historical-price-eod/full", **params), "close")
+    adjusted = by_date(get(sim, "historical-price-eod/dividend-adjusted", **params), "adjClose")
+    previous = max(d for d in full if d < day.isoformat())
+    implied = full[previous] * (
+        1 - (adjusted[previous] / full[previous]) / (adjusted[day.isoformat()] / full[day.isoformat()])
+    )
+    assert implied == pytest.approx(1.2, abs=0.02)
+
+
 def every_dividend(sim: Simulator, first: date, last: date) -> list[dict]:
     rows = [
         row

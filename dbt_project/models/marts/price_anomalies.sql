@@ -15,7 +15,7 @@
     Reconciliation checks, prices against marts.splits and marts.dividends:
     - split_mismatch: across a split, the as-traded close divided by the split-adjusted close must step by the
       split ratio within `split_ratio_tolerance`; and the split-adjusted close must not move by the ratio itself
-      (which means the split was never applied);
+      (down: the split was never applied; up: the as-traded prices never showed it, a split listed in error);
     - dividend_mismatch: the dividend factor adj_close / close steps by adj_dividend / previous close on each
       ex-date; a step without a dividend, or a dividend whose step implies another amount, beyond
       `dividend_tolerance` of the dividend plus what rounding to cents explains.
@@ -277,7 +277,8 @@ split_checks as (
         split_sides.*,
         (before_traded / before_close) / nullif(after_traded / after_close, 0) as factor_step,
         abs(ln(after_close / before_close)) as adjusted_move,
-        abs(ln(after_close / before_close * split_ratio)) as unapplied_move
+        abs(ln(after_close / before_close * split_ratio)) as unapplied_move,
+        abs(ln(after_close / before_close / split_ratio)) as unshown_move
     from split_sides
 
 ),
@@ -293,6 +294,10 @@ split_mismatches as (
                 'the split-adjusted close moves from %s to %s across the %s:%s split: the split is not applied',
                 before_close, after_close, numerator, denominator
             )
+            when unshown_move < adjusted_move then format(
+                'the split-adjusted close moves from %s to %s across the %s:%s split: the as-traded prices do not show it',
+                before_close, after_close, numerator, denominator
+            )
             else format(
                 'as-traded/adjusted factor steps by %s across the split, which says %s:%s (%s)',
                 round(factor_step, 4), numerator, denominator, round(split_ratio, 4)
@@ -300,6 +305,7 @@ split_mismatches as (
         end as detail
     from split_checks
     where unapplied_move < adjusted_move
+        or unshown_move < adjusted_move
         or abs(factor_step / split_ratio - 1) > {{ var('split_ratio_tolerance') }}
 
 ),

@@ -25,7 +25,11 @@ def command(dry_run: bool) -> None:
     # Exclusive, like `fmp-elt run`: the full refresh must not read raw while another run lands in it.
     with runlog.run_lock(url, hint="run it again once that run has finished"):
         result = upgrade(settings, url, paths, dry_run=dry_run, on_cost=lambda cost: click.echo(cost.line()))
-    if dry_run or result.extract is None:
+    if dry_run:
+        return
+    if result.extract is None:
+        if result.cost.symbols:  # behind, but nothing left of today's quota: the line above says so
+            raise click.exceptions.Exit(1)
         return
     click.echo(result.extract.line())
     for failure in result.extract.failures[:10]:
@@ -35,4 +39,6 @@ def command(dry_run: bool) -> None:
     if result.extract.failures or not result.transform.ok:
         click.echo("run `fmp-elt upgrade` again: it fetches only the symbols still behind", err=True)
         raise click.exceptions.Exit(1)
-    click.echo(f"upgraded {len(result.upgraded)} symbols to the as-traded base; marts rebuilt")
+    left = len(result.cost.symbols) - len(result.upgraded)
+    later = f"; {left} symbols left for the next runs (run `fmp-elt upgrade` again tomorrow)" if left else ""
+    click.echo(f"upgraded {len(result.upgraded)} symbols to the as-traded base; marts rebuilt{later}")

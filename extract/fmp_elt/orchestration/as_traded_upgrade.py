@@ -6,6 +6,10 @@ as-traded endpoint (a full refresh of the `prices` stream for it alone: the as-t
 dividend-adjusted check, paged over the plan's history); once the marts are rebuilt the marker says it is done,
 so a second run reads nothing. Days older than the plan's window keep their `full` bar, which dbt converts
 with `to_traded_ratio`.
+
+On a plan with a daily quota (Basic: 250 calls a day) the cost is stated in days of that quota, and a run
+upgrades only the symbols that fit in what is left of today's quota (the run log's calls since 00:00 UTC); the
+others stay behind for the next run, tomorrow. With nothing left today it fetches nothing and says so.
 """
 
 from __future__ import annotations
@@ -13,14 +17,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 import psycopg2.extensions
 
+from fmp_elt import clock
 from fmp_elt.config import Settings
 from fmp_elt.extract_stage import ExtractSummary, extract_stream
 from fmp_elt.fmp.client import FmpClient
 from fmp_elt.orchestration.backfill_estimate import PRICE_PAGE_ROWS, PRICE_SERIES, TRADING_DAYS_A_YEAR
+from fmp_elt.status.usage import execution_usage
 from fmp_elt.streams.base import ExtractOptions
 from fmp_elt.streams.price_history import TRADED_ENDPOINT
 from fmp_elt.transform_stage import DbtPaths, DbtResult, build
@@ -37,14 +43,41 @@ class UpgradeCost:
     calls: int
     minutes: float
     rate_per_minute: int
+    calls_per_day: int | None = None  # the plan's daily quota (Basic), None when it has none
+    calls_left_today: int | None = None  # what is left of it today
+
+    @property
+    def calls_per_symbol(self) -> int:
+        return self.calls // len(self.symbols) if self.symbols else 0
+
+    @property
+    def days(self) -> int | None:
+        """Days of the daily quota the whole upgrade needs (None on a plan without one)."""
+        if self.calls_per_day is None:
+            return None
+        return math.ceil(self.calls / self.calls_per_day)
+
+    @property
+    def today(self) -> list[str]:
+        """The symbols this run upgrades: all of them, or those that fit in what is left of today's quota."""
+        if self.calls_left_today is None or not self.symbols:
+            return list(self.symbols)
+        return self.symbols[: self.calls_left_today // self.calls_per_symbol]
 
     def line(self) -> str:
         if not self.symbols:
             return "every symbol is on the as-traded base: nothing to fetch"
-        return (
-            f"{len(self.symbols)} symbols lack as-traded history: {self.calls} FMP calls,"
-            f" about {self.minutes:.1f} min at {self.rate_per_minute} calls/min"
-        )
+        head = f"{len(self.symbols)} symbols lack as-traded history: {self.calls} FMP calls"
+        if self.calls_per_day is None:
+            return f"{head}, about {self.minutes:.1f} min at {self.rate_per_minute} calls/min"
+        days = f"{self.days} day{'s' if self.days != 1 else ''}"
+        head = f"{head}, {days} of the plan's {self.calls_per_day} calls/day"
+        today, left = len(self.today), self.calls_left_today
+        if not today:
+            return f"{head}; {left} calls left today: nothing fetched, run `fmp-elt upgrade` again after 00:00 UTC"
+        rest = len(self.symbols) - today
+        later = f", the other {rest} on the next runs, one day's quota each" if rest else ""
+        return f"{head}; today {today} symbols ({today * self.calls_per_symbol} of the {left} calls left){later}"
 
 
 @dataclass
@@ -74,14 +107,16 @@ def upgrade(
     conn = connect(url, application_name="fmp-elt:upgrade")
     try:
         behind = symbols_behind(conn)
+        used = calls_today(conn) if settings.plan.calls_per_day else 0
     finally:
         conn.close()
-    result = UpgradeResult(cost(behind, settings))
+    result = UpgradeResult(cost(behind, settings, used))
     on_cost(result.cost)  # stated before anything is fetched
-    if dry_run or not behind:
+    batch = result.cost.today
+    if dry_run or not batch:
         return result
     settings.require_api_key()
-    result.extract, result.upgraded, run_id = fetch_as_traded(settings, url, behind, client=client, today=today)
+    result.extract, result.upgraded, run_id = fetch_as_traded(settings, url, batch, client=client, today=today)
     result.transform = build(url, paths, full_refresh=True)
     if result.transform.ok:
         # marked only once the marts are rebuilt: an upgrade cut short before that is owed again in full
@@ -104,12 +139,21 @@ def symbols_behind(conn: psycopg2.extensions.connection) -> list[str]:
         return [row[0] for row in cur.fetchall()]
 
 
-def cost(symbols: list[str], settings: Settings) -> UpgradeCost:
-    """Calls for each symbol's two price series over the plan's history, in pages of 5,000 rows."""
+def cost(symbols: list[str], settings: Settings, used_today: int = 0) -> UpgradeCost:
+    """Calls for each symbol's two price series over the plan's history, in pages of 5,000 rows; on a plan
+    with a daily quota, also what is left of it after the `used_today` calls."""
     bars = TRADING_DAYS_A_YEAR * settings.plan.history_years
     calls = len(symbols) * PRICE_SERIES * math.ceil(bars / PRICE_PAGE_ROWS)
     rate = settings.rate_limit_per_minute
-    return UpgradeCost(symbols, calls, calls / rate, rate)
+    per_day = settings.plan.calls_per_day
+    left = None if per_day is None else max(0, per_day - used_today)
+    return UpgradeCost(symbols, calls, calls / rate, rate, per_day, left)
+
+
+def calls_today(conn: psycopg2.extensions.connection) -> int:
+    """FMP calls the run log records since 00:00 UTC, when FMP's daily quota starts again."""
+    midnight = datetime.combine(clock.today(), time(), UTC)
+    return sum(calls for _, _, calls, _ in execution_usage(conn, midnight))
 
 
 def fetch_as_traded(

@@ -32,7 +32,8 @@ Prices
 Corporate actions (routes/corporate_actions.py)
 - `splits` / `dividends` per symbol and the `splits-calendar` / `dividends-calendar` list exactly the splits and
   dividends the prices reflect, up to 'today'; `adjDividend` is the amount divided by the later splits.
-  Two dividends on one ex-date make one adjustment step of their sum.
+  Two dividends on one ex-date make one adjustment step of their sum. A dividend added with `listed_as` is
+  listed with that amount (FMP's own error, on every read) while the dividend-adjusted series applies the true one.
 - `dividends-calendar` pages hold `SimulatorConfig.calendar_page_rows` rows (4,000); `Faults.calendar_seam_rows`
   makes pages overlap as FMP's do. `splits-calendar` ignores `page` and serves nothing older than 90 days.
 - `Faults.bad_prints` multiplies one symbol-day's prices in every JSON EOD answer.

@@ -174,13 +174,14 @@ class Market:
             self._events[symbol] = replace(events, splits=(*events.splits, Split(on, numerator, denominator)))
         self._changed(symbol)
 
-    def add_dividend(self, symbol: str, on: date, amount: float, in_calendar: bool = True) -> None:
+    def add_dividend(
+        self, symbol: str, on: date, amount: float, in_calendar: bool = True, listed_as: float | None = None
+    ) -> None:
         self._require(symbol)
+        dividend = Dividend(on, amount, in_calendar=in_calendar, listed_amount=listed_as)
         with self._lock:
             events = self._events.get(symbol, Events())
-            self._events[symbol] = replace(
-                events, dividends=(*events.dividends, Dividend(on, amount, in_calendar=in_calendar))
-            )
+            self._events[symbol] = replace(events, dividends=(*events.dividends, dividend))
         self._changed(symbol)
 
     def _bars(self, symbol: str) -> History:

@@ -192,10 +192,14 @@ class Simulator:
         """From now on every bar dated before `on` is re-adjusted (prices / ratio, volume * ratio)."""
         self._market.apply_split(symbol, on, numerator, denominator)
 
-    def add_dividend(self, symbol: str, on: date, amount: float = 0.25, in_calendar: bool = True) -> None:
+    def add_dividend(
+        self, symbol: str, on: date, amount: float = 0.25, in_calendar: bool = True, listed_as: float | None = None
+    ) -> None:
         """An ex-dividend on `on`: dividend-adjusted bars before it are scaled by 1 - amount / prior close.
-        `in_calendar=False`: dividends-calendar misses it, as FMP's market-wide lists sometimes do."""
-        self._market.add_dividend(symbol, on, amount, in_calendar)
+        `in_calendar=False`: dividends-calendar misses it, as FMP's market-wide lists sometimes do.
+        `listed_as`: the amount `dividends` and dividends-calendar list for it, on every read (FMP's own error:
+        its dividend-adjusted series still applies `amount`)."""
+        self._market.add_dividend(symbol, on, amount, in_calendar, listed_as)
 
     def delist(self, symbol: str, on: date) -> None:
         """`symbol`'s last trading day is `on`: it leaves the screener, joins delisted-companies, and its

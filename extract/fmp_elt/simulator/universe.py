@@ -55,6 +55,7 @@ class Dividend:
     amount: float  # as paid, per share on that date
     frequency: str = "Quarterly"  # FMP's label: Quarterly, Semi-Annual, Annual, Monthly, Irregular (specials)
     in_calendar: bool = True  # False: the market-wide dividends-calendar misses it (the symbol's list has it)
+    listed_amount: float | None = None  # what `dividends` and the calendar say, when FMP lists it wrong
 
 
 Day = date  # the field `date` below shadows the type inside the class

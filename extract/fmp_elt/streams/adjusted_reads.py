@@ -7,6 +7,8 @@ new version). The dividend-adjusted series is a check of our own factors, never 
   once the as-traded series held runs `CHECK_EVERY` past it (the weekly check); a disagreement with what was
   held there is an event the calendars missed, reported (the marts compare it with ours day by day);
 - nothing otherwise.
+An overlap read of a symbol whose adjusted mismatch stayed after its re-read starts from that mismatch's day
+(streams/prices.py), so FMP's records of it land after every event and stay compared.
 Events are looked up over `EVENT_REACH` (longer than `CHECK_EVERY`: an older series gets the check anyway).
 """
 

@@ -118,6 +118,9 @@ class Held:
     # per symbol with an open split, dividend or adjusted mismatch not yet re-read, its newest such day
     # (streams with a mismatch_reread_marker)
     mismatched: Mapping[str, date] = field(default_factory=dict)
+    # per symbol whose adjusted mismatch stayed after its re-read (FMP's own data wrong), the mismatched day
+    # (`reads_events`): FMP's dividend-adjusted series is re-read from it, so a later event does not hide it
+    kept: Mapping[str, date] = field(default_factory=dict)
 
 
 C = TypeVar("C", bound=StreamContext)

@@ -45,6 +45,7 @@ class PricesContext(StreamContext):
 
     departed: frozenset[str] = frozenset()
     events: Mapping[str, date] = field(default_factory=dict)
+    kept: Mapping[str, date] = field(default_factory=dict)  # Held.kept
 
 
 class PricesStream(Stream[PricesContext]):
@@ -58,7 +59,9 @@ class PricesStream(Stream[PricesContext]):
     reads_events = True  # the splits and dividends landed so far decide which adjusted histories to read
 
     def context(self, ctx: StreamContext, held: Held) -> PricesContext:
-        return PricesContext(ctx.settings, ctx.options, ctx.today, departed=held.departed, events=held.events)
+        return PricesContext(
+            ctx.settings, ctx.options, ctx.today, departed=held.departed, events=held.events, kept=held.kept
+        )
 
     def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: PricesContext) -> Iterable[Unit]:
         units = [
@@ -101,7 +104,10 @@ class PricesStream(Stream[PricesContext]):
             rows = fetch_range(client, variant.endpoint, symbol, history_start, to)
         else:
             assert cursor is not None
-            rows = fetch_range(client, variant.endpoint, symbol, overlap_start(cursor), to)
+            start = overlap_start(cursor)
+            if variant.on_events and symbol in ctx.kept:  # from the mismatch FMP keeps: still compared after an event
+                start = min(start, ctx.kept[symbol])
+            rows = fetch_range(client, variant.endpoint, symbol, start, to)
             if read is Read.CHECK and overlap_disagrees(rows, cursor, variant.close_key):
                 result.repaired.append(symbol)
         result.landings.append(Landing(variant.table, variant.endpoint, symbol, rows))

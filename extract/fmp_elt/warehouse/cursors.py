@@ -90,14 +90,34 @@ def latest_events(conn: psycopg2.extensions.connection, since: date, until: date
 MISMATCHES = ("split_mismatch", "dividend_mismatch", "adjusted_mismatch")
 
 
+def _anomalies_built(cur: psycopg2.extensions.cursor) -> bool:
+    cur.execute("select to_regclass('marts.price_anomalies') is not null")
+    row = cur.fetchone()
+    return bool(row and row[0])
+
+
+def mismatches_kept(conn: psycopg2.extensions.connection, marker: str) -> dict[str, date]:
+    """Per symbol whose `adjusted_mismatch` stays after the re-read `marker` records for its day (or a later
+    one), that day. Empty before the marts are first built."""
+    with conn.cursor() as cur:
+        if not _anomalies_built(cur):
+            return {}
+        cur.execute(
+            "select kept.symbol, kept.price_date from marts.price_anomalies kept"
+            " where kept.anomaly = 'adjusted_mismatch' and exists (select 1 from etl.stream_state reread"
+            " where reread.stream = %s and reread.symbol = kept.symbol and reread.newest_date >= kept.price_date)"
+            " order by kept.symbol",
+            (marker,),
+        )
+        return dict(cur.fetchall())
+
+
 def mismatches_owed(conn: psycopg2.extensions.connection, marker: str) -> dict[str, date]:
     """Per symbol with an open split, dividend or adjusted mismatch in marts.price_anomalies, its newest such
     day, unless `marker` records a re-read made for that day or a later one (one re-read per mismatch, not one
     per run). Empty before the marts are first built."""
     with conn.cursor() as cur:
-        cur.execute("select to_regclass('marts.price_anomalies') is not null")
-        row = cur.fetchone()
-        if not row or not row[0]:
+        if not _anomalies_built(cur):
             return {}
         cur.execute(
             "with open as (select symbol, max(price_date) as newest from marts.price_anomalies"

@@ -2,7 +2,8 @@
 
 Every event listed here is one the symbol's prices reflect: its split-adjusted bars are divided by the splits
 after them, its dividend-adjusted bars scaled for the dividends after them (simulator/market.py). Only events
-dated on or before 'today' are listed.
+dated on or before 'today' are listed. A dividend added with `listed_as` is listed with that wrong amount
+while its dividend-adjusted bars use the true one, as FMP's data sometimes is.
 
 Choices where FMP's behaviour is not known: `recordDate` is the ex-date (T+1 settlement), `paymentDate` two
 weeks later, `declarationDate` three weeks earlier; `yield` is the annualised dividend in percent of the close
@@ -43,6 +44,8 @@ def dividend_record(series: PriceSeries, dividend: Dividend) -> Record:
         if split.date > dividend.date:
             later_splits *= split.ratio
     close = series.raw_close_before(dividend.date)
+    # FMP's own error: its lists keep a wrong amount while its dividend-adjusted series applies the right one
+    amount = dividend.amount if dividend.listed_amount is None else dividend.listed_amount
     per_year = PAYMENTS_PER_YEAR.get(dividend.frequency, 1)
     return {
         "symbol": series.symbol,
@@ -50,9 +53,9 @@ def dividend_record(series: PriceSeries, dividend: Dividend) -> Record:
         "recordDate": dividend.date.isoformat(),
         "paymentDate": (dividend.date + timedelta(days=14)).isoformat(),
         "declarationDate": (dividend.date - timedelta(days=21)).isoformat(),
-        "adjDividend": round(dividend.amount / later_splits, 6),
-        "dividend": dividend.amount,
-        "yield": 100.0 * dividend.amount * per_year / close if close else 0.0,
+        "adjDividend": round(amount / later_splits, 6),
+        "dividend": amount,
+        "yield": 100.0 * amount * per_year / close if close else 0.0,
         "frequency": dividend.frequency,
     }
 
