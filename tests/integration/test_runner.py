@@ -61,22 +61,24 @@ def test_jobs_run_in_dependency_order_whatever_the_file_order(database_url: str,
 
 def test_a_job_over_its_timeout_is_killed_with_its_children(database_url: str, tmp_path: Path) -> None:
     pidfile = tmp_path / "grandchild.pid"
+    # The timeout must fall after the job has started its grandchild: a job process takes a few seconds to
+    # import the package on a busy machine (3 s was not always enough), hence 10 s, against a sleep of 120 s.
     entries = [
-        job("slow", timeout=3, OPS_MODE="spawn_and_sleep", OPS_SLEEP=60, OPS_PIDFILE=pidfile),
+        job("slow", timeout=10, OPS_MODE="spawn_and_sleep", OPS_SLEEP=120, OPS_PIDFILE=pidfile),
         job("after", ["slow"]),
     ]
     started = time.monotonic()
     report = run_jobs(database_url, tmp_path, entries)
 
-    assert time.monotonic() - started < 40  # it did not wait for the 60 s sleep
+    assert time.monotonic() - started < 90  # it did not wait for the 120 s sleep
     slow = report.outcome("slow")
     assert slow.status == "failed"
-    assert slow.error == "timed out after 3s"
+    assert slow.error == "timed out after 10s"
     assert report.outcome("after").status == "skipped"
     grandchild = int(pidfile.read_text())
     assert not _alive(grandchild), "the job's own child process outlived the timeout"
     status, *_rest, error, _meta = executions(database_url)["slow"]
-    assert (status, error) == ("failed", "timed out after 3s")
+    assert (status, error) == ("failed", "timed out after 10s")
 
 
 def _alive(pid: int) -> bool:
