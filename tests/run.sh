@@ -81,6 +81,24 @@ pytest_at() {
     esac
 }
 
+# Temporary folders under a root of this run's own: pytest keeps only the three newest sessions' folders under
+# its shared /tmp/pytest-of-USER and deletes older ones when a session starts, so another suite starting on the
+# machine removed a running session's folders, the demo's PostgreSQL data folder among them (PANIC, then every
+# demo test failed). The root is removed when the run passes, kept (and named) when it fails.
+temproot=$(mktemp -d "${TMPDIR:-/tmp}/fmp-elt-tests-XXXXXX")
+export PYTEST_DEBUG_TEMPROOT=$temproot
+finish() {
+    local code=$?
+    if [ "$code" -eq 0 ]; then
+        rm -rf "$temproot"
+    else
+        echo "tests/run.sh: the run's temporary folders are kept in $temproot" >&2
+    fi
+    [ -z "${reports:-}" ] || rm -rf "$reports"
+    return "$code"
+}
+trap finish EXIT
+
 if [ -n "$clock" ]; then
     pytest_at "$clock" "$@"
     exit
@@ -95,7 +113,6 @@ pytest_at "" "$@"
 # rerun alone leaves a core idle while its longest module (the demo's replay) runs on. Their reports follow one
 # another. (Exit code 5: the arguments selected no such test.)
 reports=$(mktemp -d)
-trap 'rm -rf "$reports"' EXIT
 pids=()
 slot=0
 for spec in "+400d" "2027-12-25 12:00:00"; do
