@@ -44,14 +44,16 @@ if [ "${1:-}" = "--dbt" ]; then
     [ "${2:-}" = 1.12 ] || { echo "tests/run.sh: --dbt takes 1.12 (the lock holds 1.11)" >&2; exit 2; }
     shift 2
     [ -x .venv-dbt-1.12/bin/python ] || "$PYTHON" -m venv .venv-dbt-1.12
-    .venv-dbt-1.12/bin/pip install --quiet --no-deps --require-hashes -r requirements/lock-dbt-1.12.txt
+    .venv-dbt-1.12/bin/pip install --quiet --no-deps --require-hashes -r requirements/lock-dbt-1.12.txt --no-compile
     .venv-dbt-1.12/bin/pip install --quiet --no-deps --no-build-isolation -e .
     exec .venv-dbt-1.12/bin/pytest "$@"
 fi
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
-.venv/bin/pip install --quiet --no-deps --require-hashes -r requirements/lock.txt
+# --no-compile: Python compiles a module when it is first imported; compiling every file of every package up front
+# took 63 of the install's CPU seconds, against 35 without (measured side by side at load 13).
+.venv/bin/pip install --quiet --no-deps --require-hashes -r requirements/lock.txt --no-compile
 .venv/bin/pip install --quiet --no-deps --no-build-isolation -e .
 
 # Debian packages the tests drive: Chromium for the dashboard (Playwright's own download is not used) and
