@@ -3,6 +3,8 @@ again each week, so a restatement and a re-dated period arrive as new versions o
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from fmp_elt.simulator import Simulator
@@ -59,3 +61,21 @@ def test_basic_reads_five_annual_periods_in_three_calls(fmp_simulator: Simulator
         periods = query(database_url, f"select distinct payload->>'period' from {dataset.table}")
         assert [p for (p,) in periods] == ["FY"]
         assert scalar(database_url, f"select count(*) from {dataset.table}") == 5
+
+
+def test_a_run_after_a_long_pause_leaves_no_gap(fmp_simulator: Simulator, database_url: str) -> None:
+    sim = fmp_simulator
+    symbol = next(s for s in sim.symbols if sim.profile(s).is_common_stock and sim.profile(s).delisted is None)
+    end = sim.today
+    sim.set_today(end - timedelta(days=3 * 365))
+    run(sim.base_url, database_url, "statements", symbols=[symbol])
+    sim.set_today(end)
+    summary, _ = run(sim.base_url, database_url, "statements", symbols=[symbol])
+    assert not summary.failures
+    held = query(
+        database_url,
+        "select distinct payload->>'fiscalYear', payload->>'period', payload->>'acceptedDate'"
+        " from raw.fmp_income_statements where symbol = %s",
+        (symbol,),
+    )
+    assert set(map(tuple, held)) == served(sim, "income-statement", symbol)

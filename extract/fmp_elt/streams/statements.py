@@ -4,15 +4,16 @@ A statement is keyed by its fiscal year and period, not by its end date: FMP re-
 year (09-30 becomes 09-28), and the same period must stay one record whose date changed. Each statement carries
 `filingDate` and `acceptedDate`, when the period became public, which the point-in-time marts read.
 
-A symbol's first run reads every period FMP holds; later runs re-read the last two fiscal years and five quarters,
-which holds every new filing and the restatements a 10-K makes of the year before (FMP restates in place, so
-these re-reads are the only record of a restatement). Cost: 6 calls per symbol and run (3 on Basic, annual only);
-the `statements` job runs weekly (docs/operate/costs.md).
+A symbol's first run reads every period FMP holds; later runs re-read the last two fiscal years and five
+quarters (more after a long pause), which holds every new filing and the restatements a 10-K makes of the year
+before (FMP restates in place, so these re-reads are the only record of a restatement). Cost: 6 calls per symbol
+and run (3 on Basic, annual only); the `statements` job runs weekly (docs/use/fundamentals.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from fmp_elt.fmp.client import FmpClient
 from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, Stream, StreamContext, Unit, UnitResult
@@ -22,6 +23,7 @@ from fmp_elt.streams.statement_fields import BALANCE_SHEET, CASH_FLOW, INCOME_ST
 
 FULL_LIMIT = 1000  # FMP's maximum per request
 RECENT_LIMIT = {"annual": 2, "quarter": 5}
+PERIOD_DAYS = {"annual": 365, "quarter": 91}
 BASIC_LIMIT = 5  # the Basic plan refuses more than 5 rows and quarterly periods
 KEY = ("symbol", "fiscalYear", "period")
 REQUIRED = ("date", "fiscalYear", "period", "acceptedDate", "reportedCurrency")
@@ -42,6 +44,7 @@ def _statement(name: str, endpoint: str, what: str, columns: tuple[StagingColumn
             "fiscalYear as a string, period FY or Q1..Q4, then the amounts in the reported currency)."
         ),
         columns=columns,
+        keep_versions=True,  # the histories read every version: restatements and re-dated periods
     )
 
 
@@ -49,6 +52,13 @@ INCOME_STATEMENTS = _statement("income_statements", "income-statement", "income 
 BALANCE_SHEETS = _statement("balance_sheets", "balance-sheet-statement", "balance sheets", BALANCE_SHEET)
 CASH_FLOWS = _statement("cash_flows", "cash-flow-statement", "cash flow statements", CASH_FLOW)
 STATEMENTS = (INCOME_STATEMENTS, BALANCE_SHEETS, CASH_FLOWS)
+
+
+def recent_limit(period: str, newest: date | None, today: date) -> int:
+    """Periods to re-read: the recent ones, plus one for each period that can have ended since the newest held
+    (a run after a long pause must not leave a gap)."""
+    missed = max(0, (today - newest).days) // PERIOD_DAYS[period] if newest else 0
+    return min(FULL_LIMIT, RECENT_LIMIT[period] + missed)
 
 
 def calls_per_symbol(basic: bool) -> int:
@@ -77,7 +87,8 @@ class StatementsStream(Stream[StreamContext]):
         for dataset in STATEMENTS:
             [endpoint] = dataset.endpoints
             for period in periods:
-                limit = BASIC_LIMIT if basic else FULL_LIMIT if first else RECENT_LIMIT[period]
+                newest = cursor.newest_date if cursor else None
+                limit = BASIC_LIMIT if basic else FULL_LIMIT if first else recent_limit(period, newest, ctx.today)
                 rows = client.get_json(endpoint, {"symbol": symbol, "period": period, "limit": limit})
                 result.landings.append(Landing(dataset.table, endpoint, symbol, rows))
                 result.records_failed += count_broken(rows, dataset, symbol)

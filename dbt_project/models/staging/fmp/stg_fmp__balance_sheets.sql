@@ -4,16 +4,17 @@ with
 
 source as (
 
-    select landed.*
+    select
+        landed.*,
+        not exists (
+            select 1
+            from {{ source('fmp', 'balance_sheets') }} as newer
+            where coalesce(newer.symbol, newer.payload ->> 'symbol') = coalesce(landed.symbol, landed.payload ->> 'symbol')
+                and (newer.payload ->> 'fiscalYear') = (landed.payload ->> 'fiscalYear')
+                and (newer.payload ->> 'period') = (landed.payload ->> 'period')
+                and (newer._loaded_at, newer._seq) > (landed._loaded_at, landed._seq)
+        ) as is_latest
     from {{ source('fmp', 'balance_sheets') }} as landed
-    where not exists (
-        select 1
-        from {{ source('fmp', 'balance_sheets') }} as newer
-        where coalesce(newer.symbol, newer.payload ->> 'symbol') = coalesce(landed.symbol, landed.payload ->> 'symbol')
-            and (newer.payload ->> 'fiscalYear') = (landed.payload ->> 'fiscalYear')
-            and (newer.payload ->> 'period') = (landed.payload ->> 'period')
-            and (newer._loaded_at, newer._seq) > (landed._loaded_at, landed._seq)
-    )
 
 ),
 
@@ -83,6 +84,7 @@ renamed as (
         {{ json_numeric('netDebt') }} as net_debt,
         source._run_id as run_id,
         source._loaded_at,
+        source.is_latest,
         source._seq
 
     from source

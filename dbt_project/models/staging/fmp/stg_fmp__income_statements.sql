@@ -4,16 +4,17 @@ with
 
 source as (
 
-    select landed.*
+    select
+        landed.*,
+        not exists (
+            select 1
+            from {{ source('fmp', 'income_statements') }} as newer
+            where coalesce(newer.symbol, newer.payload ->> 'symbol') = coalesce(landed.symbol, landed.payload ->> 'symbol')
+                and (newer.payload ->> 'fiscalYear') = (landed.payload ->> 'fiscalYear')
+                and (newer.payload ->> 'period') = (landed.payload ->> 'period')
+                and (newer._loaded_at, newer._seq) > (landed._loaded_at, landed._seq)
+        ) as is_latest
     from {{ source('fmp', 'income_statements') }} as landed
-    where not exists (
-        select 1
-        from {{ source('fmp', 'income_statements') }} as newer
-        where coalesce(newer.symbol, newer.payload ->> 'symbol') = coalesce(landed.symbol, landed.payload ->> 'symbol')
-            and (newer.payload ->> 'fiscalYear') = (landed.payload ->> 'fiscalYear')
-            and (newer.payload ->> 'period') = (landed.payload ->> 'period')
-            and (newer._loaded_at, newer._seq) > (landed._loaded_at, landed._seq)
-    )
 
 ),
 
@@ -61,6 +62,7 @@ renamed as (
         {{ json_numeric('weightedAverageShsOutDil') }} as weighted_average_shs_out_dil,
         source._run_id as run_id,
         source._loaded_at,
+        source.is_latest,
         source._seq
 
     from source

@@ -1,0 +1,207 @@
+"""Financial statements through the simulator, the extractor and dbt, on both clocks: FMP's (when EDGAR
+accepted a period) and ours (when we landed each version).
+
+Two runs of the `statements` stream, the simulated market moved between them so that a 52/53-week filer's
+period is re-dated and a restater's fiscal year restated. The marts must hold one row per company, fiscal year
+and period (the re-dated period replaced, not added), the history both versions, and the as-of reads must
+never return a period accepted after their time, with the figures as first seen before the restatement.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from fmp_elt import transform_stage
+from fmp_elt.simulator import Simulator
+from fmp_elt.simulator.filings import REDATED_AFTER, Filing
+from tests.fixtures.postgres import create_database, drop_database, query, with_database
+from tests.fixtures.simulator import fmp_get, simulator_config
+from tests.integration.test_extract import run
+
+END = date(2026, 11, 27)  # the simulated market's last day; the data does not depend on the clock
+NEW_YORK = ZoneInfo("America/New_York")
+MARTS = ("+income_statement_history+", "+balance_sheet_history+", "+cash_flow_history+")
+
+
+def accepted_utc(filing: Filing) -> datetime:
+    return filing.accepted.replace(tzinfo=NEW_YORK).astimezone(UTC)
+
+
+@dataclass
+class Story:
+    url: str
+    sim: Simulator
+    first_run: date
+    restater: str
+    restated: Filing  # the fiscal year restated between the runs
+    restating: Filing  # the 10-K that restated it
+    redater: str
+    redated: Filing  # the period re-dated between the runs
+    foreign: str
+    revenue_first_seen: int  # the restated year's revenue as served on the first run
+    revenue_now: int
+
+
+def find_first_run(sim: Simulator, restater: str, redater: str) -> tuple[date, Filing, Filing, Filing]:
+    """A first-run day after the restated year's 10-K and before the next one, with a period of the 52/53-week
+    filer accepted but not yet re-dated: both change before END, the second run."""
+    years = [f for f in sim.filings(restater) if f.period == "FY"]
+    for restated, restating in reversed(list(itertools.pairwise(years))):  # the latest such day
+        for redated in sim.filings(redater):
+            if redated.month_end == redated.fiscal_end or redated.accepted.date() + REDATED_AFTER > END:
+                continue
+            first = max(restated.accepted.date(), redated.accepted.date())
+            if first < restating.accepted.date() and first < redated.accepted.date() + REDATED_AFTER:
+                return first, restated, restating, redated
+    raise AssertionError("the simulated universe holds no such pair of events")
+
+
+def revenue(sim: Simulator, symbol: str, fiscal_year: int) -> int:
+    rows = fmp_get(sim, "income-statement", symbol=symbol, period="annual", limit=1000).json()
+    return next(r["revenue"] for r in rows if r["fiscalYear"] == str(fiscal_year))
+
+
+@pytest.fixture(scope="module")
+def story(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
+    sim = Simulator(simulator_config(n_symbols=16, seed=11, start=date(2018, 1, 2), end=END))
+    sim.start()
+    name = create_database(pg_server_url, pg_template)
+    url = with_database(pg_server_url, name)
+    paths = transform_stage.DbtPaths.under(tmp_path_factory.mktemp("home"))
+    try:
+        traits = {s: sim.filer(s) for s in sim.symbols}
+        restater = next(s for s, t in traits.items() if t.restates)
+        redater = next(s for s, t in traits.items() if t.week_based)
+        foreign = next(s for s, t in traits.items() if t.reported_currency != "USD")
+        first, restated, restating, redated = find_first_run(sim, restater, redater)
+        stocks = [s for s in sim.symbols if sim.profile(s).is_common_stock]
+        for day in (first, END):
+            sim.set_today(day)
+            if day == first:
+                revenue_first_seen = revenue(sim, restater, restated.fiscal_year)
+            summary, _ = run(sim.base_url, url, "statements", plan="starter", symbols=stocks)
+            assert not summary.failures
+            result = transform_stage.build(url, paths, select=MARTS)
+            assert result.ok, result.output[-3000:]
+        yield Story(
+            url,
+            sim,
+            first,
+            restater,
+            restated,
+            restating,
+            redater,
+            redated,
+            foreign,
+            revenue_first_seen,
+            revenue(sim, restater, restated.fiscal_year),
+        )
+    finally:
+        sim.stop()
+        drop_database(pg_server_url, name)
+
+
+def test_a_backfilled_history_is_read_by_acceptance_never_after_it(story: Story) -> None:
+    sim = story.sim
+    # long before our first landing: every version we hold was first seen after t
+    for t in (datetime(2022, 5, 16, 13, 0, tzinfo=UTC), datetime(2024, 2, 20, 21, 30, tzinfo=UTC)):
+        held = query(
+            story.url,
+            "select security_id, fiscal_year, period, accepted_date from marts.income_statement_as_of(%s)",
+            (t,),
+        )
+        assert held
+        for symbol in {s for s, *_ in held}:
+            filed = [f for f in sim.filings(symbol) if accepted_utc(f) <= t]
+            for annual in (True, False):
+                known = [f for f in filed if (f.period == "FY") == annual]
+                rows = [(fy, p, a) for s, fy, p, a in held if s == symbol and (p == "FY") == annual]
+                if not known:
+                    assert rows == []
+                    continue
+                latest = max(known, key=lambda f: (f.month_end, f.fiscal_year))
+                assert rows == [(latest.fiscal_year, latest.period, accepted_utc(latest))], (symbol, t)
+        assert all(accepted <= t for *_, accepted in held)
+
+
+def test_a_re_dated_period_replaces_its_row(story: Story) -> None:
+    f = story.redated
+    key = (story.redater, f.fiscal_year, f.period)
+    current = query(
+        story.url,
+        "select period_end_date from marts.income_statement where security_id = %s and fiscal_year = %s"
+        " and period = %s",
+        key,
+    )
+    assert current == [(f.fiscal_end,)]
+    versions = query(
+        story.url,
+        "select version, period_end_date, valid_to is null from marts.income_statement_history"
+        " where security_id = %s and fiscal_year = %s and period = %s order by version",
+        key,
+    )
+    assert versions == [(1, f.month_end, False), (2, f.fiscal_end, True)]
+    for mart in ("income_statement", "balance_sheet", "cash_flow"):
+        per_year = query(
+            story.url,
+            f"select fiscal_year, period, count(*) from marts.{mart} where security_id = %s"
+            " group by fiscal_year, period having count(*) > 1",
+            (story.redater,),
+        )
+        assert per_year == []
+    now = query(
+        story.url,
+        "select period_end_date from marts.income_statement_as_of(now()) where security_id = %s and period = %s",
+        (story.redater, "FY"),
+    )
+    assert len(now) == 1
+
+
+def test_a_restatement_is_a_version_and_the_read_before_it_returns_the_first_value(story: Story) -> None:
+    key = (story.restater, story.restated.fiscal_year, "FY")
+    assert story.revenue_now != story.revenue_first_seen
+    versions = query(
+        story.url,
+        "select version, revenue, valid_from, valid_to from marts.income_statement_history"
+        " where security_id = %s and fiscal_year = %s and period = %s order by version",
+        key,
+    )
+    assert [(v, r) for v, r, *_ in versions] == [
+        (1, Decimal(story.revenue_first_seen)),
+        (2, Decimal(story.revenue_now)),
+    ]
+    assert versions[0][3] == versions[1][2]  # the restatement closed the first version when it landed
+    current = query(
+        story.url,
+        "select revenue from marts.income_statement where security_id = %s and fiscal_year = %s and period = %s",
+        key,
+    )
+    assert current == [(Decimal(story.revenue_now),)]
+    # FMP's clock between the restated year's 10-K and the restating one: the year as we first saw it
+    t = accepted_utc(story.restating) - timedelta(minutes=1)
+    as_of = query(
+        story.url,
+        "select fiscal_year, revenue, version from marts.income_statement_as_of(%s)"
+        " where security_id = %s and period = 'FY'",
+        (t, story.restater),
+    )
+    assert as_of == [(story.restated.fiscal_year, Decimal(story.revenue_first_seen), 1)]
+
+
+def test_a_foreign_filer_is_flagged(story: Story) -> None:
+    flags = dict(
+        query(
+            story.url,
+            "select security_id, bool_and(reported_in_foreign_currency) from marts.balance_sheet group by 1",
+        )
+    )
+    assert flags.pop(story.foreign) is True
+    assert flags
+    assert not any(flags.values())
