@@ -27,7 +27,7 @@ from tests.integration.test_extract import run
 
 END = date(2026, 11, 27)  # the simulated market's last day; the data does not depend on the clock
 NEW_YORK = ZoneInfo("America/New_York")
-MARTS = ("+income_statement_history+", "+balance_sheet_history+", "+cash_flow_history+")
+MARTS = ("+fundamentals",)
 
 
 def accepted_utc(filing: Filing) -> datetime:
@@ -205,3 +205,28 @@ def test_a_foreign_filer_is_flagged(story: Story) -> None:
     assert flags.pop(story.foreign) is True
     assert flags
     assert not any(flags.values())
+
+
+def test_fundamentals_as_of_puts_the_statements_of_one_period_side_by_side(story: Story) -> None:
+    t = accepted_utc(story.restating) - timedelta(minutes=1)
+    rows = query(
+        story.url,
+        "select security_id, fiscal_year, period, accepted_date, revenue, total_assets, free_cash_flow"
+        " from marts.fundamentals_as_of(%s)",
+        (t,),
+    )
+    assert rows
+    assert all(accepted <= t for _, _, _, accepted, *_ in rows)
+    assert all(None not in row for row in rows)  # each period's three statements were filed together
+    restater = [r for r in rows if r[0] == story.restater and r[2] == "FY"]
+    assert [(fy, revenue) for _, fy, _, _, revenue, *_ in restater] == [
+        (story.restated.fiscal_year, Decimal(story.revenue_first_seen))
+    ]
+    # the balance sheet of the same period, as served (the simulator's figures, independently read)
+    sheets = fmp_get(story.sim, "balance-sheet-statement", symbol=story.restater, period="annual", limit=1000).json()
+    sheet = next(r for r in sheets if r["fiscalYear"] == str(story.restated.fiscal_year))
+    assert restater[0][5] == Decimal(sheet["totalAssets"])
+    now = query(story.url, "select count(*), count(distinct security_id) from marts.fundamentals_as_of(now())")
+    current = query(story.url, "select count(distinct security_id) from marts.fundamentals")
+    assert now[0][1] == current[0][0]
+    assert now[0][0] == 2 * now[0][1]  # per company its latest fiscal year and its latest quarter
