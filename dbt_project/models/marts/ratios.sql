@@ -3,7 +3,7 @@
     config(
         materialized='contracted_incremental',
         incremental_strategy='merge',
-        unique_key=['symbol', 'period_end_date', 'period'],
+        unique_key=['symbol', 'fiscal_year', 'period'],
         on_schema_change='fail',
         indexes=[
             {'columns': ['_loaded_at']},
@@ -12,9 +12,10 @@
 }}
 
 {#-
-    One row per symbol, fiscal period end and period (FY, Q1..Q4): the latest landed version, so a restated
-    period replaces the figures held before. Incremental runs merge only versions landed since the newest
-    `_loaded_at` held here.
+    One row per symbol, fiscal year and period (FY, Q1..Q4): the latest landed version, so a restated period
+    replaces the figures held before, and a re-dated one (FMP moves a 52/53-week year's end, 09-30 to 09-28)
+    replaces the row of its old date: raw keys FMP's records by their date, so both dates stay latest there and
+    the later landing wins here. Incremental runs merge only versions landed since the newest `_loaded_at` held.
 -#}
 
 with
@@ -29,12 +30,21 @@ ratios as (
 
 ),
 
+latest as (
+
+    select distinct on (symbol, fiscal_year, period) *
+    from ratios
+    where fiscal_year is not null
+    order by symbol, fiscal_year, period, _loaded_at desc, _seq desc
+
+),
+
 final as (
 
     select
         {{ ratio_columns_typed() }}
         cast(_loaded_at as timestamptz) as _loaded_at
-    from ratios
+    from latest
 
 )
 

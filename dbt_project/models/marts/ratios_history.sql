@@ -1,12 +1,12 @@
-{%- set key_columns = ['symbol', 'period_end_date', 'period'] -%}
-{%- set value_columns = ['fiscal_year', 'reported_currency'] + ratio_fields() | map('last') | list -%}
+{%- set key_columns = ['symbol', 'fiscal_year', 'period'] -%}
+{%- set value_columns = ['period_end_date', 'reported_currency'] + ratio_fields() | map('last') | list -%}
 
 {#- The key's unique index is the primary key's, which the contract (_marts__models.yml) creates with the table. -#}
 {{
     config(
         materialized='contracted_incremental',
         incremental_strategy='merge',
-        unique_key=['symbol', 'period_end_date', 'period', 'valid_from'],
+        unique_key=['symbol', 'fiscal_year', 'period', 'valid_from'],
         on_schema_change='fail',
         indexes=[
             {'columns': ['_loaded_at']},
@@ -16,8 +16,9 @@
 }}
 
 {#-
-    Every version of each symbol, fiscal period end and period the ratios mart has held: a restatement (a
-    later landing with other figures) closes the version held and opens a new one; a landing that repeats the
+    Every version of each symbol, fiscal year and period the ratios mart has held: a restatement or a re-dated
+    period (a later landing with other figures or another period end) closes the version held and opens a new
+    one; a landing that repeats the
     figures held is no new version. Incremental runs recompute the periods with a landing since the newest
     `_loaded_at` held, from all their landings.
 -#}
@@ -48,11 +49,12 @@ states as (
     from (
         select
             *,
-            row_number() over (partition by symbol, period_end_date, period, _loaded_at order by _seq desc)
+            row_number() over (partition by symbol, fiscal_year, period, _loaded_at order by _seq desc)
                 as landed_after_in_load
         from ratios
     ) as ranked
     where landed_after_in_load = 1
+        and fiscal_year is not null
 
 ),
 
