@@ -19,15 +19,30 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from fmp_elt import transform_stage
+from fmp_elt.extract_stage import extract_stream
+from fmp_elt.fmp.client import FmpClient, RetryPolicy
+from fmp_elt.fmp.ratelimit import RateLimiter
+from fmp_elt.jobs.extract import streams_of
 from fmp_elt.simulator import Simulator
 from fmp_elt.simulator.filings import REDATED_AFTER, Filing
+from fmp_elt.streams.base import ExtractOptions
+from fmp_elt.warehouse import runlog
 from tests.fixtures.postgres import create_database, drop_database, query, with_database
 from tests.fixtures.simulator import fmp_get, simulator_config
-from tests.integration.test_extract import run
+from tests.integration.test_extract import settings_for
 
 END = date(2026, 11, 27)  # the simulated market's last day; the data does not depend on the clock
 NEW_YORK = ZoneInfo("America/New_York")
-MARTS = ("+fundamentals",)
+MARTS = ("+fundamentals", "+ratios", "+ratios_history", "+symbols")
+
+
+def run(base_url: str, db: str, stream: str, plan: str, today: date, **options: object) -> tuple[object, FmpClient]:
+    """One stream's extraction on the simulated market's day (its clock, not the wall clock's)."""
+    settings = settings_for(base_url, "test-key", plan)
+    client = FmpClient(settings.base_url, "test-key", RateLimiter(60_000), retry=RetryPolicy(max_tries=5))
+    options_ = ExtractOptions(**options)  # type: ignore[arg-type]
+    summary = extract_stream(settings, db, stream, options_, run_id=runlog.new_run_id(), client=client, today=today)
+    return summary, client
 
 
 def accepted_utc(filing: Filing) -> datetime:
@@ -81,14 +96,18 @@ def story(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPat
         redater = next(s for s, t in traits.items() if t.week_based)
         foreign = next(s for s, t in traits.items() if t.reported_currency != "USD")
         first, restated, restating, redated = find_first_run(sim, restater, redater)
-        stocks = [s for s in sim.symbols if sim.profile(s).is_common_stock]
+        stocks = [s for s in sim.symbols if sim.profile(s).is_common_stock and sim.profile(s).delisted is None]
+        assert {restater, redater, foreign} <= set(stocks)
         for day in (first, END):
             sim.set_today(day)
             if day == first:
                 revenue_first_seen = revenue(sim, restater, restated.fiscal_year)
-            summary, _ = run(sim.base_url, url, "statements", plan="starter", symbols=stocks)
-            assert not summary.failures
-            result = transform_stage.build(url, paths, select=MARTS)
+            for stream in (*streams_of("symbols"), "ratios", "statements"):
+                options = {} if stream in streams_of("symbols") else {"symbols": stocks}
+                summary, _ = run(sim.base_url, url, stream, plan="starter", today=day, **options)
+                assert not summary.failures, stream
+            # the data tests run over the whole project in test_quality_pipeline (statements included)
+            result = transform_stage.build(url, paths, select=MARTS, data_tests=False)
             assert result.ok, result.output[-3000:]
         yield Story(
             url,
@@ -230,3 +249,20 @@ def test_fundamentals_as_of_puts_the_statements_of_one_period_side_by_side(story
     current = query(story.url, "select count(distinct security_id) from marts.fundamentals")
     assert now[0][1] == current[0][0]
     assert now[0][0] == 2 * now[0][1]  # per company its latest fiscal year and its latest quarter
+
+
+def test_ratios_as_of_on_both_clocks_never_reads_a_period_accepted_later(story: Story) -> None:
+    sim = story.sim
+    t = datetime(2023, 8, 1, 12, 0, tzinfo=UTC)  # before our first landing: a backfilled history
+    filed = query(story.url, "select symbol, fiscal_year, period from marts.ratios_as_of(%s, 'filed')", (t,))
+    assert filed
+    for symbol in {s for s, *_ in filed}:
+        for annual in (True, False):
+            known = [f for f in sim.filings(symbol) if accepted_utc(f) <= t and (f.period == "FY") == annual]
+            rows = [(fy, p) for s, fy, p in filed if s == symbol and (p == "FY") == annual]
+            latest = max(known, key=lambda f: (f.month_end, f.fiscal_year))
+            assert rows == [(latest.fiscal_year, latest.period)], (symbol, annual)
+    # our clock alone: nothing was held before the first landing
+    assert query(story.url, "select count(*) from marts.ratios_as_of(%s)", (t,)) == [(0,)]
+    now = query(story.url, "select count(*) from marts.ratios_as_of(now())")[0][0]
+    assert now == query(story.url, "select count(*) from marts.ratios")[0][0]

@@ -11,17 +11,20 @@
         indexes=[
             {'columns': ['_loaded_at']},
         ],
-        post_hook="{{ as_of_function('ratios_as_of') }}",
+        post_hook="{{ ratios_as_of_function() }}",
     )
 }}
 
 {#-
     Every version of each symbol, fiscal year and period the ratios mart has held: a restatement or a re-dated
     period (a later landing with other figures or another period end) closes the version held and opens a new
-    one; a landing that repeats the
-    figures held is no new version. Incremental runs recompute the periods with a landing since the newest
-    `_loaded_at` held, from all their landings.
+    one; a landing that repeats the figures held is no new version. Incremental runs recompute the periods with
+    a landing since the newest `_loaded_at` held, from all their landings.
 -#}
+
+-- the post-hook's read on both clocks takes each period's acceptance from the income statements
+-- depends_on: {{ ref('income_statement_history') }}
+-- depends_on: {{ ref('symbol_securities') }}
 
 with
 
