@@ -1,5 +1,14 @@
-{#- The headline figures marts.fundamentals and fundamentals_as_of(t) select from the three statements. -#}
+{#- The columns marts.fundamentals and fundamentals_as_of(t) select: the period from the income statement, then
+    the headline figures of the three statements. -#}
 {% macro fundamentals_figures(income, balance, cash) -%}
+        {{ income }}.security_id,
+        {{ income }}.fiscal_year,
+        {{ income }}.period,
+        {{ income }}.period_end_date,
+        {{ income }}.filing_date,
+        {{ income }}.accepted_date,
+        {{ income }}.reported_currency,
+        {{ income }}.reported_in_foreign_currency,
         {{ income }}.revenue,
         {{ income }}.gross_profit,
         {{ income }}.operating_income,
@@ -35,14 +44,6 @@
     stable
     as $fn$
         select
-            income.security_id,
-            income.fiscal_year,
-            income.period,
-            income.period_end_date,
-            income.filing_date,
-            income.accepted_date,
-            income.reported_currency,
-            income.reported_in_foreign_currency,
             {{ fundamentals_figures('income', 'balance', 'cash') }}
         from {{ this.schema }}.income_statement_as_of(as_of) as income
         left join {{ this.schema }}.balance_sheet_as_of(as_of) as balance using (security_id, fiscal_year, period)

@@ -28,14 +28,6 @@ cash as (
 final as (
 
     select
-        income.security_id,
-        income.fiscal_year,
-        income.period,
-        income.period_end_date,
-        income.filing_date,
-        income.accepted_date,
-        income.reported_currency,
-        income.reported_in_foreign_currency,
         {{ fundamentals_figures('income', 'balance', 'cash') }},
         greatest(income._loaded_at, balance._loaded_at, cash._loaded_at) as _loaded_at
     from income
