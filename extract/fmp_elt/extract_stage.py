@@ -33,7 +33,14 @@ from fmp_elt.streams.adjusted_reads import EVENT_REACH
 from fmp_elt.streams.base import ExtractOptions, Failure, Held, Stream, StreamContext, Unit, UnitResult
 from fmp_elt.streams.symbols import SCREENED_EXCHANGE
 from fmp_elt.warehouse.connection import connect
-from fmp_elt.warehouse.cursors import delisted_unfetched, departed, latest_events, load_cursors, universe
+from fmp_elt.warehouse.cursors import (
+    delisted_unfetched,
+    departed,
+    latest_events,
+    load_cursors,
+    mismatches_owed,
+    universe,
+)
 from fmp_elt.warehouse.field_sets import FieldChange, record_field_sets
 from fmp_elt.warehouse.landing import PreparedResult, RawLander
 from fmp_elt.warehouse.rate_budget import SharedRateLimiter
@@ -202,6 +209,8 @@ def plan_units(conn: Any, stream: Stream[Any], base: StreamContext) -> tuple[lis
     symbols = [s for s in symbols or [] if in_shard(s, base.options.shard)]
     if stream.reads_events:
         held = replace(held, events=latest_events(conn, base.today - EVENT_REACH, base.today))
+    if stream.mismatch_reread_marker is not None:
+        held = replace(held, mismatched=mismatches_owed(conn, stream.mismatch_reread_marker))
     ctx = stream.context(base, held)
     cursors = load_cursors(conn, stream.cursor_streams)
     return list(stream.units(symbols, cursors, ctx)), ctx, held

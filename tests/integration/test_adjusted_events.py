@@ -26,8 +26,9 @@ from fmp_elt.simulator import Simulator
 from fmp_elt.streams.adjusted_reads import EVENT_REACH
 from fmp_elt.streams.base import ExtractOptions
 from fmp_elt.warehouse import runlog
-from tests.fixtures.postgres import create_database, drop_database, query, with_database
+from tests.fixtures.postgres import query
 from tests.fixtures.simulator import simulator_config
+from tests.fixtures.warehouses import module_warehouse
 
 START = date(2025, 1, 2)
 FIRST_RUN = date(2025, 4, 1)
@@ -95,37 +96,37 @@ def quiet_symbols(simulator: Simulator) -> list[str]:
 def story(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
     simulator = Simulator(simulator_config(n_symbols=16, start=START, end=CHECKED))
     simulator.start()
-    names = [create_database(pg_server_url, pg_template) for _ in range(2)]
     try:
-        story = Story(simulator, *(with_database(pg_server_url, n) for n in names), quiet_symbols(simulator)[:4])
-        simulator.faults.adjusted_gaps = {(story.symbols[0], GAP.isoformat())}
-        events = {
-            DIVIDEND: lambda: simulator.add_dividend(story.symbols[0], DIVIDEND, 0.5),
-            SPECIAL: lambda: (
-                simulator.add_dividend(story.symbols[1], SPECIAL, 0.3),
-                simulator.add_dividend(story.symbols[1], SPECIAL, 2.0),
-            ),
-            SPLIT: lambda: simulator.apply_split(story.symbols[2], SPLIT, numerator=3, denominator=1),
-            MISSED: lambda: simulator.add_dividend(story.symbols[3], MISSED, 0.8, in_calendar=False),
-        }
-        paths = transform_stage.DbtPaths.under(tmp_path_factory.mktemp("home"))
-        for day in RUNS:
-            simulator.set_today(day)
-            if day in events:
-                events[day]()
-            summary = story.extract(story.daily, day)
-            assert summary is not None
-            story.summaries[day] = summary
-            if day in (FIRST_RUN, QUIET):
-                build(story.daily, paths)  # incremental builds over the days in between, then at the end
-        build(story.daily, paths)
-        story.extract(story.fresh, CHECKED)
-        build(story.fresh, transform_stage.DbtPaths.under(tmp_path_factory.mktemp("fresh")))
-        yield story
+        with (
+            module_warehouse(pg_server_url, pg_template, tmp_path_factory) as daily,
+            module_warehouse(pg_server_url, pg_template, tmp_path_factory, "fresh") as fresh,
+        ):
+            story = Story(simulator, daily.url, fresh.url, quiet_symbols(simulator)[:4])
+            simulator.faults.adjusted_gaps = {(story.symbols[0], GAP.isoformat())}
+            events = {
+                DIVIDEND: lambda: simulator.add_dividend(story.symbols[0], DIVIDEND, 0.5),
+                SPECIAL: lambda: (
+                    simulator.add_dividend(story.symbols[1], SPECIAL, 0.3),
+                    simulator.add_dividend(story.symbols[1], SPECIAL, 2.0),
+                ),
+                SPLIT: lambda: simulator.apply_split(story.symbols[2], SPLIT, numerator=3, denominator=1),
+                MISSED: lambda: simulator.add_dividend(story.symbols[3], MISSED, 0.8, in_calendar=False),
+            }
+            for day in RUNS:
+                simulator.set_today(day)
+                if day in events:
+                    events[day]()
+                summary = story.extract(story.daily, day)
+                assert summary is not None
+                story.summaries[day] = summary
+                if day in (FIRST_RUN, QUIET):
+                    build(story.daily, daily.paths)  # incremental builds over the days in between, then at the end
+            build(story.daily, daily.paths)
+            story.extract(story.fresh, CHECKED)
+            build(story.fresh, fresh.paths)
+            yield story
     finally:
         simulator.stop()
-        for name in names:
-            drop_database(pg_server_url, name)
 
 
 def test_a_quiet_day_costs_one_call_per_symbol(story: Story) -> None:

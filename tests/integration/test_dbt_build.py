@@ -19,7 +19,6 @@ from click.testing import CliRunner
 
 from fmp_elt import transform_stage
 from fmp_elt.cli import cli
-from tests.fixtures.postgres import create_database, drop_database, with_database
 from tests.fixtures.raw_rows import (
     ADJUSTED,
     BULK,
@@ -42,6 +41,7 @@ from tests.fixtures.raw_rows import (
     snapshot_marts,
     statement,
 )
+from tests.fixtures.warehouses import Warehouse, module_warehouse
 
 DAYS = 30
 FIRST_DAY = date(2024, 3, 1)
@@ -69,15 +69,21 @@ def bar(symbol: str, i: int, day: date, divisor: float = 1.0) -> dict:
 
 
 @pytest.fixture(scope="module")
-def warehouse(pg_server_url: str, pg_template: str) -> Iterator[str]:
-    name = create_database(pg_server_url, pg_template)
-    yield with_database(pg_server_url, name)
-    drop_database(pg_server_url, name)
+def module_database(
+    pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Warehouse]:
+    with module_warehouse(pg_server_url, pg_template, tmp_path_factory) as built:
+        yield built
 
 
 @pytest.fixture(scope="module")
-def paths(tmp_path_factory: pytest.TempPathFactory) -> transform_stage.DbtPaths:
-    return transform_stage.DbtPaths.under(tmp_path_factory.mktemp("home"))
+def warehouse(module_database: Warehouse) -> str:
+    return module_database.url
+
+
+@pytest.fixture(scope="module")
+def paths(module_database: Warehouse) -> transform_stage.DbtPaths:
+    return module_database.paths
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,9 @@ from fmp_elt.fmp.ratelimit import RateLimiter
 from fmp_elt.simulator import Simulator
 from fmp_elt.streams.base import ExtractOptions
 from fmp_elt.warehouse import runlog
-from tests.fixtures.postgres import create_database, drop_database, with_database
 from tests.fixtures.raw_rows import MARTS, moving_average_errors, query, rows_changed_since, snapshot_marts
 from tests.fixtures.simulator import simulator_config
+from tests.fixtures.warehouses import module_warehouse
 
 TODAY = date(2026, 11, 25)
 KEY = "ultimate-key"
@@ -56,22 +56,16 @@ class Run:
 def bulk_run(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     simulator = Simulator(simulator_config(n_symbols=6, start=date(2025, 6, 2), end=TODAY))
     simulator.start()
-    name = create_database(pg_server_url, pg_template)
     try:
-        symbols = [s for s in simulator.symbols if simulator.profile(s).delisted is None][:4]
-        run = Run(
-            with_database(pg_server_url, name),
-            simulator,
-            transform_stage.DbtPaths.under(tmp_path_factory.mktemp("home")),
-            symbols,
-        )
-        simulator.set_today(TODAY - timedelta(days=1))
-        run.extract(TODAY - timedelta(days=1))
-        run.build()
-        yield run
+        with module_warehouse(pg_server_url, pg_template, tmp_path_factory) as warehouse:
+            symbols = [s for s in simulator.symbols if simulator.profile(s).delisted is None][:4]
+            run = Run(warehouse.url, simulator, warehouse.paths, symbols)
+            simulator.set_today(TODAY - timedelta(days=1))
+            run.extract(TODAY - timedelta(days=1))
+            run.build()
+            yield run
     finally:
         simulator.stop()
-        drop_database(pg_server_url, name)
 
 
 def test_bulk_days_and_a_split_reach_the_marts(bulk_run: Run) -> None:

@@ -27,9 +27,9 @@ from fmp_elt.jobs.extract import streams_of
 from fmp_elt.simulator import Simulator
 from fmp_elt.streams.base import ExtractOptions
 from fmp_elt.warehouse import runlog
-from tests.fixtures.postgres import create_database, drop_database, with_database
 from tests.fixtures.raw_rows import MARTS, RATIOS, at, land, query, ratio, rows_changed_since, snapshot_marts
 from tests.fixtures.simulator import simulator_config
+from tests.fixtures.warehouses import module_warehouse
 
 START = date(2025, 1, 2)
 FIRST_RUN = date(2025, 3, 31)
@@ -95,41 +95,47 @@ def runs(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPath
     refetched, the ratio restated), then a build with only the ratio restated back."""
     simulator = Simulator(simulator_config(n_symbols=6, start=START, end=SECOND_RUN))
     simulator.start()
-    name = create_database(pg_server_url, pg_template)
     try:
-        listed = [
-            s
-            for s in simulator.symbols
-            if simulator.profile(s).listed <= START and simulator.profile(s).delisted is None
-        ]
-        runs = Runs(
-            with_database(pg_server_url, name),
-            simulator,
-            transform_stage.DbtPaths.under(tmp_path_factory.mktemp("home")),
-            listed[:2],
-        )
-        symbol = runs.split_symbol
-        simulator.set_today(FIRST_RUN)
-        runs.extract(FIRST_RUN, date_from=START)
-        land(runs.url, RATIOS, [ratio(symbol, PERIOD, currentRatio=1.25), ratio(symbol, PERIOD, "Q4")], loaded_at=at(0))
-        runs.build()
-        runs.between = query(runs.url, "select max(_loaded_at) from raw.fmp_prices")[0][0] + timedelta(microseconds=1)
-        runs.first_series = series(runs.url, f"select {PRICE_COLUMNS} from marts.daily_prices")
+        with module_warehouse(pg_server_url, pg_template, tmp_path_factory) as warehouse:
+            listed = [
+                s
+                for s in simulator.symbols
+                if simulator.profile(s).listed <= START and simulator.profile(s).delisted is None
+            ]
+            runs = Runs(warehouse.url, simulator, warehouse.paths, listed[:2])
+            symbol = runs.split_symbol
+            simulator.set_today(FIRST_RUN)
+            runs.extract(FIRST_RUN, date_from=START)
+            land(
+                runs.url,
+                RATIOS,
+                [ratio(symbol, PERIOD, currentRatio=1.25), ratio(symbol, PERIOD, "Q4")],
+                loaded_at=at(0),
+            )
+            runs.build()
+            runs.between = query(runs.url, "select max(_loaded_at) from raw.fmp_prices")[0][0] + timedelta(
+                microseconds=1
+            )
+            runs.first_series = series(runs.url, f"select {PRICE_COLUMNS} from marts.daily_prices")
 
-        simulator.apply_split(symbol, on=SPLIT_DAY, numerator=2, denominator=1)
-        simulator.set_today(SECOND_RUN)
-        summary = runs.extract(SECOND_RUN)
-        assert summary.refetched == []  # type: ignore[attr-defined]
-        # the restatement, and the fourth quarter landed again unchanged
-        land(runs.url, RATIOS, [ratio(symbol, PERIOD, currentRatio=1.4), ratio(symbol, PERIOD, "Q4")], loaded_at=at(1))
-        runs.build()
+            simulator.apply_split(symbol, on=SPLIT_DAY, numerator=2, denominator=1)
+            simulator.set_today(SECOND_RUN)
+            summary = runs.extract(SECOND_RUN)
+            assert summary.refetched == []  # type: ignore[attr-defined]
+            # the restatement, and the fourth quarter landed again unchanged
+            land(
+                runs.url,
+                RATIOS,
+                [ratio(symbol, PERIOD, currentRatio=1.4), ratio(symbol, PERIOD, "Q4")],
+                loaded_at=at(1),
+            )
+            runs.build()
 
-        land(runs.url, RATIOS, [ratio(symbol, PERIOD, currentRatio=1.25)], loaded_at=at(2))
-        runs.build()
-        yield runs
+            land(runs.url, RATIOS, [ratio(symbol, PERIOD, currentRatio=1.25)], loaded_at=at(2))
+            runs.build()
+            yield runs
     finally:
         simulator.stop()
-        drop_database(pg_server_url, name)
 
 
 def landings_of(url: str, symbol: str, day: date) -> list[tuple[datetime, Decimal]]:

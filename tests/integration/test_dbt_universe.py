@@ -9,26 +9,16 @@ once, and the company that reuses the ticker is another security. Incremental bu
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 
 import psycopg2
 import pytest
 
-from fmp_elt import transform_stage
-from fmp_elt.config import Settings
-from fmp_elt.extract_stage import ExtractSummary, extract_stream
-from fmp_elt.fmp.client import FmpClient, RetryPolicy
-from fmp_elt.fmp.ratelimit import RateLimiter
-from fmp_elt.simulator import Simulator
 from fmp_elt.status import universe
-from fmp_elt.streams.base import ExtractOptions
-from fmp_elt.warehouse import runlog
 from tests.fixtures.ops import cli
-from tests.fixtures.postgres import create_database, drop_database, query, with_database
+from tests.fixtures.postgres import query
 from tests.fixtures.raw_rows import differing_rows
-from tests.fixtures.simulator import simulator_config
-from tests.integration.test_dbt_real_prices import split_adjusted_bars
+from tests.fixtures.real_prices import Pipeline, real_prices_pipeline
 
 SYMBOLS = ("AAPL", "MSFT", "IBM")
 FIRST_RUN = date(2012, 6, 29)
@@ -37,60 +27,16 @@ RENAME_DAY = date(2012, 8, 1)
 SECOND_RUN = date(2012, 8, 15)
 REUSE_DAY = date(2012, 10, 1)
 THIRD_RUN = date(2013, 3, 1)
-KEY = "premium-key"
 UNIVERSE_MARTS = ("symbols", "symbol_history", "symbol_changes", "symbol_securities", "daily_prices",
                   "security_daily_prices")  # fmt: skip
 
 
-@dataclass
-class Pipeline:
-    url: str
-    simulator: Simulator
-    paths: transform_stage.DbtPaths
-    bars: dict[str, list[dict]]
-
-    def extract(self, stream: str, today: date) -> ExtractSummary:
-        settings = Settings.from_env(
-            {"FMP_BASE_URL": self.simulator.base_url, "FMP_API_KEY": KEY, "FMP_PLAN": "premium"}
-        )
-        client = FmpClient(settings.base_url, KEY, RateLimiter(60_000), retry=RetryPolicy(max_tries=5))
-        return extract_stream(
-            settings, self.url, stream, ExtractOptions(), run_id=runlog.new_run_id(), client=client, today=today
-        )
-
-    def daily_run(self, today: date) -> dict[str, ExtractSummary]:
-        """What the symbols and prices jobs extract, then dbt."""
-        self.simulator.set_today(today)
-        summaries = {s: self.extract(s, today) for s in ("symbols", "delisted", "symbol_changes", "prices")}
-        self.build()
-        return summaries
-
-    def build(self, **options: object) -> None:
-        result = transform_stage.build(self.url, self.paths, **options)
-        assert result.ok, result.output[-3000:]
-
-    def days(self, symbol: str, first: date, last: date) -> list[date]:
-        return [d for d in (date.fromisoformat(r["date"]) for r in self.bars[symbol]) if first <= d <= last]
-
-
 @pytest.fixture(scope="module")
 def pipeline(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    bars = {symbol: split_adjusted_bars(symbol) for symbol in SYMBOLS}
-    simulator = Simulator(simulator_config(n_symbols=0, start=date(2000, 1, 3), end=THIRD_RUN))
-    for symbol, rows in bars.items():
-        simulator.load_prices(symbol, rows)
-    name = create_database(pg_server_url, pg_template)
-    simulator.start()
-    try:
-        yield Pipeline(
-            with_database(pg_server_url, name),
-            simulator,
-            transform_stage.DbtPaths.under(tmp_path_factory.mktemp("home")),
-            bars,
-        )
-    finally:
-        simulator.stop()
-        drop_database(pg_server_url, name)
+    with real_prices_pipeline(
+        pg_server_url, pg_template, tmp_path_factory, THIRD_RUN, actions=False, symbols=SYMBOLS, every_listed=True
+    ) as pipeline:
+        yield pipeline
 
 
 @pytest.fixture(scope="module")

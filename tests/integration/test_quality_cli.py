@@ -9,8 +9,9 @@ import pytest
 import yaml
 
 from fmp_elt.quality import DATASETS
-from tests.fixtures.marts import execute, query, seed_clean
+from tests.fixtures.marts import seed_clean
 from tests.fixtures.ops import cli
+from tests.fixtures.postgres import execute, query
 
 # Reads the wall clock: tests/run.sh runs it again with the clock moved.
 pytestmark = pytest.mark.clock

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from fmp_elt import transform_stage
 from fmp_elt.config import Settings
@@ -14,13 +17,21 @@ from fmp_elt.jobs.extract import streams_of
 from fmp_elt.quality import DATASETS, run_validation
 from fmp_elt.streams.base import ExtractOptions
 from fmp_elt.warehouse import runlog
+from tests.fixtures.warehouses import Warehouse, module_warehouse
 
 # Wednesday 25 November 2026, after the close (the next day is Thanksgiving).
 END = date(2026, 11, 25)
 AS_OF = datetime(2026, 11, 25, 23, 0, tzinfo=UTC)
 
 
-def test_simulated_pipeline_output_passes_every_suite(make_simulator, database_url: str, tmp_path: Path) -> None:
+@pytest.fixture
+def warehouse(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
+    with module_warehouse(pg_server_url, pg_template, tmp_path_factory) as built:
+        yield built
+
+
+def test_simulated_pipeline_output_passes_every_suite(make_simulator, warehouse: Warehouse, tmp_path: Path) -> None:
+    database_url = warehouse.url
     # Long enough for every moving-average window to fill.
     simulator = make_simulator(n_symbols=6, start=END - timedelta(days=400), end=END)
     settings = Settings.from_env({"FMP_BASE_URL": simulator.base_url, "FMP_API_KEY": "test-key"})
@@ -29,7 +40,7 @@ def test_simulated_pipeline_output_passes_every_suite(make_simulator, database_u
         extract_stream(
             settings, database_url, stream, ExtractOptions(), run_id=runlog.new_run_id(), client=client, today=END
         )
-    built = transform_stage.build(database_url, transform_stage.DbtPaths.under(tmp_path / "home"))
+    built = transform_stage.build(database_url, warehouse.paths)
     assert built.ok, built.summary()
 
     report = run_validation(database_url, docs_dir=tmp_path / "docs", as_of=AS_OF)

@@ -10,7 +10,8 @@ import psycopg2
 from fmp_elt.quality import DATASETS, run_validation
 from fmp_elt.quality.metrics import table_facts
 from fmp_elt.quality.suites import build_plan
-from tests.fixtures.marts import execute, seed_clean
+from tests.fixtures.marts import seed_clean
+from tests.fixtures.postgres import execute
 
 AS_OF = datetime(2024, 6, 14, 22, 0, tzinfo=UTC)
 

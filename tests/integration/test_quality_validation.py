@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from fmp_elt.quality import DATASETS, run_validation
-from tests.fixtures.marts import execute, query, seed_clean
+from tests.fixtures.marts import seed_clean
+from tests.fixtures.postgres import execute, query
 
 # Friday 14 June 2024, 18:00 in New York: that day's session has closed.
 AS_OF = datetime(2024, 6, 14, 22, 0, tzinfo=UTC)

@@ -15,13 +15,13 @@ from datetime import date, timedelta
 import psycopg2
 import pytest
 
-from fmp_elt import transform_stage
 from fmp_elt.simulator import Simulator
-from tests.fixtures.postgres import create_database, drop_database, query, with_database
+from tests.fixtures.postgres import query
 from tests.fixtures.raw_rows import differing_rows
-from tests.fixtures.real_prices import split_adjusted_bars
+from tests.fixtures.real_prices import Pipeline, split_adjusted_bars
 from tests.fixtures.simulator import simulator_config
-from tests.integration.test_dbt_universe import UNIVERSE_MARTS, Pipeline
+from tests.fixtures.warehouses import module_warehouse
+from tests.integration.test_dbt_universe import UNIVERSE_MARTS
 
 SYMBOLS = ("AAPL", "GOOG", "IBM", "MSFT")
 FIRST_RUN = date(2012, 6, 29)
@@ -42,31 +42,25 @@ def runs(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPath
     simulator = Simulator(simulator_config(n_symbols=0, start=date(2000, 1, 3), end=FOURTH_RUN))
     for symbol, rows in bars.items():
         simulator.load_prices(symbol, rows)
-    name = create_database(pg_server_url, pg_template)
-    simulator.start()
-    try:
-        pipeline = Pipeline(
-            with_database(pg_server_url, name),
-            simulator,
-            transform_stage.DbtPaths.under(tmp_path_factory.mktemp("home")),
-            bars,
-        )
-        pipeline.daily_run(FIRST_RUN)
-        simulator.rename("GOOG", "GOOA", on=FIRST_LINK, published=FIRST_LINK_LISTED)
-        simulator.rename("GOOA", "GOOB", on=SECOND_LINK)
-        simulator.swap("AAPL", "IBM", on=SWAP_DAY)
-        pipeline.daily_run(SECOND_RUN)
-        # before the first link is known, GOOB's days are another security than GOOG's
-        assert query(pipeline.url, "select distinct security_id from marts.daily_prices where symbol = 'GOOB'") == [
-            ("GOOA",)
-        ]
-        pipeline.daily_run(THIRD_RUN)
-        simulator.relist("GOOG", "Second Use Inc.", on=REUSE_DAY)
-        pipeline.daily_run(FOURTH_RUN)
-        yield pipeline
-    finally:
-        simulator.stop()
-        drop_database(pg_server_url, name)
+    with module_warehouse(pg_server_url, pg_template, tmp_path_factory) as warehouse:
+        simulator.start()
+        try:
+            pipeline = Pipeline(warehouse.url, simulator, warehouse.paths, bars, None)
+            pipeline.daily_run(FIRST_RUN)
+            simulator.rename("GOOG", "GOOA", on=FIRST_LINK, published=FIRST_LINK_LISTED)
+            simulator.rename("GOOA", "GOOB", on=SECOND_LINK)
+            simulator.swap("AAPL", "IBM", on=SWAP_DAY)
+            pipeline.daily_run(SECOND_RUN)
+            # before the first link is known, GOOB's days are another security than GOOG's
+            assert query(pipeline.url, "select distinct security_id from marts.daily_prices where symbol = 'GOOB'") == [
+                ("GOOA",)
+            ]
+            pipeline.daily_run(THIRD_RUN)
+            simulator.relist("GOOG", "Second Use Inc.", on=REUSE_DAY)
+            pipeline.daily_run(FOURTH_RUN)
+            yield pipeline
+        finally:
+            simulator.stop()
 
 
 def test_a_late_first_link_rekeys_the_whole_chain(runs: Pipeline) -> None:

@@ -15,15 +15,15 @@ from datetime import date
 import psycopg2
 import pytest
 
-from fmp_elt import transform_stage
 from fmp_elt.simulator import Faults, Simulator
 from fmp_elt.simulator.universe import NYSE_NAME
 from fmp_elt.status import coverage
 from tests.fixtures.ops import cli
-from tests.fixtures.postgres import create_database, drop_database, query, with_database
-from tests.fixtures.real_prices import DIVIDENDS, SPLITS, sample, split_adjusted_bars
+from tests.fixtures.postgres import query
+from tests.fixtures.real_prices import DIVIDENDS, SPLITS, Pipeline, sample, split_adjusted_bars
 from tests.fixtures.simulator import simulator_config
-from tests.integration.test_dbt_universe import Pipeline, symbol_row
+from tests.fixtures.warehouses import module_warehouse
+from tests.integration.test_dbt_universe import symbol_row
 
 MSFT_LAST_DAY = date(2012, 3, 30)
 OLDC_LAST_DAY = date(2012, 5, 31)  # FMP's bars of it stop in 2005
@@ -48,20 +48,14 @@ def backfilled(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.Te
     simulator.load_prices("FAIL", bars["AAPL"])
     simulator.delist("FAIL", on=FAIL_LAST_DAY)
     simulator.faults = Faults(fail_symbols={"FAIL": 404})
-    name = create_database(pg_server_url, pg_template)
-    simulator.start()
-    try:
-        pipeline = Pipeline(
-            with_database(pg_server_url, name),
-            simulator,
-            transform_stage.DbtPaths.under(tmp_path_factory.mktemp("home")),
-            bars,
-        )
-        run(pipeline, FIRST_RUN)
-        yield pipeline
-    finally:
-        simulator.stop()
-        drop_database(pg_server_url, name)
+    with module_warehouse(pg_server_url, pg_template, tmp_path_factory) as warehouse:
+        simulator.start()
+        try:
+            pipeline = Pipeline(warehouse.url, simulator, warehouse.paths, bars, None)
+            run(pipeline, FIRST_RUN)
+            yield pipeline
+        finally:
+            simulator.stop()
 
 
 def run(pipeline: Pipeline, today: date) -> None:
@@ -128,7 +122,8 @@ def test_the_next_run_makes_no_call_for_the_delisted_company(backfilled: Pipelin
     assert "OLDC" not in asked  # FMP's answer reached past its last day: fetched, with a gap
     # one as-traded call per listed symbol (the dividend-adjusted check is not due a week after the backfill),
     # and the delisted company whose fetch failed is owed it again
-    assert sorted(prices) == sorted([*LISTED, "FAIL"])
+    calls = [(r.path, r.query.get("symbol")) for r in backfilled.simulator.requests_log]
+    assert sorted(prices) == sorted([*LISTED, "FAIL"]), str(calls)
     held = query(backfilled.url, "select max(price_date) from marts.daily_prices where symbol = 'MSFT'")
     assert held == [(MSFT_LAST_DAY,)]
 

@@ -72,10 +72,16 @@ def test_dividend_scales_dividend_adjusted_history_before_ex_date() -> None:
     previous_close = series.close(i - 1)
     factor = 1 - 1.0 / previous_close
     for j in (i - 1, i - 50):
-        full, adjusted = series.full_records([j])[0], series.dividend_adjusted_records([j])[0]
+        full, adjusted = series.full_records([j])[0], series.dividend_adjusted_records([j], on)[0]
         assert adjusted["adjClose"] == round(full["close"] * factor, 2)
         assert adjusted["volume"] == full["volume"]
-    assert series.dividend_adjusted_records([i])[0]["adjClose"] == series.full_records([i])[0]["close"]
+    assert series.dividend_adjusted_records([i], on)[0]["adjClose"] == series.full_records([i])[0]["close"]
+    # seen the day before the ex-date, the dividend is not known yet: nothing is scaled
+    day_before = date.fromisoformat(series.day(i - 1))
+    assert (
+        series.dividend_adjusted_records([i - 50], day_before)[0]["adjClose"]
+        == series.full_records([i - 50])[0]["close"]
+    )
 
 
 def test_window_is_newest_first_and_cap_drops_oldest() -> None:

@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "demo",
     "extract",
     "transform",
+    "upgrade",
     "quality",
     "simulate",
     "run",

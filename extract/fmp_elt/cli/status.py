@@ -12,7 +12,7 @@ from fmp_elt import clock
 from fmp_elt.cli.tables import format_table, when
 from fmp_elt.config import Settings
 from fmp_elt.warehouse.connection import connect, database_url
-from fmp_elt.warehouse.schema import ensure_schema
+from fmp_elt.warehouse.schema import reading_warehouse
 
 if TYPE_CHECKING:
     from fmp_elt.status import models, universe
@@ -70,11 +70,7 @@ def show(as_json: bool) -> models.StatusWithRuns:
     from fmp_elt.status import anomalies, coverage, queries, runs, schedule, universe
 
     jobs = load_jobs()
-    settings = Settings.from_env()
-    url = database_url(settings)
-    ensure_schema(url)
-    conn = connect(url)
-    try:
+    with reading_warehouse() as (settings, conn):
         now = clock.now()
         status = runs.status_with_runs(conn, jobs, now)
         history = coverage.coverage(conn, settings.plan.history_years, clock.today())
@@ -88,8 +84,6 @@ def show(as_json: bool) -> models.StatusWithRuns:
         operations = queries.metrics(conn, jobs, settings.plan, now)
         listing = universe.universe(conn)
         found = anomalies.price_anomalies(conn, limit=ANOMALIES_SHOWN)
-    finally:
-        conn.close()
     click.echo(
         f"overall: {status.overall_status}   last execution: {when(status.last_execution)}"
         f"   next: {when(status.next_execution)}   last run: {status.last_run_id or '-'}\n"

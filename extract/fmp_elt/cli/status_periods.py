@@ -8,9 +8,7 @@ import click
 
 from fmp_elt import clock
 from fmp_elt.cli.tables import format_table, when
-from fmp_elt.config import Settings
-from fmp_elt.warehouse.connection import connect, database_url
-from fmp_elt.warehouse.schema import ensure_schema
+from fmp_elt.warehouse.schema import reading_warehouse
 
 if TYPE_CHECKING:
     from fmp_elt.status import periods
@@ -22,19 +20,13 @@ def show_period(period: str, as_json: bool) -> None:
     from fmp_elt.job_config import load_jobs
     from fmp_elt.status import periods, queries
 
-    settings = Settings.from_env()
-    url = database_url(settings)
-    ensure_schema(url)
-    conn = connect(url)
-    try:
+    with reading_warehouse() as (settings, conn):
         now = clock.now()
         view: periods.WeekView | periods.MonthView
         if period == "week":
             view = periods.week_view(conn, load_jobs(), now)
         else:
             view = periods.month_view(conn, queries.plan_in_use(conn, settings.plan), now)
-    finally:
-        conn.close()
     if as_json:
         click.echo(view.model_dump_json(indent=2))
     elif isinstance(view, periods.WeekView):

@@ -254,15 +254,18 @@ class PriceSeries:
         v = self.history.volume[i]
         return v if f is None else round(v * f[i])
 
-    def adjusted_close(self, i: int) -> float:
-        return self._dividend_adjusted(i)[3]
+    def adjusted_close(self, i: int, today: date) -> float:
+        return self._dividend_adjusted(i, today)[3]
 
-    def _dividend_adjusted(self, i: int) -> tuple[float, float, float, float]:
+    def _dividend_adjusted(self, i: int, today: date) -> tuple[float, float, float, float]:
+        """Scaled for the dividends up to `today` only: FMP cannot know a later one (a loaded history may hold
+        dividends after the simulated day)."""
         d = self._dividend_factor
         o, h, low, c = self.ohlc(i)
         if d is None:
             return o, h, low, c
-        k = d[i]
+        last = self.last_index(today)
+        k = d[i] / d[last] if last is not None and last >= i else d[i]
         return round(o * k, 2), round(h * k, 2), round(low * k, 2), round(c * k, 2)
 
     def _raw(self, i: int) -> tuple[float, float, float, float, int]:
@@ -308,8 +311,8 @@ class PriceSeries:
     def raw_records(self, rows: range) -> list[Record]:
         return [self._adj_record(i, *self._raw(i)) for i in rows]
 
-    def dividend_adjusted_records(self, rows: range) -> list[Record]:
-        return [self._adj_record(i, *self._dividend_adjusted(i), self.volume(i)) for i in rows]
+    def dividend_adjusted_records(self, rows: range, today: date) -> list[Record]:
+        return [self._adj_record(i, *self._dividend_adjusted(i, today), self.volume(i)) for i in rows]
 
     def _adj_record(self, i: int, o: float, h: float, low: float, c: float, volume: int) -> Record:
         return {

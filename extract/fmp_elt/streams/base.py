@@ -115,6 +115,9 @@ class Held:
     departed: frozenset[str] = frozenset()
     # per symbol, the newest split or dividend date in the landed calendars, up to today (`reads_events`)
     events: Mapping[str, date] = field(default_factory=dict)
+    # per symbol with an open split, dividend or adjusted mismatch not yet re-read, its newest such day
+    # (streams with a mismatch_reread_marker)
+    mismatched: Mapping[str, date] = field(default_factory=dict)
 
 
 C = TypeVar("C", bound=StreamContext)
@@ -140,6 +143,9 @@ class Stream(Generic[C]):
     delisted_marker: str | None = None
     # Reads the newest split or dividend per symbol landed so far (StreamContext.events) to plan its units.
     reads_events: bool = False
+    # With a marker, the symbols whose actions disagree with their prices (marts.price_anomalies) and that the
+    # marker cursor stream has not re-read for that mismatch yet (Held.mismatched) have their actions read again.
+    mismatch_reread_marker: str | None = None
 
     def context(self, ctx: StreamContext, held: Held) -> C:
         """The context of this stream's run, from the common one and what the warehouse holds for it."""

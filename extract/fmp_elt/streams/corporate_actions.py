@@ -10,16 +10,21 @@ Who fetches what (the `prices` job runs this stream before the prices, which rea
 - Around each split of a symbol in scope, the as-traded prices (`historical-price-eod/non-split-adjusted`,
   `SPLIT_WINDOW` days either side) land too: their ratio to the split-adjusted prices is how the marts check
   that the split shows in the prices.
+- A symbol whose actions disagree with its prices (a split, dividend or adjusted mismatch in
+  marts.price_anomalies) is backfilled on its own once for that mismatch, so an action the calendars missed, or
+  one FMP corrected since, lands and the next transform clears the mismatch; the marker (`REREAD_MARKER`)
+  records the newest mismatched day it was read for, so a mismatch that stays is not read again every run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from fmp_elt.fmp.client import FmpClient
-from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, Stream, StreamContext, Unit, UnitResult
+from fmp_elt.streams.base import Cursor, CursorUpdate, Held, Landing, Stream, StreamContext, Unit, UnitResult
 from fmp_elt.streams.calendar_pages import walk_calendar
 from fmp_elt.streams.dataset import LoadFreshness, RawDataset
 from fmp_elt.streams.records import count_broken, record_date
@@ -30,6 +35,7 @@ SPLITS_CALENDAR_LOOKBACK = timedelta(days=89)
 SPLIT_WINDOW = timedelta(days=10)
 CALENDAR_UNIT = "calendar"
 UNADJUSTED_ENDPOINT = "historical-price-eod/non-split-adjusted"
+REREAD_MARKER = "corporate_actions_reread"  # etl.stream_state: the newest mismatched day re-read for
 
 # Corporate actions are rare: a quiet month lands no row, and says nothing about the pipeline.
 EVENT_LOADS = LoadFreshness(warn_after=timedelta(days=120), error_after=timedelta(days=400))
@@ -92,26 +98,45 @@ def needs_backfill(cursor: Cursor | None, ctx: StreamContext) -> bool:
     return cursor.newest_date < ctx.today - CALENDAR_REACH
 
 
-class CorporateActionsStream(Stream[StreamContext]):
+@dataclass(frozen=True)
+class ActionsContext(StreamContext):
+    """Corporate actions also plan from the symbols owed a re-read for a mismatch, with its newest day."""
+
+    mismatched: Mapping[str, date] = field(default_factory=dict)
+
+
+class CorporateActionsStream(Stream[ActionsContext]):
     name = "corporate_actions"
     cursor_streams: tuple[str, ...] = ("corporate_actions",)
     # a delisted company's events, until a read dated after its last day
     delisted_marker: str | None = "corporate_actions"
+    mismatch_reread_marker: str | None = REREAD_MARKER
     datasets: tuple[RawDataset, ...] = (SPLITS, DIVIDENDS, PRICES_UNADJUSTED)
 
-    def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
+    def context(self, ctx: StreamContext, held: Held) -> ActionsContext:
+        return ActionsContext(ctx.settings, ctx.options, ctx.today, mismatched=held.mismatched)
+
+    def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: ActionsContext) -> Iterable[Unit]:
         covered = []
         for symbol in symbols:
             cursor = cursors.get(("corporate_actions", symbol))
             if needs_backfill(cursor, ctx):
                 yield Unit(symbol)
+            elif symbol in ctx.mismatched:
+                yield Unit(symbol, refetch=True)
             elif cursor is not None:
                 covered.append(Unit(symbol, {"corporate_actions": cursor}))
         if covered:
             yield Unit(CALENDAR_UNIT, batch=tuple(covered))
 
-    def fetch(self, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
-        return self._calendar(client, unit, ctx) if unit.batch else self._backfill(client, unit.key, ctx)
+    def fetch(self, client: FmpClient, unit: Unit, ctx: ActionsContext) -> UnitResult:
+        if unit.batch:
+            return self._calendar(client, unit, ctx)
+        result = self._backfill(client, unit.key, ctx)
+        mismatch = ctx.mismatched.get(unit.key)
+        if mismatch is not None:  # read for this mismatch: not again until a newer one
+            result.cursors.append(CursorUpdate(REREAD_MARKER, unit.key, Cursor(newest_date=mismatch)))
+        return result
 
     def _backfill(self, client: FmpClient, symbol: str, ctx: StreamContext) -> UnitResult:
         result = UnitResult()

@@ -85,3 +85,26 @@ def latest_events(conn: psycopg2.extensions.connection, since: date, until: date
             with suppress(ValueError):  # a malformed date is the quality suite's business, not a read
                 found[symbol] = date.fromisoformat(day)
         return found
+
+
+MISMATCHES = ("split_mismatch", "dividend_mismatch", "adjusted_mismatch")
+
+
+def mismatches_owed(conn: psycopg2.extensions.connection, marker: str) -> dict[str, date]:
+    """Per symbol with an open split, dividend or adjusted mismatch in marts.price_anomalies, its newest such
+    day, unless `marker` records a re-read made for that day or a later one (one re-read per mismatch, not one
+    per run). Empty before the marts are first built."""
+    with conn.cursor() as cur:
+        cur.execute("select to_regclass('marts.price_anomalies') is not null")
+        row = cur.fetchone()
+        if not row or not row[0]:
+            return {}
+        cur.execute(
+            "with open as (select symbol, max(price_date) as newest from marts.price_anomalies"
+            " where anomaly = any(%(kinds)s) group by symbol)"
+            " select open.symbol, open.newest from open where not exists (select 1 from etl.stream_state reread"
+            " where reread.stream = %(marker)s and reread.symbol = open.symbol and reread.newest_date >= open.newest)"
+            " order by open.symbol",
+            {"kinds": list(MISMATCHES), "marker": marker},
+        )
+        return dict(cur.fetchall())

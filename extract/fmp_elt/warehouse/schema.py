@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
+from typing import Any
 
 import psycopg2.extensions
 
-from fmp_elt.warehouse.connection import connect
+from fmp_elt.config import Settings
+from fmp_elt.warehouse.connection import connect, database_url
 
 # Any two processes migrating at once take turns on this key.
 MIGRATION_LOCK_KEY = 0x666D70_0001
@@ -49,5 +53,18 @@ def ensure_schema(url: str) -> list[str]:
     conn = connect(url)
     try:
         return migrate(conn)
+    finally:
+        conn.close()
+
+
+@contextmanager
+def reading_warehouse() -> Iterator[tuple[Settings, Any]]:
+    """The settings and a connection to their migrated warehouse, closed on the way out."""
+    settings = Settings.from_env()
+    url = database_url(settings)
+    ensure_schema(url)
+    conn = connect(url)
+    try:
+        yield settings, conn
     finally:
         conn.close()

@@ -29,7 +29,7 @@ def eod_bulk(call: Call) -> CsvTable:
                 "low": low,
                 "high": h,
                 "close": c,
-                "adjClose": series.adjusted_close(i),
+                "adjClose": series.adjusted_close(i, call.market.today),
                 "volume": series.volume(i),
             }
         )

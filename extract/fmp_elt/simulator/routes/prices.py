@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from fmp_elt.simulator.calendar import years_before
 from fmp_elt.simulator.market import PriceSeries
@@ -11,7 +12,7 @@ from fmp_elt.simulator.routes.common import Call, Record
 MAX_ROWS = 5000  # FMP's cap per call; longer ranges lose their oldest rows
 DEFAULT_YEARS = 5  # no `from`: about five years back from `to`
 
-Renderer = Callable[[PriceSeries, range], list[Record]]
+Renderer = Callable[[PriceSeries, range, date], list[Record]]  # the bars of a window, as FMP serves them today
 
 
 def _eod(render: Renderer) -> Callable[[Call], list[Record]]:
@@ -29,14 +30,14 @@ def _eod(render: Renderer) -> Callable[[Call], list[Record]]:
         first = max(first, call.market.history_floor(call.plan.history_years))
         if first > last:
             return []
-        return render(series, series.window(first, last, cap=MAX_ROWS))
+        return render(series, series.window(first, last, cap=MAX_ROWS), today)
 
     return handler
 
 
-full = _eod(PriceSeries.full_records)
-light = _eod(PriceSeries.light_records)
-non_split_adjusted = _eod(PriceSeries.raw_records)
+full = _eod(lambda series, rows, today: series.full_records(rows))
+light = _eod(lambda series, rows, today: series.light_records(rows))
+non_split_adjusted = _eod(lambda series, rows, today: series.raw_records(rows))
 _dividend_adjusted = _eod(PriceSeries.dividend_adjusted_records)
 
 
