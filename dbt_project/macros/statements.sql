@@ -30,17 +30,30 @@
     )
 {%- endmacro %}
 
+{#-
+    The company a landed record (`alias`, with `symbol` and `_loaded_at`) belongs to: the security its ticker
+    meant on the day it landed, as `ticker_periods`, a left join (a ticker the master does not know is its own
+    company: `security_of`).
+-#}
+{% macro join_security(alias) -%}
+    left join {{ ref('symbol_securities') }} as ticker_periods
+        on ticker_periods.symbol = {{ alias }}.symbol
+        and cast({{ alias }}._loaded_at as date) >= ticker_periods.valid_from
+        and cast({{ alias }}._loaded_at as date) < ticker_periods.valid_to
+{%- endmacro %}
+
+{% macro security_of(alias) -%}
+    cast(coalesce(ticker_periods.security_id, {{ alias }}.symbol) as text)
+{%- endmacro %}
+
 {#- Every landed version of a statement with the company it belongs to and its typed acceptance. -#}
 {% macro statement_landings(relation) -%}
     select
-        cast(coalesce(periods.security_id, statements.symbol) as text) as security_id,
+        {{ security_of('statements') }} as security_id,
         statements.*,
         {{ accepted_at('statements.accepted_date_text', 'statements.filing_date') }} as accepted_date
     from {{ relation }} as statements
-    left join {{ ref('symbol_securities') }} as periods
-        on periods.symbol = statements.symbol
-        and cast(statements._loaded_at as date) >= periods.valid_from
-        and cast(statements._loaded_at as date) < periods.valid_to
+    {{ join_security('statements') }}
 {%- endmacro %}
 
 {#- The identity columns every statement mart starts with, typed for its contract. -#}

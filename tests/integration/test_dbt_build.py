@@ -396,7 +396,7 @@ def test_without_a_production_manifest_the_build_is_full(warehouse: str, paths, 
     ("history", "key", "test_name", "value"),
     [
         ("daily_prices_history", "symbol, price_date", "daily_prices_history_current_is_daily_prices", "close"),
-        ("ratios_history", "symbol, fiscal_year, period", "ratios_history_current_is_ratios", "current_ratio"),
+        ("ratios_history", "security_id, fiscal_year, period", "ratios_history_current_is_ratios", "current_ratio"),
     ],
 )
 def test_a_current_version_unlike_the_mart_fails_current_version_is(

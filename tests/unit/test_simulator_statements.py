@@ -159,3 +159,65 @@ def test_a_foreign_filer_reports_in_its_own_currency(market: Market) -> None:
 def test_funds_file_no_statements(market: Market) -> None:
     fund = next(s for s in market.symbols if not market.profile(s).is_common_stock)  # type: ignore[union-attr]
     assert all(get(market, e, symbol=fund) == [] for e in STATEMENTS)
+
+
+def periods(rows: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
+    return {(r["fiscalYear"], r["period"]): r["date"] for r in rows}
+
+
+def test_ratios_are_served_from_the_day_their_income_statement_is_accepted() -> None:
+    market = Market(SimulatorConfig(n_symbols=24, seed=11, start=date(2018, 1, 2), end=END))
+    symbol = symbol_with(market, restates=False, week_based=False)
+    for period in ("annual", "quarter"):
+        statements = get(market, "income-statement", symbol=symbol, period=period, limit=1000)
+        ratios = get(market, "ratios", symbol=symbol, period=period, limit=1000)
+        assert periods(ratios) == periods(statements)
+    latest = market.filings(symbol)[-1]
+    key, asked = (str(latest.fiscal_year), latest.period), "annual" if latest.period == "FY" else "quarter"
+    market.set_today(latest.accepted.date() - timedelta(days=1))
+    assert key not in periods(get(market, "ratios", symbol=symbol, period=asked, limit=1000))
+    assert key not in periods(get(market, "income-statement", symbol=symbol, period=asked, limit=1000))
+    market.set_today(latest.accepted.date())
+    assert key in periods(get(market, "ratios", symbol=symbol, period=asked, limit=1000))
+
+
+def test_a_re_dated_year_moves_its_ratios_with_it() -> None:
+    market = Market(SimulatorConfig(n_symbols=24, seed=11, start=date(2018, 1, 2), end=END))
+    symbol = symbol_with(market, week_based=True)
+    filing = next(f for f in reversed(market.filings(symbol)) if f.period == "FY" and f.month_end != f.fiscal_end)
+    key = (str(filing.fiscal_year), "FY")
+    for today, served in (
+        (filing.accepted.date(), filing.month_end),
+        (filing.accepted.date() + REDATED_AFTER, filing.fiscal_end),
+    ):
+        market.set_today(today)
+        ratios = periods(get(market, "ratios", symbol=symbol, period="annual", limit=1000))
+        assert ratios[key] == served.isoformat()
+        assert ratios == periods(get(market, "income-statement", symbol=symbol, period="annual", limit=1000))
+
+
+def test_a_restated_year_restates_its_ratios() -> None:
+    market = Market(SimulatorConfig(n_symbols=24, seed=11, start=date(2018, 1, 2), end=END))
+    symbol = symbol_with(market, restates=True)
+    years = [f for f in market.filings(symbol) if f.period == "FY"]
+    first, restating = years[-2], years[-1]
+
+    def first_year(endpoint: str) -> dict[str, Any]:
+        rows = get(market, endpoint, symbol=symbol, period="annual", limit=1000)
+        return next(r for r in rows if r["fiscalYear"] == str(first.fiscal_year))
+
+    market.set_today(restating.accepted.date() - timedelta(days=1))
+    original, original_income = first_year("ratios"), first_year("income-statement")
+    market.set_today(restating.accepted.date())
+    restated, restated_income = first_year("ratios"), first_year("income-statement")
+    factor = restated_income["revenue"] / original_income["revenue"]
+    assert restated["revenuePerShare"] == pytest.approx(original["revenuePerShare"] * factor, rel=1e-4)
+    assert restated["priceToEarningsRatio"] == pytest.approx(original["priceToEarningsRatio"] / factor, rel=1e-4)
+    assert restated["currentRatio"] == original["currentRatio"]  # the balance sheet is not restated
+    assert restated["date"] == original["date"]
+
+
+def test_a_foreign_filer_s_ratios_carry_its_currency(market: Market) -> None:
+    foreign = next(s for s in market.symbols if market.filer(s).reported_currency != "USD")
+    rows = get(market, "ratios", symbol=foreign, period="annual", limit=3)
+    assert {r["reportedCurrency"] for r in rows} == {market.filer(foreign).reported_currency}

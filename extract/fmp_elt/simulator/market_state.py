@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from fmp_elt.simulator.calendar import trading_days, years_before
 from fmp_elt.simulator.config import SimulatorConfig
+from fmp_elt.simulator.filed_ratios import as_filed
 from fmp_elt.simulator.filings import PLAIN, FilerTraits, Filing, filer_traits, filings
 from fmp_elt.simulator.market import (
     Events,
@@ -330,7 +331,8 @@ class Market:
             self.quote(symbol)
 
     def ratio_rows(self, symbol: str) -> list[PeriodRow]:
-        """The symbol's period rows already filed by 'today', oldest first."""
+        """The symbol's period rows whose income statement was accepted by 'today', oldest first, as served
+        today (filed_ratios.py: re-dated and restated with the statements)."""
         profile = self.profile(symbol)
         if profile is None:
             return []
@@ -340,8 +342,14 @@ class Market:
             rows = period_rows(profile, self.seed, self._end)
             with self._lock:
                 self._ratios[symbol] = rows
-        today = self.today
-        return [row for row in rows if row.available <= today]
+        filed = {(filing.fiscal_year, filing.period): filing for filing in self.filings(symbol)}
+        traits, today = self.filer(symbol), self.today
+        out = []
+        for row in rows:
+            filing = filed.get((int(row.record["fiscalYear"]), row.period))
+            if filing is not None:
+                out.append(PeriodRow(filing.accepted.date(), row.period, as_filed(row.record, filing, traits, today)))
+        return out
 
     def filer(self, symbol: str) -> FilerTraits:
         """How the company files: its reported currency, 52/53-week year, restatements (filings.py)."""
