@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import psycopg2
 import pytest
 
 from fmp_elt import transform_stage
@@ -251,10 +252,11 @@ def test_fundamentals_as_of_puts_the_statements_of_one_period_side_by_side(story
     assert now[0][0] == 2 * now[0][1]  # per company its latest fiscal year and its latest quarter
 
 
-def test_ratios_as_of_on_both_clocks_never_reads_a_period_accepted_later(story: Story) -> None:
+def test_ratios_as_of_a_backfilled_moment_returns_the_last_period_accepted_before_it(story: Story) -> None:
     sim = story.sim
     t = datetime(2023, 8, 1, 12, 0, tzinfo=UTC)  # before our first landing: a backfilled history
-    filed = query(story.url, "select symbol, fiscal_year, period from marts.ratios_as_of(%s, 'filed')", (t,))
+    assert t.date() < story.first_run
+    filed = query(story.url, "select security_id, fiscal_year, period from marts.ratios_as_of(%s)", (t,))
     assert filed
     for symbol in {s for s, *_ in filed}:
         for annual in (True, False):
@@ -263,6 +265,41 @@ def test_ratios_as_of_on_both_clocks_never_reads_a_period_accepted_later(story: 
             latest = max(known, key=lambda f: (f.month_end, f.fiscal_year))
             assert rows == [(latest.fiscal_year, latest.period)], (symbol, annual)
     # our clock alone: nothing was held before the first landing
-    assert query(story.url, "select count(*) from marts.ratios_as_of(%s)", (t,)) == [(0,)]
-    now = query(story.url, "select count(*) from marts.ratios_as_of(now())")[0][0]
+    assert query(story.url, "select count(*) from marts.ratios_as_of(%s, 'warehouse')", (t,)) == [(0,)]
+    now = query(story.url, "select count(*) from marts.ratios_as_of(now(), 'warehouse')")[0][0]
     assert now == query(story.url, "select count(*) from marts.ratios")[0][0]
+
+
+def test_ratios_as_of_before_a_restatement_returns_the_first_value(story: Story) -> None:
+    key = (story.restater, story.restated.fiscal_year)
+    versions = query(
+        story.url,
+        "select version, price_to_earnings_ratio, valid_to is null from marts.ratios_history"
+        " where security_id = %s and fiscal_year = %s and period = 'FY' order by version",
+        key,
+    )
+    assert [(v, current) for v, _, current in versions] == [(1, False), (2, True)]
+    first, restated = versions[0][1], versions[1][1]
+    # the simulator restates the income statement by a factor: the P/E moves by its inverse
+    assert float(first / restated) == pytest.approx(story.revenue_now / story.revenue_first_seen, rel=1e-3)
+    t = accepted_utc(story.restating) - timedelta(minutes=1)
+    as_of = query(
+        story.url,
+        "select fiscal_year, price_to_earnings_ratio, version from marts.ratios_as_of(%s)"
+        " where security_id = %s and period = 'FY'",
+        (t, story.restater),
+    )
+    assert as_of == [(story.restated.fiscal_year, first, 1)]
+    now = query(
+        story.url,
+        "select price_to_earnings_ratio from marts.ratios_as_of(now()) where security_id = %s and fiscal_year = %s"
+        " and period = 'FY'",
+        key,
+    )
+    assert now in ([], [(restated,)])  # the restated year is current unless a later one was filed
+
+
+def test_an_unknown_clock_is_a_one_line_error(story: Story) -> None:
+    with pytest.raises(psycopg2.errors.InvalidTextRepresentation) as raised:
+        query(story.url, "select count(*) from marts.ratios_as_of(now(), 'market')")
+    assert raised.value.diag.message_primary == 'invalid input value for enum marts.filing_clock: "market"'
