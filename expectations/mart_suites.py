@@ -230,6 +230,7 @@ def _statement_suites() -> tuple[Dataset, ...]:
                     required=("accepted_date",),
                     rules=rules,
                     freshness=Freshness("period_end_date", max_age=timedelta(days=460)),
+                    history=None if mart.endswith("_history") else f"marts.{mart}_history",
                 )
             )
     suites.append(
@@ -324,6 +325,7 @@ SUITES = (
         key=primary_key("ratios"),
         required=("fiscal_year",),
         rules=_ratios_rules,
+        history="marts.ratios_history",
         # A fiscal year plus the weeks it takes to file its report.
         freshness=Freshness("period_end_date", max_age=timedelta(days=460)),
     ),

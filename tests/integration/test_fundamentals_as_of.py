@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psycopg2
@@ -23,11 +24,18 @@ from fmp_elt import transform_stage
 from fmp_elt.extract_stage import extract_stream
 from fmp_elt.fmp.client import FmpClient, RetryPolicy
 from fmp_elt.fmp.ratelimit import RateLimiter
+from fmp_elt.job_config import load_jobs
 from fmp_elt.jobs.extract import streams_of
+from fmp_elt.orchestration.runner import run as run_jobs
+from fmp_elt.quality import run_validation
 from fmp_elt.simulator import Simulator
 from fmp_elt.simulator.filings import REDATED_AFTER, Filing
+from fmp_elt.status.queries import latest_quality
 from fmp_elt.streams.base import ExtractOptions
 from fmp_elt.warehouse import runlog
+from fmp_elt.warehouse.connection import connect
+from tests.fixtures.ops import job, write_jobs
+from tests.fixtures.ops_alerts import slack_webhook
 from tests.fixtures.postgres import create_database, drop_database, query, with_database
 from tests.fixtures.simulator import fmp_get, simulator_config
 from tests.integration.test_extract import settings_for
@@ -303,3 +311,52 @@ def test_an_unknown_clock_is_a_one_line_error(story: Story) -> None:
     with pytest.raises(psycopg2.errors.InvalidTextRepresentation) as raised:
         query(story.url, "select count(*) from marts.ratios_as_of(now(), 'market')")
     assert raised.value.diag.message_primary == 'invalid input value for enum marts.filing_clock: "market"'
+
+
+def versions_after_the_first(url: str, table: str) -> int:
+    """Restatements counted from raw, in Python: per symbol and fiscal period, the landings whose record differs
+    from the one landed before it (within one landing, the last record counts)."""
+    landed: dict[tuple[str, str, str], dict[datetime, dict]] = {}
+    for payload, loaded_at in query(url, f"select payload, _loaded_at from {table} order by _loaded_at, _seq"):
+        key = (payload["symbol"], payload["fiscalYear"], payload["period"])
+        landed.setdefault(key, {})[loaded_at] = payload
+    return sum(
+        sum(1 for before, after in itertools.pairwise(by_landing.values()) if before != after)
+        for by_landing in landed.values()
+    )
+
+
+def test_restatements_are_counted_and_alerted_once_as_information(
+    story: Story, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report = run_validation(story.url, datasets=["ratios", "income_statement"], data_docs=False)
+    counted = {d.dataset: d.restated_records for d in report.datasets}
+    assert counted == {
+        "ratios": versions_after_the_first(story.url, "raw.fmp_ratios"),
+        "income_statement": versions_after_the_first(story.url, "raw.fmp_income_statements"),
+    }
+    assert counted["ratios"] >= 2  # at least the restated year and the re-dated period
+    conn = connect(story.url)
+    try:
+        shown = {check.dataset: check.restated_records for check in latest_quality(conn)}
+    finally:
+        conn.close()
+    assert shown == counted  # what status and the API read
+
+    for key in ("SMTP_HOST", "GITHUB_RUN_ID", "ETL_DASHBOARD_URL"):
+        monkeypatch.delenv(key, raising=False)
+    with slack_webhook() as inbox:
+        monkeypatch.setenv("SLACK_WEBHOOK_URL", inbox.url)
+        jobs = load_jobs(write_jobs(tmp_path, [job("transform")]))
+        first = run_jobs(story.url, jobs, ["transform"], retry_delay=0)
+        assert first.ok  # information: the run does not fail
+        [message] = [m for m in inbox.messages if m["text"].startswith("fmp-elt restatements")]
+        total = counted["ratios"] + counted["income_statement"]
+        total += query(story.url, "select count(*) from marts.balance_sheet_history where version > 1")[0][0]
+        total += query(story.url, "select count(*) from marts.cash_flow_history where version > 1")[0][0]
+        assert message["text"] == f"fmp-elt restatements (information): {total} restated fiscal periods"
+        detail = message["blocks"][1]["text"]["text"]
+        assert f"{story.restater} FY {story.restated.fiscal_year} in ratios (version 2)" in detail or "more" in detail
+        assert query(story.url, "select count(*) from etl.alerted_restatements") == [(total,)]
+        run_jobs(story.url, jobs, ["transform"], retry_delay=0)
+        assert [m for m in inbox.messages if m["text"].startswith("fmp-elt restatements")] == [message]  # once
