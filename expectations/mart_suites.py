@@ -178,6 +178,76 @@ def _ratios_rules(facts: TableFacts) -> Sequence[RowRule]:
     )
 
 
+def _statement_rules(facts: TableFacts) -> Sequence[RowRule]:
+    """What every financial statement row promises: a known period, an ISO currency, a period that ended by
+    today and was accepted after it ended (acceptance is what the as-of reads trust)."""
+    return (
+        InSet("period", PERIODS),
+        Matches("reported_currency", "^[A-Z]{3}$"),
+        _not_after_today("period_end_date", facts),
+        RowCondition(
+            "accepted_after_period_end",
+            "`accepted_date` is after `period_end_date`",
+            "accepted_date < period_end_date",
+            ("accepted_date", "period_end_date"),
+        ),
+    )
+
+
+def _balance_sheet_rules(facts: TableFacts) -> Sequence[RowRule]:
+    return (
+        *_statement_rules(facts),
+        RowCondition(
+            "assets_balance",
+            "`total_assets` equals `total_liabilities_and_total_equity` (to a thousandth)",
+            "abs(total_assets - total_liabilities_and_total_equity) > 1e-3 * abs(total_assets) + 1e4",
+            ("total_assets", "total_liabilities_and_total_equity"),
+        ),
+    )
+
+
+def _statement_suites() -> tuple[Dataset, ...]:
+    """The statements, their histories and the fundamentals: per company and fiscal period."""
+    what = {
+        "income_statement": "income statement",
+        "balance_sheet": "balance sheet",
+        "cash_flow": "cash flow statement",
+    }
+    suites = []
+    for name, statement in what.items():
+        rules = _balance_sheet_rules if name == "balance_sheet" else _statement_rules
+        for mart, description in (
+            (name, f"FMP's {statement} per company and fiscal period, as served now."),
+            (f"{name}_history", f"Every version of each company's {statement} per fiscal period, with its validity."),
+        ):
+            suites.append(
+                Dataset(
+                    name=mart,
+                    table=f"marts.{mart}",
+                    critical=False,
+                    description=description,
+                    key=primary_key(mart),
+                    required=("accepted_date",),
+                    rules=rules,
+                    freshness=Freshness("period_end_date", max_age=timedelta(days=460)),
+                    history=None if mart.endswith("_history") else f"marts.{mart}_history",
+                )
+            )
+    suites.append(
+        Dataset(
+            name="fundamentals",
+            table="marts.fundamentals",
+            critical=False,
+            description="The three statements' headline figures per company and fiscal period.",
+            key=primary_key("fundamentals"),
+            required=("accepted_date",),
+            rules=_statement_rules,
+            freshness=Freshness("period_end_date", max_age=timedelta(days=460)),
+        )
+    )
+    return tuple(suites)
+
+
 def _splits_rules(facts: TableFacts) -> Sequence[RowRule]:
     return (
         Between("numerator", 0, strict_min=True),
@@ -251,10 +321,11 @@ SUITES = (
         name="ratios",
         table="marts.ratios",
         critical=False,
-        description="Financial ratios per symbol and fiscal period, as FMP reports them.",
+        description="Financial ratios per company and fiscal period, as FMP reports them.",
         key=primary_key("ratios"),
         required=("fiscal_year",),
         rules=_ratios_rules,
+        history="marts.ratios_history",
         # A fiscal year plus the weeks it takes to file its report.
         freshness=Freshness("period_end_date", max_age=timedelta(days=460)),
     ),
@@ -366,4 +437,5 @@ SUITES = (
         rules=_ratios_rules,
         freshness=Freshness("period_end_date", max_age=timedelta(days=460)),
     ),
+    *_statement_suites(),
 )

@@ -226,20 +226,31 @@ def staging_model(dataset: RawDataset) -> Output:
         for c in dataset.columns or ()
         if c.field not in dataset.record_key
     ]
+    newer = f"""select 1
+        from {{{{ {source} }}}} as newer
+        where {probe}
+            and (newer._loaded_at, newer._seq) > (landed._loaded_at, landed._seq)"""
+    if dataset.keep_versions:
+        source_cte = f"""    select
+        landed.*,
+        not exists (
+            {newer.replace(chr(10), chr(10) + "    ")}
+        ) as is_latest
+    from {{{{ {source} }}}} as landed"""
+    else:
+        source_cte = f"""    select landed.*
+    from {{{{ {source} }}}} as landed
+    where not exists (
+        {newer}
+    )"""
+    latest = "\n        source.is_latest," if dataset.keep_versions else ""
     text = f"""{{#- {GENERATED} {dataset.table}: do not edit. -#}}
 
 with
 
 source as (
 
-    select landed.*
-    from {{{{ {source} }}}} as landed
-    where not exists (
-        select 1
-        from {{{{ {source} }}}} as newer
-        where {probe}
-            and (newer._loaded_at, newer._seq) > (landed._loaded_at, landed._seq)
-    )
+{source_cte}
 
 ),
 
@@ -248,7 +259,7 @@ renamed as (
     select
 {chr(10).join(selected)}
         source._run_id as run_id,
-        source._loaded_at,
+        source._loaded_at,{latest}
         source._seq
 
     from source
@@ -264,17 +275,19 @@ where {" and ".join(f"{name} is not null" for _, name, _ in keys)}
 def model_entry(dataset: RawDataset) -> list[str]:
     keys = key_columns(dataset)
     key_names = ", ".join(name for _, name, _ in keys)
+    kept = ("every landed version" if dataset.keep_versions else "the latest landed version") + " of each record"
+    # a kept version is one landing of the record: its key and its place in the table
+    version_key = f"{key_names}, _loaded_at, _seq" if dataset.keep_versions else key_names
     lines = [
         f"  - name: stg_fmp__{dataset.name}",
         "    description: >",
         *folded(
-            f"{dataset.description[:1].upper()}{dataset.description[1:]}, typed: the latest landed version"
-            f" of each record ({key_names}).",
+            f"{dataset.description[:1].upper()}{dataset.description[1:]}, typed: {kept} ({key_names}).",
             "      ",
         ),
         "    constraints:",
         "      - type: primary_key",
-        f"        columns: [{key_names}]",
+        f"        columns: [{version_key}]",
         "        warn_unsupported: false",
         "    columns:",
     ]
@@ -298,6 +311,7 @@ def model_entry(dataset: RawDataset) -> list[str]:
     metadata = (
         ("run_id", "raw_run_id", "uuid"),
         ("_loaded_at", "raw_loaded_at", "timestamp with time zone"),
+        *((("is_latest", "is_latest_version", "boolean"),) if dataset.keep_versions else ()),
         ("_seq", "raw_seq", "bigint"),
     )
     for name, doc, kind in metadata:
@@ -306,7 +320,16 @@ def model_entry(dataset: RawDataset) -> list[str]:
             f"        description: '{{{{ doc(\"{doc}\") }}}}'",
             f"        data_type: {kind}",
         ]
-    if len(keys) > 1:
+        if dataset.keep_versions and name in ("_loaded_at", "_seq"):  # part of the version's key
+            lines += ["        data_tests:", "          - not_null"]
+    if dataset.keep_versions:
+        lines[lines.index("    columns:") : lines.index("    columns:")] = [
+            "    data_tests:",
+            "      - unique_combination_of_columns:",
+            "          arguments:",
+            f"            combination_of_columns: [{version_key}]",
+        ]
+    elif len(keys) > 1:
         lines[lines.index("    columns:") : lines.index("    columns:")] = [
             "    data_tests:",
             "      - unique_combination_of_columns:",

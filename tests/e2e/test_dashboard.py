@@ -57,6 +57,12 @@ def assert_dashboard_shows_the_pipeline(page: Any, log: PageLog) -> None:
     assert page.get_attribute("#chart-quality", "data-series") == "4"  # one line per dataset
     assert page.get_attribute("#chart-prices", "data-series") == "5"  # close and four moving averages
     assert page.locator("#quality-latest tbody tr").count() == 4
+    headers = page.locator("#quality-latest thead th").all_inner_texts()
+    restated = [
+        row.locator("td").nth(headers.index("restated")).inner_text()
+        for row in page.locator("#quality-latest tbody tr").all()
+    ]
+    assert restated == ["0"] * 4  # the seeded checks recorded no restatement
     assert page.locator("#freshness tbody tr[data-table='raw.fmp_prices']").count() == 1
     assert page.locator("#freshness tbody tr[data-table='marts.daily_ma'] .badge").inner_text() == "fresh"
     errors = page.inner_text("#errors")

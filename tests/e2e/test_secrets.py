@@ -186,7 +186,7 @@ def test_no_credential_in_the_warehouse_files_api_alerts_or_output(make_simulato
         [(error,)] = query(database_url, "select error_message from etl.executions where job_name = 'leaky'")
         assert error.startswith(f"ConnectionError: cannot reach {sim.base_url}?apikey=***")
 
-        run = fmp_elt("run", "--jobs", "symbols,prices,ratios,transform,quality,site", env=env)
+        run = fmp_elt("run", "--jobs", "symbols,prices,ratios,statements,transform,quality,site", env=env)
         assert run.returncode == 0, run.stdout + run.stderr
         export = fmp_elt("site", str(site), env=env, timeout=300)
         assert export.returncode == 0, export.stderr

@@ -38,7 +38,7 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 LITERAL = re.compile(r"^'(.*)'$")
 CONTEXT_PATH = re.compile(r"^[a-z_]+(\.[\w-]+)+$")
-PIPELINE_JOBS = ("symbols", "prices", "ratios", "transform", "quality", "site")
+PIPELINE_JOBS = ("symbols", "prices", "ratios", "statements", "transform", "quality", "site")
 
 
 @dataclass
@@ -444,13 +444,14 @@ def completed(url: str, names: list[str], at: datetime) -> None:
 
 
 def test_both_triggers_run_the_jobs_that_are_due(database_url: str) -> None:
-    """The two cron triggers run the same `fmp-elt run`: Saturday's starts ratios and what depends on it,
+    """The two cron triggers run the same `fmp-elt run`: Saturday's starts ratios, statements and their dependents,
     a weekday's the daily jobs."""
     jobs = load_jobs()
     completed(database_url, [job.name for job in jobs], datetime(2026, 3, 6, 22, 20, tzinfo=UTC))  # a Friday
     saturday = datetime(2026, 3, 7, 9, 38, tzinfo=UTC)
-    assert [job.name for job in due_jobs(database_url, jobs, saturday)] == ["ratios", "transform", "quality"]
-    completed(database_url, ["ratios", "transform", "quality"], saturday)
+    weekly = ["ratios", "statements", "transform", "quality"]
+    assert [job.name for job in due_jobs(database_url, jobs, saturday)] == weekly
+    completed(database_url, weekly, saturday)
     monday = datetime(2026, 3, 9, 22, 18, tzinfo=UTC)
     due = [job.name for job in due_jobs(database_url, jobs, monday)]
     assert due == ["symbols", "prices", "transform", "quality", "site"]

@@ -39,6 +39,7 @@ from tests.fixtures.raw_rows import (
     rows_changed_since,
     screener,
     snapshot_marts,
+    statement,
 )
 from tests.fixtures.warehouses import Warehouse, module_warehouse
 
@@ -124,6 +125,14 @@ def first_build(warehouse: str, paths: transform_stage.DbtPaths) -> transform_st
         loaded_at=at(0),
     )
     land(warehouse, RATIOS, [ratio("AAPL", "2023-09-30", "FY", currentRatio=0.95)], loaded_at=at(2))
+    land(warehouse, "income-statement", [statement("AAPL", "2023-09-30", revenue=383285000000)], loaded_at=at(0))
+    land(
+        warehouse,
+        "balance-sheet-statement",
+        [statement("AAPL", "2023-09-30", totalAssets=352583000000)],
+        loaded_at=at(0),
+    )
+    land(warehouse, "cash-flow-statement", [statement("AAPL", "2023-09-30", freeCashFlow=99584000000)], loaded_at=at(0))
     return transform_stage.build(warehouse, paths, unit_tests=True)
 
 
@@ -131,7 +140,7 @@ def test_first_build_passes_with_unit_tests_on_a_fresh_database(first_build: tra
     assert first_build.ok, first_build.output[-3000:]
     counts = first_build.counts()
     assert counts["unit_test"] == {"pass": 19}
-    assert counts["model"] == {"success": 24}
+    assert counts["model"] == {"success": 34}
     assert counts["test"]["pass"] >= 45  # structure only: keys, not-null, accepted values, relationships
     assert set(counts["test"]) == {"pass"}
 
@@ -167,7 +176,7 @@ def test_tables_carry_their_contracts_constraints_and_report_the_rows_written(
     )
     assert ("marts.daily_prices", ["symbol", "price_date"]) in keys
     assert ("marts.symbols", ["symbol"]) in keys
-    assert len(keys) == query(warehouse, "select count(*) from pg_tables where schemaname = 'marts'")[0][0] == 15
+    assert len(keys) == query(warehouse, "select count(*) from pg_tables where schemaname = 'marts'")[0][0] == 22
     not_null = query(
         warehouse,
         "select column_name from information_schema.columns where table_schema = 'marts'"
@@ -244,6 +253,9 @@ def test_second_build_changes_nothing(warehouse: str, paths, first_build) -> Non
     # run by design
     rebuilt = {"symbols", "symbol_history", "symbol_changes", "symbol_securities", "security_daily_prices"}
     rebuilt |= {"securities", "price_anomalies", "adjustment_factors", "splits", "dividends"}
+    statements = ("income_statement", "balance_sheet", "cash_flow")
+    rebuilt |= {"fundamentals", *statements, *(f"{name}_history" for name in statements)}
+    rebuilt |= {"ratios", "ratios_history"}  # keyed by company: a late ticker link re-keys every period
     touched = {name: rows for name, rows in second.metadata()["rowsAffected"].items() if name not in rebuilt}
     assert set(touched.values()) == {0, -1}
 
@@ -308,6 +320,9 @@ def test_source_freshness_passes_within_the_thresholds(warehouse: str, paths, fi
         "fmp.splits": "pass",
         "fmp.dividends": "pass",
         "fmp.prices_unadjusted": "pass",
+        "fmp.income_statements": "pass",
+        "fmp.balance_sheets": "pass",
+        "fmp.cash_flows": "pass",
     }
 
 
@@ -382,7 +397,7 @@ def test_without_a_production_manifest_the_build_is_full(warehouse: str, paths, 
     ("history", "key", "test_name", "value"),
     [
         ("daily_prices_history", "symbol, price_date", "daily_prices_history_current_is_daily_prices", "close"),
-        ("ratios_history", "symbol, period_end_date, period", "ratios_history_current_is_ratios", "current_ratio"),
+        ("ratios_history", "security_id, fiscal_year, period", "ratios_history_current_is_ratios", "current_ratio"),
     ],
 )
 def test_a_current_version_unlike_the_mart_fails_current_version_is(

@@ -52,6 +52,7 @@ def test_a_premium_key_and_an_empty_warehouse_are_ready_after_doctor(
     assert stderr.strip() == "doctor: ready for `fmp-elt run`"
     assert list(lines) == [
         "key", "plan", "warehouse", "migrations", "backfill", "timeout symbols", "timeout prices", "timeout ratios",
+        "timeout statements",
     ]  # fmt: skip
     assert lines["key"].startswith("ok    key: FMP accepted the key")
     assert lines["plan"] == "ok    plan: the key sees premium or above; FMP_PLAN=premium"
@@ -64,8 +65,8 @@ def test_a_premium_key_and_an_empty_warehouse_are_ready_after_doctor(
     # the estimate covers the screener's universe, as the simulator answers it to the symbols stream
     universe = len(fmp_get(fmp_simulator, "company-screener", "premium-key", **NASDAQ_FILTERS, limit=10_000).json())
     # by hand: premium's 30 years are 7,560 bars, two pages per series: 2 x 2 + splits + dividends = 6 calls a
-    # symbol; ratios 2; symbols one screener page and 4 more
-    calls = universe * 6 + universe * 2 + 5
+    # symbol; ratios 2; statements 3 x (annual + quarter); symbols one screener page and 4 more
+    calls = universe * 6 + universe * 2 + universe * 6 + 5
     assert lines["backfill"].startswith(
         f"ok    backfill: {universe:,} symbols (the screener's NASDAQ universe) on premium: {calls:,} calls,"
         f" {calls / 750:,.1f} min at 750 calls/min"
@@ -73,6 +74,10 @@ def test_a_premium_key_and_an_empty_warehouse_are_ready_after_doctor(
     assert (
         lines["timeout prices"]
         == f"ok    timeout prices: {universe * 6:,} calls, {universe * 6 / 750:.1f} min; timeout 3600s"
+    )
+    assert (
+        lines["timeout statements"]
+        == f"ok    timeout statements: {universe * 6:,} calls, {universe * 6 / 750:.1f} min; timeout 6600s"
     )
 
     again, lines, _ = doctor(fmp_simulator, "premium-key", "premium", empty_database)
@@ -91,8 +96,9 @@ def test_a_plan_above_the_keys_fails_and_basic_asks_for_symbols(fmp_simulator: S
 
     code, lines, _ = doctor(fmp_simulator, "basic-key", "basic", database_url, FMP_SYMBOLS="AAPL,MSFT")
     assert code == 0
-    # Basic's quota is per day: 2 symbols x (4 price calls + 1 ratios call) + 5 = 15 calls of 250 a day
-    assert lines["backfill"].startswith("ok    backfill: 2 symbols (FMP_SYMBOLS) on basic: 15 calls, 0.1 days")
+    # Basic's quota is per day: 2 symbols x (4 price calls + 1 ratios call + 3 annual statements) + 5 = 21 calls
+    # of 250 a day
+    assert lines["backfill"].startswith("ok    backfill: 2 symbols (FMP_SYMBOLS) on basic: 21 calls, 0.1 days")
 
 
 def test_a_refused_key_and_refused_ports_exit_2_with_one_line_each(

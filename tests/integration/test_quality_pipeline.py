@@ -36,7 +36,7 @@ def test_simulated_pipeline_output_passes_every_suite(make_simulator, warehouse:
     simulator = make_simulator(n_symbols=6, start=END - timedelta(days=400), end=END)
     settings = Settings.from_env({"FMP_BASE_URL": simulator.base_url, "FMP_API_KEY": "test-key"})
     client = FmpClient(settings.base_url, "test-key", RateLimiter(60_000), retry=RetryPolicy(max_tries=5))
-    for stream in (name for job in ("symbols", "prices", "ratios") for name in streams_of(job)):
+    for stream in (name for job in ("symbols", "prices", "ratios", "statements") for name in streams_of(job)):
         extract_stream(
             settings, database_url, stream, ExtractOptions(), run_id=runlog.new_run_id(), client=client, today=END
         )

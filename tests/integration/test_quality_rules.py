@@ -47,8 +47,17 @@ PLANTED = [
     # raw corporate actions and universe: a record without a field every one of them carries
     *(
         f"insert into raw.{table} (symbol, payload, _run_id, _endpoint) values ('AAA', '{{}}', gen_random_uuid(), 'x')"
-        for table in ("fmp_delisted", "fmp_symbol_changes", "fmp_splits", "fmp_dividends", "fmp_prices_unadjusted")
+        for table in (
+            *("fmp_delisted", "fmp_symbol_changes", "fmp_splits", "fmp_dividends", "fmp_prices_unadjusted"),
+            *("fmp_income_statements", "fmp_balance_sheets", "fmp_cash_flows"),
+        )
     ),
+    # statements (their histories show the same rows): unknown period, an unbalanced sheet, a period accepted
+    # before it ended, a lower-case currency
+    "update marts.income_statement set period = 'H1' where security_id = 'AAA'",
+    "update marts.balance_sheet set total_assets = 1000000 where security_id = 'BBB'",
+    "update marts.cash_flow set accepted_date = period_end_date - 1 where security_id = 'CCC'",
+    "update marts.fundamentals set reported_currency = 'usd' where security_id = 'AAA'",
     # universe and corporate-action marts: a required value missing, a change dated after the day checked
     "insert into marts.symbol_history (symbol, valid_from) values ('AAA', '2024-01-02')",
     "insert into marts.symbol_changes values ('AAA', 'AAB', '2024-07-01', 'AAA Holdings Inc.')",
@@ -120,6 +129,10 @@ def test_expectations_and_metrics_count_the_same_rows(database_url: str, tmp_pat
         ("raw_prices_adjusted", "payload_date_format"),
         ("raw_ratios", "payload_symbol_matches"),
         ("raw_symbols", "payload_has_symbol"),
+        ("income_statement", "period_in_set"),
+        ("balance_sheet", "assets_balance"),
+        ("cash_flow", "accepted_after_period_end"),
+        ("fundamentals", "reported_currency_format"),
     } <= broken
     # Every dataset's invalid count is the number of distinct rows behind those failures.
     for dataset in report.datasets:

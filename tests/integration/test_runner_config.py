@@ -16,9 +16,9 @@ from tests.fixtures.ops import job, write_jobs
 def test_the_shipped_jobs_are_the_pipeline_in_dependency_order() -> None:
     jobs = load_jobs()
     names = [j.name for j in jobs]
-    assert names == ["symbols", "prices", "ratios", "transform", "quality", "site"]
+    assert names == ["symbols", "prices", "ratios", "statements", "transform", "quality", "site"]
     by_name = {j.name: j for j in jobs}
-    assert set(by_name["transform"].dependencies) == {"symbols", "prices", "ratios"}
+    assert set(by_name["transform"].dependencies) == {"symbols", "prices", "ratios", "statements"}
     assert by_name["quality"].dependencies == ("transform",)
     assert by_name["site"].critical is False
     for j in jobs:

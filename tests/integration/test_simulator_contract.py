@@ -75,6 +75,16 @@ def test_ratios_match_recorded_sample(fmp_simulator: Simulator) -> None:
     assert record["fiscalYear"].isdigit()
 
 
+def test_income_statement_matches_recorded_sample(fmp_simulator: Simulator) -> None:
+    recorded = shape(sample("stable_income-statement_AAPL_annual_limit1.json")[0])
+    response = fmp_get(fmp_simulator, "income-statement", symbol=stock(fmp_simulator), period="annual", limit=1)
+    assert response.status_code == 200
+    [record] = response.json()
+    assert shape(record) == recorded
+    assert record["period"] == "FY"
+    assert record["fiscalYear"].isdigit()
+
+
 def test_other_eod_variants_have_documented_fields(fmp_simulator: Simulator) -> None:
     symbol = stock(fmp_simulator)
     window = {"from": "2024-03-01", "to": "2024-03-08"}

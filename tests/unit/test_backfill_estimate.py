@@ -26,7 +26,12 @@ def test_starter_with_3500_symbols_outgrows_the_prices_timeout() -> None:
     # bytes: 2 series x 1,260 bars x 146 B + 2 small calls x 2 kB, a symbol
     assert by_job["prices"].bytes == 3500 * (2 * 1260 * 146 + 2 * 2000)
     assert by_job["symbols"].calls == 1 + 4  # one screener page, delisted pages and symbol changes
-    assert cost.calls == 14_000 + 7000 + 5
+    # statements: 3 statements x (annual + quarter); 21,000 calls are 70 minutes, 105 with headroom
+    assert by_job["statements"].calls == 3500 * 6
+    assert by_job["statements"].needs_seconds == 6300
+    assert by_job["statements"].fits  # jobs.yml sizes its timeout for this universe
+    assert by_job["statements"].bytes == 3500 * 3 * 25 * 1500  # 25 periods of each statement, 1.5 kB a row
+    assert cost.calls == 14_000 + 7000 + 21_000 + 5
 
 
 def test_premium_reads_30_years_in_two_pages_and_basic_annual_ratios_only() -> None:
@@ -36,3 +41,5 @@ def test_premium_reads_30_years_in_two_pages_and_basic_annual_ratios_only() -> N
     basic = {job.job: job for job in estimate(10, PLANS["basic"], 5, jobs).jobs}
     assert basic["ratios"].calls == 10
     assert basic["ratios"].bytes == 10 * 5 * 1000  # Basic serves 5 annual rows
+    assert basic["statements"].calls == 10 * 3  # annual only
+    assert premium["statements"].calls == 100 * 6

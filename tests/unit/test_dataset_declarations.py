@@ -43,6 +43,9 @@ def test_each_stream_declares_its_tables_once() -> None:
         "raw.fmp_splits",
         "raw.fmp_dividends",
         "raw.fmp_prices_unadjusted",
+        "raw.fmp_income_statements",
+        "raw.fmp_balance_sheets",
+        "raw.fmp_cash_flows",
     }
     for stream in STREAMS.values():
         assert len({dataset.job for dataset in stream.datasets}) == 1, f"{stream.name} lands for one job"

@@ -31,9 +31,9 @@ def test_each_day_runs_at_its_scheduled_time_with_the_jobs_that_fired() -> None:
     assert days[0].jobs == [job.name for job in JOBS]  # the first run backfills everything
     by_time = {d.at: (d.session, d.jobs, d.daily) for d in days}
     assert by_time[datetime(2026, 11, 20, 22, 17, tzinfo=UTC)][1] == WEEKDAY_JOBS  # a Friday
-    # Saturday morning the ratios schedule fires: ratios, and what depends on it, after Friday's session
+    # Saturday morning the weekly schedule fires: ratios, statements and their dependents, on Friday's session
     saturday = by_time[datetime(2026, 11, 21, 9, 37, tzinfo=UTC)]
-    assert saturday == (date(2026, 11, 20), ["ratios", "transform", "quality"], False)
+    assert saturday == (date(2026, 11, 20), ["ratios", "statements", "transform", "quality"], False)
     assert by_time[datetime(2026, 11, 23, 22, 17, tzinfo=UTC)][1] == WEEKDAY_JOBS  # ratios is not due again
     # Thanksgiving's 22:17 fire is no run; the next day's run catches up
     assert not any(d.at.date() == date(2026, 11, 26) for d in days)
@@ -46,7 +46,7 @@ def test_the_fires_after_the_last_days_run_are_replayed_and_the_last_run_publish
     now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # Monday before the close: the last session is Friday's
     days = plan(sessions(date(2026, 11, 27), 7), JOBS, now)
     assert (days[-1].at, days[-1].daily) == (datetime(2026, 11, 28, 9, 37, tzinfo=UTC), False)
-    assert days[-1].jobs == ["ratios", "transform", "quality", "site"]
+    assert days[-1].jobs == ["ratios", "statements", "transform", "quality", "site"]
     assert days[-2].at == datetime(2026, 11, 27, 22, 17, tzinfo=UTC)
 
 

@@ -54,12 +54,13 @@ def test_the_workflow_wakes_up_exactly_when_some_job_is_due() -> None:
     assert len(workflow) == 20 + 4  # four weeks: the weekday runs and the weekly ratios run
 
 
-def test_ratios_run_weekly_and_the_other_jobs_on_weekdays_after_the_us_close() -> None:
+def test_fundamentals_run_weekly_and_the_other_jobs_on_weekdays_after_the_us_close() -> None:
     schedules = job_schedules()
     start = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
-    ratios = sorted(fire_times({schedules.pop("ratios")}, start, days=7))
-    assert len(ratios) == 1
-    assert ratios[0].weekday() == 5  # Saturday
+    for weekly in ("ratios", "statements"):
+        runs = sorted(fire_times({schedules.pop(weekly)}, start, days=7))
+        assert len(runs) == 1
+        assert runs[0].weekday() == 5  # Saturday
     for name, schedule in schedules.items():
         runs = sorted(fire_times({schedule}, start, days=7))
         assert [run.weekday() for run in runs] == [0, 1, 2, 3, 4], name

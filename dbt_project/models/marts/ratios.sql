@@ -1,40 +1,25 @@
 {#- The key's unique index is the primary key's, which the contract (_marts__models.yml) creates with the table. -#}
-{{
-    config(
-        materialized='contracted_incremental',
-        incremental_strategy='merge',
-        unique_key=['symbol', 'period_end_date', 'period'],
-        on_schema_change='fail',
-        indexes=[
-            {'columns': ['_loaded_at']},
-        ],
-    )
-}}
+{{ config(materialized='contracted_table') }}
 
 {#-
-    One row per symbol, fiscal period end and period (FY, Q1..Q4): the latest landed version, so a restated
-    period replaces the figures held before. Incremental runs merge only versions landed since the newest
-    `_loaded_at` held here.
+    One row per company (security_id), fiscal year and period (FY, Q1..Q4): the current version in
+    marts.ratios_history, so a restated period replaces the figures held before, a re-dated one (FMP moves a
+    52/53-week year's end, 09-30 to 09-28) replaces the row of its old date, and ratios fetched under a
+    company's new ticker replace those fetched under its old one. A table rebuilt on every run, as the
+    statement marts: a ticker change the security master learns late re-keys every period held, which a merge
+    could not (it would keep the rows of the old key).
 -#}
 
 with
 
-ratios as (
-
-    select * from {{ ref('stg_fmp__ratios') }}
-    where is_latest
-    {%- if incremental_run() %}
-        and _loaded_at > {{ high_water_mark() }}
-    {%- endif %}
-
-),
-
 final as (
 
     select
+        cast(security_id as text) as security_id,
         {{ ratio_columns_typed() }}
         cast(_loaded_at as timestamptz) as _loaded_at
-    from ratios
+    from {{ ref('ratios_history') }}
+    where valid_to is null
 
 )
 

@@ -1,44 +1,28 @@
-{%- set key_columns = ['symbol', 'period_end_date', 'period'] -%}
-{%- set value_columns = ['fiscal_year', 'reported_currency'] + ratio_fields() | map('last') | list -%}
+{%- set key_columns = ['security_id', 'fiscal_year', 'period'] -%}
+{%- set value_columns = ['period_end_date', 'reported_currency'] + ratio_fields() | map('last') | list -%}
 
 {#- The key's unique index is the primary key's, which the contract (_marts__models.yml) creates with the table. -#}
-{{
-    config(
-        materialized='contracted_incremental',
-        incremental_strategy='merge',
-        unique_key=['symbol', 'period_end_date', 'period', 'valid_from'],
-        on_schema_change='fail',
-        indexes=[
-            {'columns': ['_loaded_at']},
-        ],
-        post_hook="{{ as_of_function('ratios_as_of') }}",
-    )
-}}
+{{ config(materialized='contracted_table', post_hook="{{ ratios_as_of_function() }}") }}
 
 {#-
-    Every version of each symbol, fiscal period end and period the ratios mart has held: a restatement (a
-    later landing with other figures) closes the version held and opens a new one; a landing that repeats the
-    figures held is no new version. Incremental runs recompute the periods with a landing since the newest
-    `_loaded_at` held, from all their landings.
+    Every version of each company, fiscal year and period the ratios mart has held: a restatement or a re-dated
+    period (a later landing with other figures or another period end) closes the version held and opens a new
+    one; a landing that repeats the figures held is no new version, under the company's old ticker or its new
+    one. A table rebuilt on every run, as marts.ratios.
 -#}
+
+-- the post-hook's read on both clocks takes each period's acceptance from the income statements
+-- depends_on: {{ ref('income_statement_history') }}
 
 with
 
-{% if incremental_run() %}
-
-touched as (
-    {{ keys_landed_since([ref('stg_fmp__ratios')], key_columns, high_water_mark()) }}
-),
-
-{% endif %}
-
 ratios as (
-    {{ landings(
-        ref('stg_fmp__ratios'),
-        key_columns,
-        key_columns + ['_loaded_at', '_seq'] + value_columns,
-        'touched' if incremental_run() else none,
-    ) }}
+
+    select {{ security_of('landed') }} as security_id, landed.*
+    from {{ ref('stg_fmp__ratios') }} as landed
+    {{ join_security('landed') }}
+    where landed.fiscal_year is not null
+
 ),
 
 -- the period as known at the end of each landing time: the last record of that landing
@@ -48,7 +32,7 @@ states as (
     from (
         select
             *,
-            row_number() over (partition by symbol, period_end_date, period, _loaded_at order by _seq desc)
+            row_number() over (partition by security_id, fiscal_year, period, _loaded_at order by _seq desc)
                 as landed_after_in_load
         from ratios
     ) as ranked
@@ -60,12 +44,19 @@ versions as (
     {{ versions_from_states('states', key_columns, value_columns) }}
 ),
 
+-- a version's ticker is the one of its last landing: a ticker change alone makes no version
 final as (
 
     select
+        cast(versions.security_id as text) as security_id,
         {{ ratio_columns_typed() }}
+        cast(row_number() over (
+            partition by versions.security_id, versions.fiscal_year, versions.period order by versions.valid_from
+        ) as integer) as version,
         {{ validity_columns_typed() }}
     from versions
+    join (select security_id, fiscal_year, period, _loaded_at, symbol from states) as tickers
+        using (security_id, fiscal_year, period, _loaded_at)
 
 )
 

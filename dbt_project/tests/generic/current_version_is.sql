@@ -1,13 +1,13 @@
 {#-
     A history's current versions (valid_to NULL) are exactly the rows of `current`, the mart it keeps the history
-    of: every column of the history but its validity and load time, compared both ways.
+    of: every column of the history but its version number, validity and load time, compared both ways.
 -#}
 {% test current_version_is(model, current) %}
 
 {%- set columns = [] -%}
 {%- if execute -%}
     {%- for column in adapter.get_columns_in_relation(model) -%}
-        {%- if column.name not in ['valid_from', 'valid_to', '_loaded_at'] -%}
+        {%- if column.name not in ['version', 'valid_from', 'valid_to', '_loaded_at'] -%}
             {%- do columns.append(column.name) -%}
         {%- endif -%}
     {%- endfor -%}

@@ -129,7 +129,7 @@ def universe_lines(listing: universe.UniverseResponse, shown: int = 10) -> str:
 
 
 JOB_HEADERS = ["job", "status", "last run", "took", "records", "failed", "next run", "error"]
-QUALITY_HEADERS = ["dataset", "checked", "passed", "invalid", "duplicates", "fresh", "verdict"]
+QUALITY_HEADERS = ["dataset", "checked", "passed", "invalid", "duplicates", "restated", "fresh", "verdict"]
 FRESHNESS_HEADERS = ["table", "updated", "age (h)", "lag (h)", "fresh"]
 ANOMALY_HEADERS = ["day", "symbol", "anomaly", "detail"]
 ANOMALIES_SHOWN = 10
@@ -155,7 +155,16 @@ def job_row(job: models.JobStatus, run: models.Execution | None) -> list[Any]:
 def quality_row(c: models.QualityCheck) -> list[Any]:
     passed = f"{c.success_percent:.1f}%" if c.success_percent is not None else None
     verdict = "CRITICAL" if c.critical_failed else "warning" if c.success is False else "ok"
-    return [c.dataset, when(c.checked_at), passed, c.invalid_records, c.duplicate_records, c.is_fresh, verdict]
+    return [
+        c.dataset,
+        when(c.checked_at),
+        passed,
+        c.invalid_records,
+        c.duplicate_records,
+        c.restated_records,
+        c.is_fresh,
+        verdict,
+    ]
 
 
 def freshness_row(t: models.TableFreshness) -> list[Any]:

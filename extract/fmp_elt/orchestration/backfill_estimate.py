@@ -4,10 +4,12 @@ The counts follow what the streams request for a symbol they hold nothing of yet
 - `prices` job: each of the two price series (`full`, `dividend-adjusted`) in pages of at most 5,000 rows over
   the plan's history, plus `splits` and `dividends` (one call each);
 - `ratios` job: `annual` and `quarter` (Basic: `annual` only);
+- `statements` job: the three statements, `annual` and `quarter` each (Basic: `annual` only);
 - `symbols` job: the screener's pages, `delisted-companies` and `symbol-change` (a handful of calls).
 
 Sizes are FMP's as measured (fmp_elt/fmp/README.md): about 184 kB per 5-year price call (146 bytes a bar),
-about 1 kB per ratios row. Minutes are calls at the rate limit, which is the pipeline's only speed limit.
+about 1 kB per ratios row, about 1.5 kB per statement row (the recorded income statement is 1.2 kB; a balance
+sheet carries half as many fields again). Minutes are calls at the rate limit, which is the pipeline's only speed limit.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 
 from fmp_elt.config import Plan
 from fmp_elt.job_config import JobConfig
+from fmp_elt.streams.statements import STATEMENTS, calls_per_symbol
 
 TRADING_DAYS_A_YEAR = 252
 PRICE_PAGE_ROWS = 5000  # FMP's cap per price call (streams/price_history.py pages past it)
@@ -24,6 +27,7 @@ PRICE_SERIES = 2  # as-traded `full` and `dividend-adjusted`
 CORPORATE_ACTION_CALLS = 2  # `splits`, `dividends`
 BYTES_PER_BAR = 146
 BYTES_PER_RATIO_ROW = 1000
+BYTES_PER_STATEMENT_ROW = 1500
 BYTES_PER_SMALL_CALL = 2000  # a symbol's splits or dividends
 RATIO_QUARTERS_A_YEAR = 4
 SCREENER_PAGE = 10_000
@@ -73,7 +77,12 @@ def per_symbol(plan: Plan) -> dict[str, tuple[int, int]]:
     basic = plan.name == "basic"
     ratio_rows = 5 if basic else plan.history_years * (1 + RATIO_QUARTERS_A_YEAR)  # annual (+ quarterly) periods
     ratio_calls = 1 if basic else 2
-    return {"prices": (price_calls, price_bytes), "ratios": (ratio_calls, ratio_rows * BYTES_PER_RATIO_ROW)}
+    statement_bytes = len(STATEMENTS) * ratio_rows * BYTES_PER_STATEMENT_ROW  # a statement row per ratios row
+    return {
+        "prices": (price_calls, price_bytes),
+        "ratios": (ratio_calls, ratio_rows * BYTES_PER_RATIO_ROW),
+        "statements": (calls_per_symbol(basic), statement_bytes),
+    }
 
 
 def estimate(symbols: int, plan: Plan, rate_per_minute: int, jobs: list[JobConfig]) -> BackfillEstimate:

@@ -15,6 +15,9 @@ Definitions (one row of `etl.data_quality` per dataset per run):
   the first is a valid one if there is one, so the duplicates are the copies a dedup would drop. Datasets
   without a unique key (the append-only raw tables, where re-fetched versions are expected) have none.
 - data_freshness: seconds the newest record trails what could exist (see `freshness`), with `is_fresh`.
+- restated_records: for a dataset keyed by fiscal period, the versions of its history after each period's
+  first (a restated or re-dated period: FMP changed what it serves for a period we held). Information, not an
+  error: it never fails a suite.
 """
 
 from __future__ import annotations
@@ -92,6 +95,18 @@ def measure(conn: psycopg2.extensions.connection, plan: SuitePlan) -> Counts:
         total, invalid, missing, duplicates, newest_value = cur.fetchone()
         sample = _invalid_sample(cur, plan) if invalid else ()
     return Counts(int(total), int(invalid), int(missing), int(duplicates), newest_value, sample)
+
+
+def restated_records(conn: psycopg2.extensions.connection, dataset: Dataset) -> int:
+    """The versions of `dataset`'s history after each period's first; 0 without a history (or before it exists)."""
+    if dataset.history is None:
+        return 0
+    with conn.cursor() as cur:
+        cur.execute("select to_regclass(%s) is not null", (dataset.history,))
+        if not cur.fetchone()[0]:
+            return 0
+        cur.execute(f"select count(*) from {ident(dataset.history)} where version > 1")
+        return int(cur.fetchone()[0])
 
 
 def _invalid_sample(cur: psycopg2.extensions.cursor, plan: SuitePlan) -> tuple[dict[str, Any], ...]:

@@ -45,6 +45,7 @@ class DatasetReport:
     success_percent: float | None
     expectations: tuple[ExpectationOutcome, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
+    restated_records: int = 0  # information (see `metrics`), never a failure
 
     def failed(self) -> list[ExpectationOutcome]:
         return [outcome for outcome in self.expectations if not outcome.success]

@@ -28,6 +28,7 @@ def save(conn: psycopg2.extensions.connection, report: ValidationReport) -> None
             d.invalid_records,
             d.missing_fields,
             d.duplicate_records,
+            d.restated_records,
             d.data_freshness,
             d.is_fresh,
             d.success,
@@ -65,9 +66,9 @@ def save(conn: psycopg2.extensions.connection, report: ValidationReport) -> None
         execute_values(
             cur,
             "insert into etl.data_quality (run_id, dataset, suite, checked_at, total_records, valid_records,"
-            " invalid_records, missing_fields, duplicate_records, data_freshness, is_fresh, success, critical,"
-            " evaluated_expectations, successful_expectations, unsuccessful_expectations, success_percent,"
-            " metadata) values %s",
+            " invalid_records, missing_fields, duplicate_records, restated_records, data_freshness, is_fresh,"
+            " success, critical, evaluated_expectations, successful_expectations, unsuccessful_expectations,"
+            " success_percent, metadata) values %s",
             datasets,
         )
         if results:

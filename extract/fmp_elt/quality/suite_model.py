@@ -57,6 +57,9 @@ class Dataset:
     identity: tuple[str, ...] = ()
     # No row is a healthy state (corporate actions in a quiet month, no anomaly): no row count to expect.
     may_be_empty: bool = False
+    # The history mart of a dataset keyed by fiscal period (`version` numbers each period's versions): its
+    # versions after the first are restatements, counted as information, never a failure.
+    history: str | None = None
 
     @property
     def row_identity(self) -> tuple[str, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from fmp_elt.config import data_dir
 from fmp_elt.errors import ConfigError
 from fmp_elt.quality import freshness, store
 from fmp_elt.quality.checkpoint import SuiteRun, outcome, run_checkpoint
-from fmp_elt.quality.metrics import Counts, measure, table_facts
+from fmp_elt.quality.metrics import Counts, measure, restated_records, table_facts
 from fmp_elt.quality.report import DatasetReport, ValidationReport
 from fmp_elt.quality.suites import DATASETS, SuitePlan, build_plan
 from fmp_elt.warehouse.connection import connect
@@ -54,6 +55,7 @@ def run_validation(
         plans = {name: build_plan(dataset, facts[name]) for name, dataset in DATASETS.items()}
         present = [name for name in names if facts[name].exists]
         counts = {name: measure(conn, plans[name]) for name in present}
+        restated = {name: restated_records(conn, DATASETS[name]) for name in present}
         conn.rollback()  # end the read transaction before the long GX run
         with tempfile.TemporaryDirectory(prefix="fmp-elt-gx-") as state:
             runs, docs_index = run_checkpoint(
@@ -66,7 +68,10 @@ def run_validation(
                 docs_dir=(docs_dir or default_docs_dir()) if data_docs else None,
             )
         reports = tuple(
-            _dataset_report(plans[name], counts[name], runs.get(name), as_of, docs=docs_index is not None)
+            replace(
+                _dataset_report(plans[name], counts[name], runs.get(name), as_of, docs=docs_index is not None),
+                restated_records=restated[name],
+            )
             if name in counts
             else _missing_table(plans[name])
             for name in names

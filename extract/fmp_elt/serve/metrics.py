@@ -193,6 +193,11 @@ def quality_families(checks: list[models.QualityCheck]) -> Iterator[Metric]:
     yield per_dataset("quality_total_records", "records the latest check read", "total_records")
     yield per_dataset("quality_invalid_records", "records the latest check found invalid", "invalid_records")
     yield per_dataset("quality_duplicate_records", "duplicate keys the latest check found", "duplicate_records")
+    yield per_dataset(
+        "quality_restated_records",
+        "restated or re-dated fiscal periods held (history versions after the first)",
+        "restated_records",
+    )
     yield per_dataset("quality_checked_timestamp_seconds", "when the latest check ran", "checked_at")
 
 

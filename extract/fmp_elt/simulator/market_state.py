@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 
 from fmp_elt.simulator.calendar import trading_days, years_before
 from fmp_elt.simulator.config import SimulatorConfig
+from fmp_elt.simulator.filed_ratios import as_filed
+from fmp_elt.simulator.filings import PLAIN, FilerTraits, Filing, filer_traits, filings
 from fmp_elt.simulator.market import (
     Events,
     History,
@@ -84,6 +86,8 @@ class Market:
         self._series: OrderedDict[str, PriceSeries] = OrderedDict()
         self._cache_size = max(1, config.history_cache_size)
         self._ratios: dict[str, list[PeriodRow]] = {}
+        self._filings: dict[str, list[Filing]] = {}
+        self._filers = filer_traits(self._profiles.values(), config.seed)
         self._quotes: dict[str, Quote | None] = {}
         self._changes: list[SymbolChange] = []
         self._derived: dict[str, Any] = {}  # market-wide views (the calendars), until the next change
@@ -223,6 +227,9 @@ class Market:
         with self._lock:
             events = {old: self._events.pop(old, None) for old in moves}
             ratios = {old: self._ratios.pop(old, None) for old in moves}
+            filers = {old: self._filers.pop(old, None) for old in moves}
+            for old in moves:
+                self._filings.pop(old, None)
             for old in moves:
                 del self._profiles[old]
                 self._loaded.pop(old, None)
@@ -233,6 +240,8 @@ class Market:
                     self._events[new] = moved
                 if (held := ratios[old]) is not None:
                     self._ratios[new] = held
+                if (filer := filers[old]) is not None:
+                    self._filers[new] = filer
                 self._changes.append(SymbolChange(on, profiles[old].company_name, old, new, published))
         for symbol in {*moves, *moves.values()}:
             self._changed(symbol)
@@ -248,6 +257,8 @@ class Market:
             self._loaded[symbol] = history
             self._events.pop(symbol, None)
             self._ratios.pop(symbol, None)
+            self._filings.pop(symbol, None)
+            self._filers.pop(symbol, None)
         self._changed(symbol)
 
     def set_today(self, day: date) -> None:
@@ -272,6 +283,7 @@ class Market:
             self._profiles[symbol] = replace(profile, delisted=None, splits=tuple(splits))
             self._loaded[symbol] = history
             self._ratios.pop(symbol, None)
+            self._filings.pop(symbol, None)
         self._changed(symbol)
 
     def events(self, symbol: str) -> tuple[tuple[Split, ...], tuple[Dividend, ...]]:
@@ -320,7 +332,8 @@ class Market:
             self.quote(symbol)
 
     def ratio_rows(self, symbol: str) -> list[PeriodRow]:
-        """The symbol's period rows already filed by 'today', oldest first."""
+        """The symbol's period rows whose income statement was accepted by 'today', oldest first, as served
+        today (filed_ratios.py: re-dated and restated with the statements)."""
         profile = self.profile(symbol)
         if profile is None:
             return []
@@ -330,8 +343,32 @@ class Market:
             rows = period_rows(profile, self.seed, self._end)
             with self._lock:
                 self._ratios[symbol] = rows
+        filed = {(filing.fiscal_year, filing.period): filing for filing in self.filings(symbol)}
+        traits, today = self.filer(symbol), self.today
+        out = []
+        for row in rows:
+            filing = filed.get((int(row.record["fiscalYear"]), row.period))
+            if filing is not None:
+                out.append(PeriodRow(filing.accepted.date(), row.period, as_filed(row.record, filing, traits, today)))
+        return out
+
+    def filer(self, symbol: str) -> FilerTraits:
+        """How the company files: its reported currency, 52/53-week year, restatements (filings.py)."""
+        return self._filers.get(symbol, PLAIN)
+
+    def filings(self, symbol: str) -> list[Filing]:
+        """The symbol's fiscal periods accepted by 'today', oldest first."""
+        profile = self.profile(symbol)
+        if profile is None:
+            return []
+        with self._lock:
+            held = self._filings.get(symbol)
+        if held is None:
+            held = filings(profile, self.seed, self.filer(symbol), self._end)
+            with self._lock:
+                self._filings[symbol] = held
         today = self.today
-        return [row for row in rows if row.available <= today]
+        return [filing for filing in held if filing.accepted.date() <= today]
 
 
 def _mean(values: Iterable[float]) -> float:

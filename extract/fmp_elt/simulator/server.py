@@ -18,6 +18,7 @@ from fmp_elt.simulator import responses
 from fmp_elt.simulator.app import Answer, App
 from fmp_elt.simulator.config import SimulatorConfig
 from fmp_elt.simulator.faults import FaultBox, Faults
+from fmp_elt.simulator.filings import FilerTraits, Filing
 from fmp_elt.simulator.market_state import Market
 from fmp_elt.simulator.responses import Response
 from fmp_elt.simulator.stats import LoggedRequest, Stats, StatsSnapshot
@@ -174,6 +175,14 @@ class Simulator:
 
     def dividends(self, symbol: str) -> tuple[Dividend, ...]:
         return self._market.events(symbol)[1]
+
+    def filer(self, symbol: str) -> FilerTraits:
+        """How the company files: reported currency, 52/53-week year, restatements (filings.py)."""
+        return self._market.filer(symbol)
+
+    def filings(self, symbol: str) -> list[Filing]:
+        """The fiscal periods the company has filed by 'today', oldest first."""
+        return self._market.filings(symbol)
 
     def warm(self) -> None:
         """Generate every symbol's history now rather than on the first screener call (for benchmarks with

@@ -97,6 +97,7 @@ class QualityCheck(ApiModel):
     invalid_records: int | None = None
     missing_fields: int | None = None
     duplicate_records: int | None = None
+    restated_records: int | None = None  # versions after a held fiscal period's first: information only
     data_freshness: float | None = None  # seconds the newest record trails what could exist
     is_fresh: bool | None = None
     success: bool | None = None

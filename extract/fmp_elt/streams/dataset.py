@@ -69,6 +69,7 @@ class RawDataset:
     listed in `dates` are parsed as ISO dates, the rest compared as text. `fields` must be present in every
     payload, `numbers` must be JSON numbers (or null). `source_doc` describes the records for the dbt docs.
     With `columns`, the staging model and its contract are generated too; without, they are written by hand.
+    With `keep_versions`, that staging model keeps every landed version and says which is the latest.
     """
 
     table: str  # schema-qualified: raw.fmp_<name>
@@ -86,6 +87,9 @@ class RawDataset:
     dates: tuple[str, ...] = ()
     source_doc: str = ""
     columns: tuple[StagingColumn, ...] | None = None
+    # The generated staging model keeps every landed version, flagged `is_latest`, for the marts that read
+    # what was known when (a history); without, it keeps the latest version of each record only.
+    keep_versions: bool = False
 
     def __post_init__(self) -> None:
         if not self.table.startswith("raw.fmp_"):

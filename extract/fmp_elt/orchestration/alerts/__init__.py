@@ -1,5 +1,6 @@
 """Alerts after a run: Slack and email, on job failure, critical quality failure, stale data, FMP bandwidth past
-80% of the plan's cap, schema drift, new price anomalies (once per batch, see anomalies.py), and recovery.
+80% of the plan's cap, schema drift, new price anomalies (once per batch, see anomalies.py), new restatements
+(information, once per batch, see restatements.py), and recovery.
 
 Each problem has a cause key (`job:prices`, `quality:daily_prices`, `stale:marts.daily_prices`, `bandwidth:fmp`,
 `schema:<endpoint>:<change id>`). A cause is announced when it opens, reminded at most once per
@@ -20,7 +21,7 @@ from fmp_elt import clock
 from fmp_elt.config import plan_from_env
 from fmp_elt.errors import ConfigError
 from fmp_elt.job_config import JobConfig
-from fmp_elt.orchestration.alerts import anomalies, throttle
+from fmp_elt.orchestration.alerts import anomalies, restatements, throttle
 from fmp_elt.orchestration.alerts.email import EmailChannel
 from fmp_elt.orchestration.alerts.message import Alert, Channel, Condition
 from fmp_elt.orchestration.alerts.operations import operations_conditions
@@ -157,6 +158,9 @@ def after_run(
     batch = anomalies.new_batch(url)
     if batch is not None:
         conditions.append(batch.condition())
+    restated = restatements.new_batch(url)
+    if restated is not None:
+        conditions.append(restated.condition())
     link = run_link(report.run_id, env)
     sent: list[Alert] = []
     with throttle.AlertState(url) as alert_state:
@@ -170,6 +174,8 @@ def after_run(
                 sent.append(alert)
                 if batch is not None and condition.cause == anomalies.CAUSE:
                     anomalies.remember(url, batch, report.run_id)
+                if restated is not None and condition.cause == restatements.CAUSE:
+                    restatements.remember(url, restated, report.run_id)
     return sent
 
 

@@ -9,7 +9,14 @@ from typing import Literal, Protocol
 from fmp_elt.redaction import redact, redact_data
 
 Kind = Literal[
-    "job_failed", "quality_failed", "stale_data", "bandwidth", "schema_drift", "price_anomalies", "history_repaired"
+    "job_failed",
+    "quality_failed",
+    "stale_data",
+    "bandwidth",
+    "schema_drift",
+    "price_anomalies",
+    "history_repaired",
+    "restatements",
 ]
 KIND_TITLES = {
     "job_failed": "job failed",
@@ -19,9 +26,10 @@ KIND_TITLES = {
     "schema_drift": "schema drift",
     "price_anomalies": "price anomalies",
     "history_repaired": "adjusted history repaired",
+    "restatements": "restatements (information)",
 }
 # Kinds that are news once (each new batch is its own message): no reminder, no recovery.
-EVENT_KINDS = frozenset({"price_anomalies"})
+EVENT_KINDS = frozenset({"price_anomalies", "restatements"})
 
 
 @dataclass(frozen=True)

@@ -274,6 +274,7 @@
           td(c.successPercent === null ? "–" : c.successPercent.toFixed(1) + "%", "num"),
           td(number(c.invalidRecords), "num"),
           td(number(c.duplicateRecords), "num"),
+          td(number(c.restatedRecords), "num"),
           el("td", {}, badge(verdict(c))),
         ),
       ),

@@ -38,6 +38,9 @@ ROUTES: dict[str, Route] = {
     "dividends-calendar": Route(corporate_actions.dividends_calendar, "starter"),
     "ratios": Route(fundamentals.ratios, "basic"),
     "ratios-ttm": Route(fundamentals.ratios_ttm, "basic"),
+    "income-statement": Route(fundamentals.income_statement, "basic"),
+    "balance-sheet-statement": Route(fundamentals.balance_sheet_statement, "basic"),
+    "cash-flow-statement": Route(fundamentals.cash_flow_statement, "basic"),
     "eod-bulk": Route(bulk.eod_bulk, "ultimate", bulk=True, streamed=True),
     "ratios-ttm-bulk": Route(bulk.ratios_ttm_bulk, "ultimate", bulk=True),
 }

@@ -1,0 +1,5 @@
+{#- The key's unique index is the primary key's, which the contract (_marts__models.yml) creates with the table. -#}
+{{ config(materialized='contracted_table') }}
+
+{#- FMP's balance sheet per company and fiscal period as served now: its history's current versions. -#}
+{{ statement_current(ref('balance_sheet_history')) }}
