@@ -4,9 +4,9 @@ Both paths are measured against the simulator on a weekly run after a first one 
 per-symbol path (6 calls a symbol, 3 on Basic) at the bench's rate limit, and Ultimate's bulk path (36 to 42
 bulk calls, whatever the universe) at the scale's bulk interval. Each measured time is split into what the limit
 imposes (calls at the rate, or the bulk interval between calls) and the rest (latency, parsing, landing), and
-scaled to 3,500 symbols at each plan's rate and at FMP's 30 s bulk interval. Checks: a plan's week fits its
-limit (Basic: 250 calls a day) and the job's timeout in jobs.yml; the bulk path's calls and time against the
-per-symbol path on Ultimate are the ratios.
+scaled to 3,500 symbols at each plan's rate and at FMP's 30 s bulk interval (a run takes the faster path).
+Checks: a plan's week fits its limit (Basic: 250 calls a day) and the job's timeout in jobs.yml; the bulk path's
+calls, time and download against the per-symbol path on Ultimate are the ratios.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from fmp_elt.config import PLANS
 from fmp_elt.job_config import load_jobs
 from fmp_elt.jobs.extract import streams_of
 from fmp_elt.streams.statements import STATEMENTS, calls_per_symbol
-from fmp_elt.streams.statements_bulk import bulk_calls
+from fmp_elt.streams.statements_bulk import bulk_calls, bulk_seconds
 
 SEED = 42
 NASDAQ = 3_500
@@ -146,6 +146,9 @@ def run(warehouse: Warehouse, scale: Scale) -> list[Row]:
             )
         )
         if plan.has_bulk:
+            # the run picks the faster path, as prices do (statements_bulk.should_use_bulk)
+            crossover = bulk_seconds(DAY, len(STATEMENTS), FMP_BULK_INTERVAL_S) * plan.rate_per_minute / 60.0
+            chosen = "bulk" if crossover / calls_per_symbol(False) < NASDAQ else "per symbol"
             rows.append(
                 Row(
                     f"weekly statements {name} bulk ({FMP_BULK_INTERVAL_S:.0f} s apart): {NASDAQ:,} symbols",
@@ -153,7 +156,8 @@ def run(warehouse: Warehouse, scale: Scale) -> list[Row]:
                     f"per symbol: {minutes(seconds)}",
                     f"x{bulk_week / seconds:.2f}",
                     verdict(bulk_week <= timeout, "within the timeout"),
-                    f"{bulk.calls} calls whatever the universe; measured {bulk.elapsed_s:,.1f} s at"
+                    f"chosen: {chosen} (bulk from {crossover / calls_per_symbol(False):,.0f} symbols);"
+                    f" {bulk.calls} calls whatever the universe; measured {bulk.elapsed_s:,.1f} s at"
                     f" {scale.statement_bulk_interval_s:g} s apart, {bulk.bytes / max(bulk.calls, 1) / 1e3:,.0f} kB"
                     f" a call for {symbols:,} symbols",
                 )

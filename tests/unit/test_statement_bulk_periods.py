@@ -58,8 +58,11 @@ def test_every_period_re_read_per_symbol_is_read_in_bulk_every_week_for_every_fi
         day += timedelta(days=7)
 
 
-def plan_units(plan: str, symbols: list[str], held: dict[str, date], **options: object) -> list[Unit]:
-    settings = Settings.from_env({"FMP_BASE_URL": "http://127.0.0.1:9", "FMP_API_KEY": "k", "FMP_PLAN": plan})
+def plan_units(
+    plan: str, symbols: list[str], held: dict[str, date], interval: str = "0", **options: object
+) -> list[Unit]:
+    env = {"FMP_BASE_URL": "http://127.0.0.1:9", "FMP_API_KEY": "k", "FMP_PLAN": plan, "FMP_BULK_INTERVAL": interval}
+    settings = Settings.from_env(env)
     ctx = StreamContext(settings, ExtractOptions(**options), TODAY)  # type: ignore[arg-type]
     cursors = {("statements", s): Cursor(newest, date(2010, 3, 31)) for s, newest in held.items()}
     return list(STREAM.units(symbols, cursors, ctx))
@@ -77,11 +80,13 @@ def test_ultimate_reads_held_symbols_in_bulk_and_new_or_stale_ones_per_symbol() 
     assert [u.key for u in units[0].batch] == UNIVERSE[:8]
 
 
-def test_other_plans_a_full_refresh_and_a_tiny_universe_stay_per_symbol() -> None:
+def test_other_plans_a_full_refresh_and_a_slower_bulk_stay_per_symbol() -> None:
     held = dict.fromkeys(UNIVERSE, RECENT_END)
     for plan in ("basic", "starter", "premium"):
         assert [u.key for u in plan_units(plan, UNIVERSE, held)] == UNIVERSE
     assert [u.key for u in plan_units("ultimate", UNIVERSE, held, full_refresh=True)] == UNIVERSE
-    # 36 bulk calls against 6 a symbol: bulk from 7 held symbols on
-    assert [u.key for u in plan_units("ultimate", UNIVERSE[:6], held)] == UNIVERSE[:6]
-    assert [u.key for u in plan_units("ultimate", UNIVERSE[:7], held)] == ["statement-bulk"]
+    # 36 bulk calls 30 s apart (1,080 s) against 6 calls a symbol at 3,000 a minute (0.12 s): 9,000 symbols
+    many = [f"S{i:05d}" for i in range(9001)]
+    held = dict.fromkeys(many, RECENT_END)
+    assert len(plan_units("ultimate", many[:9000], held, interval="30")) == 9000
+    assert [u.key for u in plan_units("ultimate", many, held, interval="30")] == ["statement-bulk"]

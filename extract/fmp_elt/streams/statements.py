@@ -8,8 +8,8 @@ A symbol's first run reads every period FMP holds; later runs re-read the last t
 quarters (more after a long pause), which holds every new filing and the restatements a 10-K makes of the year
 before (FMP restates in place, so these re-reads are the only record of a restatement). Cost: 6 calls per symbol
 and run (3 on Basic, annual only); the `statements` job runs weekly (docs/use/fundamentals.md). On Ultimate the
-symbols already held are read from the statement bulk endpoints instead, 36 to 42 calls a week for any number of
-symbols (statements_bulk.py).
+symbols already held are read from the statement bulk endpoints instead when that is faster: 36 to 42 calls a
+week for any number of symbols, 30 s apart (statements_bulk.py).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The weekly statements run on Ultimate: the three statement bulk endpoints, one call per fiscal year and period
-covering every company, instead of six calls per symbol.
+covering every company, instead of six calls per symbol, when that is faster.
 
 A bulk call is keyed by the fiscal year's label and the period (Q1..Q4, FY), not by a date, and companies label
 and end their fiscal years differently (a year ending in January or June; a quarter of the fiscal year that ends
@@ -8,7 +8,9 @@ the windows the per-symbol path re-reads: the last two fiscal years (with a 10-K
 quarters (with a 10-Q's). That holds every new filing, the restatement a 10-K makes of the year before and a
 52/53-week period re-dated a quarter after it was filed. In December 2026 that is FY 2024..2026, Q3 and Q4 of 2025,
 the quarters of 2026 and Q1..Q3 of 2027: 12 calls a statement (12 to 14 over a year), 36 to 42 a week, spaced by
-the bulk interval.
+the bulk interval: 18 to 21 minutes at FMP's 30 s, against 6 calls a symbol at the rate limit, so bulk is chosen
+as for prices, when it is faster (from about 9,000 symbols at Ultimate's 3,000 calls a minute; `python -m bench`
+measures both). Each bulk answer holds FMP's whole market (12.5 to 29 MB), so bulk also downloads more.
 
 Only symbols already held and up to date take the bulk path: a symbol new to the warehouse, or whose newest
 period ends before the quarters' window (a pause, a late filer), is read per symbol (statements.py), every
@@ -78,12 +80,19 @@ def is_up_to_date(unit: Unit, today: date) -> bool:
     return cursor is not None and cursor.newest_date is not None and cursor.newest_date >= today - QUARTER_WINDOW
 
 
+def bulk_seconds(today: date, statements: int, interval_s: float) -> float:
+    """What the bulk throttle alone makes a run take."""
+    return bulk_calls(today, statements) * interval_s
+
+
 def should_use_bulk(units: list[Unit], ctx: StreamContext, calls_per_symbol: int, statements: int) -> bool:
-    """Bulk when the plan has it, for an incremental run, when it takes fewer calls than the symbols would."""
-    opts = ctx.options
-    if not ctx.settings.plan.has_bulk or opts.full_refresh or opts.date_from is not None or not units:
+    """Bulk when the plan has it, for an incremental run, when it is faster than the symbols' calls at the rate
+    (as for prices): at FMP's 30 s bulk interval, from about 9,000 symbols on Ultimate's 3,000 calls a minute."""
+    settings, opts = ctx.settings, ctx.options
+    if not settings.plan.has_bulk or opts.full_refresh or opts.date_from is not None or not units:
         return False
-    return bulk_calls(ctx.today, statements) < len(units) * calls_per_symbol
+    per_symbol_seconds = len(units) * calls_per_symbol * 60.0 / settings.rate_limit_per_minute
+    return bulk_seconds(ctx.today, statements, settings.bulk_interval_s) < per_symbol_seconds
 
 
 def fetch_bulk(client: FmpClient, unit: Unit, ctx: StreamContext, datasets: tuple[RawDataset, ...]) -> UnitResult:
