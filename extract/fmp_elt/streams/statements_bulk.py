@@ -60,10 +60,10 @@ def bulk_periods(today: date) -> list[tuple[int, str]]:
     """The (fiscal year, period) pairs a run reads: each that can end inside its window, oldest first."""
     pairs = []
     for year in range(today.year - 3, today.year + 2):
-        for period, window in ((q, QUARTER_WINDOW) for q in QUARTERS):
-            first, last = _period_ends(year, period)
-            if first <= today and last >= today - window:
-                pairs.append((year, period))
+        for quarter in QUARTERS:
+            first, last = _period_ends(year, quarter)
+            if first <= today and last >= today - QUARTER_WINDOW:
+                pairs.append((year, quarter))
         first, last = _period_ends(year, "FY")
         if first <= today and last >= today - ANNUAL_WINDOW:
             pairs.append((year, "FY"))
