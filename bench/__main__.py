@@ -32,7 +32,7 @@ MODES = {
     "full": "the target sizes: 5,000 symbols, 10 years, a 12.5M-row backfill; about an hour",
 }
 # Each benchmark is a module with `run(warehouse, scale) -> list[Row]`, run in this order.
-BENCHMARKS = ("rate", "landing", "daily", "event_day", "backfill", "dbt_scale", "shard")
+BENCHMARKS = ("rate", "landing", "daily", "event_day", "backfill", "dbt_scale", "shard", "statements")
 
 
 def machine(warehouse: Warehouse) -> dict[str, str]:

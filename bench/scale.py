@@ -26,6 +26,8 @@ class Scale:
     dbt_symbols: int
     dbt_years: tuple[int, int]
     shard_symbols: int
+    statement_symbols: int  # NASDAQ common stocks in the weekly statements runs
+    statement_bulk_interval_s: float  # between two statement bulk calls (FMP: 30 s; the bench scales to it)
 
     @property
     def reduced(self) -> bool:
@@ -47,6 +49,8 @@ SCALES = {
         dbt_symbols=10,
         dbt_years=(1, 3),
         shard_symbols=20,
+        statement_symbols=20,
+        statement_bulk_interval_s=0.05,
     ),
     "quick": Scale(
         name="quick",
@@ -62,6 +66,8 @@ SCALES = {
         dbt_symbols=300,
         dbt_years=(1, 10),
         shard_symbols=300,
+        statement_symbols=200,
+        statement_bulk_interval_s=0.5,
     ),
     "full": Scale(
         name="full",
@@ -77,5 +83,7 @@ SCALES = {
         dbt_symbols=5000,
         dbt_years=(1, 10),
         shard_symbols=1000,
+        statement_symbols=1000,
+        statement_bulk_interval_s=2.0,
     ),
 }

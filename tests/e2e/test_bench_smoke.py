@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCHMARKS = ("extract: calls/min", "landing: RawLander", "daily run premium", "backfill", "dbt incremental", "shard:")
+BENCHMARKS = (
+    "extract: calls/min",
+    "landing: RawLander",
+    "daily run premium",
+    "backfill",
+    "dbt incremental",
+    "shard:",
+    "weekly statements",
+)
 
 
 @pytest.mark.timeout(900)

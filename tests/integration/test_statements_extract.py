@@ -32,7 +32,7 @@ def test_first_run_lands_every_filed_period_of_each_statement(fmp_simulator: Sim
     summary, client = run(sim.base_url, database_url, "statements", symbols=symbols)
     assert not summary.failures
     for dataset in STATEMENTS:
-        [endpoint] = dataset.endpoints
+        endpoint = dataset.endpoints[0]
         for symbol in symbols:
             held = query(
                 database_url,

@@ -48,6 +48,9 @@ Protocol
   served.
 - Data bodies are compact JSON; error objects are indented like FMP's. eod-bulk is sent chunked (no
   Content-Length); a weekend, holiday or future date gives a header-only CSV.
+- The statement bulks (`income-statement-bulk` and its balance sheet and cash flow twins) take `year` and
+  `period` (Q1..Q4 or FY, else 400) and hold the per-symbol routes' records of every company that filed that
+  period by 'today'.
 - Basic keys reach a fixed sample of symbols (`Simulator.basic_symbols`), `limit` 0..5 and annual periods.
 """
 

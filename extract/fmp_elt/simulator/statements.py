@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from fmp_elt.simulator.filings import FilerTraits, Filing, company_key
@@ -310,3 +311,18 @@ STATEMENTS = {
     "balance-sheet-statement": balance_sheet,
     "cash-flow-statement": cash_flow_statement,
 }
+
+
+_PROBE_PROFILE = Profile(
+    "PROBE", "Probe", "", "", "", "", False, False, 1.0, 1, date(2000, 1, 1), None, 1.0, 0.0, 0.1, 1, 0.0
+)
+_PROBE_FILING = Filing(
+    2000, "FY", date(2000, 12, 31), date(2000, 12, 31), datetime(2001, 2, 1, 9), date(2001, 2, 1), None
+)
+
+
+@cache
+def statement_columns(endpoint: str) -> tuple[str, ...]:
+    """The fields of one statement in FMP's order: the columns of its bulk CSV, read off a built record."""
+    build = STATEMENTS[endpoint]
+    return tuple(build(_PROBE_PROFILE, 0, _PROBE_FILING, FilerTraits(), _PROBE_FILING.filing_date))

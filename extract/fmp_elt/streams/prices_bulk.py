@@ -15,13 +15,12 @@ from datetime import date
 from typing import Any
 
 from fmp_elt.fmp.client import FmpClient
-from fmp_elt.fmp.errors import FmpRateLimited
 from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, StreamContext, Unit, UnitResult
+from fmp_elt.streams.bulk_calls import fetch_bulk_csv
 from fmp_elt.streams.price_history import BULK_ENDPOINT, PRICES, VARIANTS, PriceVariant, advance
 from fmp_elt.streams.records import count_incomplete, record_date
 from fmp_elt.trading_calendar import trading_days
 
-BULK_TRIES = 3
 BULK_REQUIRED = ("open", "high", "low", "close", "adjClose", "volume")
 
 
@@ -50,14 +49,7 @@ def should_use_bulk(units: list[Unit], ctx: StreamContext) -> bool:
 
 def fetch_bulk_day(client: FmpClient, day: date, interval_s: float) -> list[dict[str, str]]:
     """One day's CSV, waiting out the bulk throttle a few times before giving up."""
-    for attempt in range(BULK_TRIES):
-        try:
-            return client.get_csv(BULK_ENDPOINT, {"date": day.isoformat()})
-        except FmpRateLimited:
-            if attempt == BULK_TRIES - 1:
-                raise
-            time.sleep(interval_s)
-    return []
+    return fetch_bulk_csv(client, BULK_ENDPOINT, {"date": day.isoformat()}, interval_s)
 
 
 def carries_on(cursor: Cursor | None, variant: PriceVariant, start: date | None) -> bool:

@@ -7,7 +7,9 @@ year (09-30 becomes 09-28), and the same period must stay one record whose date 
 A symbol's first run reads every period FMP holds; later runs re-read the last two fiscal years and five
 quarters (more after a long pause), which holds every new filing and the restatements a 10-K makes of the year
 before (FMP restates in place, so these re-reads are the only record of a restatement). Cost: 6 calls per symbol
-and run (3 on Basic, annual only); the `statements` job runs weekly (docs/use/fundamentals.md).
+and run (3 on Basic, annual only); the `statements` job runs weekly (docs/use/fundamentals.md). On Ultimate the
+symbols already held are read from the statement bulk endpoints instead when that is faster: 36 to 42 calls a
+week for any number of symbols, 30 s apart (statements_bulk.py).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from fmp_elt.fmp.client import FmpClient
+from fmp_elt.streams import statements_bulk
 from fmp_elt.streams.base import Cursor, CursorUpdate, Landing, Stream, StreamContext, Unit, UnitResult
 from fmp_elt.streams.dataset import WEEKLY_LOADS, RawDataset, StagingColumn
 from fmp_elt.streams.records import count_broken, record_date
@@ -33,7 +36,7 @@ def _statement(name: str, endpoint: str, what: str, columns: tuple[StagingColumn
     return RawDataset(
         table=f"raw.fmp_{name}",
         description=f"{what} per symbol and fiscal period, annual and quarterly",
-        endpoints=(endpoint,),
+        endpoints=(endpoint, f"{endpoint}-bulk"),
         job="statements",
         record_key=KEY,
         freshness=WEEKLY_LOADS,
@@ -41,7 +44,8 @@ def _statement(name: str, endpoint: str, what: str, columns: tuple[StagingColumn
         source_doc=(
             f"{what[:1].upper()}{what[1:]} per fiscal period: `{endpoint}` records (symbol, date: the period end, "
             "reportedCurrency, cik, filingDate, acceptedDate: EDGAR's acceptance as a New York wall-clock time, "
-            "fiscalYear as a string, period FY or Q1..Q4, then the amounts in the reported currency)."
+            "fiscalYear as a string, period FY or Q1..Q4, then the amounts in the reported currency), and on Ultimate "
+            f"`{endpoint}-bulk` rows: the same fields, every value a string."
         ),
         columns=columns,
         keep_versions=True,  # the histories read every version: restatements and re-dated periods
@@ -72,11 +76,20 @@ class StatementsStream(Stream[StreamContext]):
     datasets: tuple[RawDataset, ...] = STATEMENTS
 
     def units(self, symbols: list[str], cursors: dict[tuple[str, str], Cursor], ctx: StreamContext) -> Iterable[Unit]:
-        for symbol in symbols:
-            held = {"statements": cursors[("statements", symbol)]} if ("statements", symbol) in cursors else {}
-            yield Unit(symbol, held)
+        units = [
+            Unit(symbol, {"statements": cursors[("statements", symbol)]} if ("statements", symbol) in cursors else {})
+            for symbol in symbols
+        ]
+        current = [u for u in units if statements_bulk.is_up_to_date(u, ctx.today)]
+        basic = ctx.settings.plan.name == "basic"
+        if statements_bulk.should_use_bulk(current, ctx, calls_per_symbol(basic), len(STATEMENTS)):
+            batch = Unit(statements_bulk.BATCH_KEY, batch=tuple(current))
+            return [batch, *(u for u in units if not statements_bulk.is_up_to_date(u, ctx.today))]
+        return units
 
     def fetch(self, client: FmpClient, unit: Unit, ctx: StreamContext) -> UnitResult:
+        if unit.batch:
+            return statements_bulk.fetch_bulk(client, unit, ctx, STATEMENTS)
         symbol = unit.key
         cursor = unit.cursors.get("statements")
         first = cursor is None or ctx.options.full_refresh or ctx.options.date_from is not None
@@ -85,7 +98,7 @@ class StatementsStream(Stream[StreamContext]):
         result = UnitResult()
         dates = [d for d in (cursor.newest_date, cursor.oldest_date) if d] if cursor and not first else []
         for dataset in STATEMENTS:
-            [endpoint] = dataset.endpoints
+            endpoint = dataset.endpoints[0]
             for period in periods:
                 newest = cursor.newest_date if cursor else None
                 limit = BASIC_LIMIT if basic else FULL_LIMIT if first else recent_limit(period, newest, ctx.today)

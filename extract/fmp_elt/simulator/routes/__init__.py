@@ -43,4 +43,7 @@ ROUTES: dict[str, Route] = {
     "cash-flow-statement": Route(fundamentals.cash_flow_statement, "basic"),
     "eod-bulk": Route(bulk.eod_bulk, "ultimate", bulk=True, streamed=True),
     "ratios-ttm-bulk": Route(bulk.ratios_ttm_bulk, "ultimate", bulk=True),
+    "income-statement-bulk": Route(bulk.income_statement_bulk, "ultimate", bulk=True),
+    "balance-sheet-statement-bulk": Route(bulk.balance_sheet_statement_bulk, "ultimate", bulk=True),
+    "cash-flow-statement-bulk": Route(bulk.cash_flow_statement_bulk, "ultimate", bulk=True),
 }
