@@ -77,6 +77,7 @@
         cast(fiscal_year as integer) as fiscal_year,
         cast(period as text) as period,
         cast(reported_currency as text) as reported_currency,
+        {{ reported_in_foreign_currency() }},
         {%- for _, column_name in ratio_fields() %}
         cast({{ column_name }} as numeric) as {{ column_name }},
         {%- endfor %}

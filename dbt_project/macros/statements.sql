@@ -65,8 +65,7 @@
         cast(filing_date as date) as filing_date,
         cast(accepted_date as timestamptz) as accepted_date,
         cast(reported_currency as text) as reported_currency,
-        -- the universe is US listings quoted in dollars: figures in another currency do not mix with prices
-        cast(reported_currency is distinct from 'USD' as boolean) as reported_in_foreign_currency,
+        {{ reported_in_foreign_currency() }},
 {%- endmacro %}
 
 {#-

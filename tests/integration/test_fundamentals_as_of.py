@@ -223,16 +223,23 @@ def test_a_restatement_is_a_version_and_the_read_before_it_returns_the_first_val
     assert as_of == [(story.restated.fiscal_year, Decimal(story.revenue_first_seen), 1)]
 
 
-def test_a_foreign_filer_is_flagged(story: Story) -> None:
+@pytest.mark.parametrize("mart", ["balance_sheet", "ratios", "ratios_history"])
+def test_a_foreign_filer_is_flagged(story: Story, mart: str) -> None:
     flags = dict(
         query(
             story.url,
-            "select security_id, bool_and(reported_in_foreign_currency) from marts.balance_sheet group by 1",
+            f"select security_id, bool_and(reported_in_foreign_currency) from marts.{mart} group by 1",
         )
     )
     assert flags.pop(story.foreign) is True
     assert flags
     assert not any(flags.values())
+    # the flag says what the row's currency says: the filer's own, not the dollar
+    currencies = query(
+        story.url, f"select distinct reported_currency from marts.{mart} where security_id = %s", (story.foreign,)
+    )
+    assert currencies
+    assert all(currency != "USD" for (currency,) in currencies)
 
 
 def test_fundamentals_as_of_puts_the_statements_of_one_period_side_by_side(story: Story) -> None:
