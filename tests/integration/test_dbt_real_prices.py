@@ -25,13 +25,19 @@ SPLIT_RATIO = 3
 
 
 def expected_closes(bars: dict[str, list[dict]], until: date, split: bool) -> dict[str, pd.Series]:
-    """Split-adjusted closes per symbol up to `until`; after the runtime split AAPL's bars before it are divided
-    by the ratio (computed from the as-traded bars, not rounded to cents as FMP's re-adjusted series is)."""
+    """Split-adjusted closes per symbol up to `until`. After the runtime split every AAPL close is a third of the
+    real one: before the split computed from the as-traded bars (not rounded to cents as FMP's re-adjusted series
+    is); from its day on the as-traded prices themselves, which trade at a third, in cents."""
     closes = {}
     for symbol, rows in bars.items():
         kept = [r for r in rows if date.fromisoformat(r["date"]) <= until]
         if split and symbol == "AAPL":
-            values = [r["close"] / (SPLIT_RATIO if date.fromisoformat(r["date"]) < SPLIT_DAY else 1) for r in kept]
+            values = [
+                r["close"] / SPLIT_RATIO
+                if date.fromisoformat(r["date"]) < SPLIT_DAY
+                else round(r["close"] * (1 / SPLIT_RATIO), 2)  # a third of the price, as the stand-in rounds it
+                for r in kept
+            ]
         else:
             values = [r["close"] for r in kept]
         closes[symbol] = pd.Series(values, index=[date.fromisoformat(r["date"]) for r in kept], dtype=float)

@@ -85,7 +85,7 @@ def test_plan_history_depth(fmp_simulator: Simulator) -> None:
     assert premium[: len(starter)] == starter
 
 
-def test_split_re_adjusts_earlier_history(fmp_simulator: Simulator) -> None:
+def test_split_re_adjusts_the_history_and_re_prices_the_days_from_it(fmp_simulator: Simulator) -> None:
     symbol = plain_stock(fmp_simulator)
     window = {"from": "2025-01-02", "to": "2025-03-31"}
     on = date(2025, 2, 3)
@@ -95,14 +95,16 @@ def test_split_re_adjusts_earlier_history(fmp_simulator: Simulator) -> None:
     after = full(fmp_simulator, symbol, **window)
     raw_after = fmp_get(fmp_simulator, "historical-price-eod/non-split-adjusted", symbol=symbol, **window).json()
     assert [r["date"] for r in after] == [r["date"] for r in before]
-    for old, new in zip(before, after, strict=True):
+    for old, new in zip(before, after, strict=True):  # split-adjusted: every bar over the ratio
+        assert new["close"] == round(old["close"] / 4, 2)
+        assert new["open"] == round(old["open"] / 4, 2)
+        assert new["volume"] == old["volume"] * 4
+    for old, new in zip(raw_before, raw_after, strict=True):  # as traded: a quarter of the price from its day
         if old["date"] < on.isoformat():
-            assert new["close"] == round(old["close"] / 4, 2)
-            assert new["open"] == round(old["open"] / 4, 2)
-            assert new["volume"] == old["volume"] * 4
-        else:
             assert new == old
-    assert raw_after == raw_before
+        else:
+            assert new["adjClose"] == round(old["adjClose"] / 4, 2)
+            assert new["volume"] == old["volume"] * 4
     assert any(s.date == on for s in fmp_simulator.splits(symbol))
 
 

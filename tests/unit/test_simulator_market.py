@@ -36,18 +36,21 @@ def test_bars_are_consistent() -> None:
         assert record["volume"] >= 0
 
 
-def test_runtime_split_divides_earlier_prices_and_multiplies_volume() -> None:
+def test_runtime_split_re_prices_the_bars_from_its_day_and_divides_the_split_adjusted_series() -> None:
     on = date(2024, 6, 3)
     before, after = _series(), _series(Events(splits=(Split(on, 4, 1),)))
     for i in range(len(before)):
         old, new = before.full_records([i])[0], after.full_records([i])[0]
         raw_old, raw_new = before.raw_records([i])[0], after.raw_records([i])[0]
-        assert raw_old == raw_new  # as-traded prices never change
+        # the split-adjusted series: every bar over the ratio, so it is continuous across the split
+        assert new["close"] == round(old["close"] / 4, 2)
+        assert new["volume"] == old["volume"] * 4
         if date.fromisoformat(old["date"]) < on:
-            assert new["close"] == round(old["close"] / 4, 2)
-            assert new["volume"] == old["volume"] * 4
-        else:
-            assert new == old
+            assert raw_new == raw_old  # traded before the split: as-traded days never change
+        else:  # traded after it: at a quarter of the price, four times the shares
+            assert raw_new["adjClose"] == round(raw_old["adjClose"] / 4, 2)
+            assert raw_new["volume"] == raw_old["volume"] * 4
+            assert raw_new["adjClose"] == new["close"]
 
 
 def test_builtin_split_shows_only_in_raw_prices() -> None:

@@ -2,7 +2,8 @@
 
 A `History` holds bars that are split-adjusted for the splits it was built with: those splits are already
 "in" the bars and only show in the raw (`non-split-adjusted`) view. Splits and dividends added later
-(`Simulator.apply_split`, `add_dividend`) re-adjust the earlier bars the way FMP re-adjusts history.
+(`Simulator.apply_split`, `add_dividend`) re-adjust the earlier bars the way FMP re-adjusts history; a split
+added later also re-prices the bars from its day on, as a real split's as-traded prices step down.
 `PriceSeries` combines both and renders records; bars are kept as arrays and records are built per request.
 """
 
@@ -170,7 +171,7 @@ def history_from_rows(
 class PriceSeries:
     """A history seen through all its splits and dividends; renders FMP's per-symbol EOD records.
 
-    full / light:        bars / (runtime splits after the day); volume * the same factor
+    full / light:        bars / (every runtime split); volume * the same factor
     non-split-adjusted:  full * (every split after the day), i.e. the prices as traded
     dividend-adjusted:   full * (1 - dividend / previous raw close) for every dividend after the day
     """
@@ -181,8 +182,19 @@ class PriceSeries:
         ordinals = history.ordinals
         self.splits = tuple(sorted(history.splits + events.splits, key=lambda s: s.date))
         self.dividends = tuple(sorted(history.dividends + events.dividends, key=lambda d: d.date))
-        self._split_divisor = _cumulative_after(ordinals, ((s.date.toordinal(), s.ratio) for s in events.splits))
-        self._raw_factor = _cumulative_after(ordinals, ((s.date.toordinal(), s.ratio) for s in history.splits))
+        built_in = _cumulative_after(ordinals, ((s.date.toordinal(), s.ratio) for s in history.splits))
+        added = _cumulative_after(ordinals, ((s.date.toordinal(), s.ratio) for s in events.splits))
+        self._split_divisor: array | None = None
+        self._raw_factor = built_in
+        if added is not None:
+            # A split added later re-prices the bars from its day on (they trade at bar / ratio, as after a real
+            # split), so the split-adjusted series is every bar over all of them, continuous across the split,
+            # and the as-traded one steps down by the ratio on its day.
+            every = added[0]
+            self._split_divisor = array("d", [every]) * len(ordinals)
+            self._raw_factor = array(
+                "d", ((built_in[i] if built_in else 1.0) * added[i] / every for i in range(len(ordinals)))
+            )
         self._dividend_factor = _cumulative_after(ordinals, self._dividend_events())
 
     def _dividend_events(self) -> list[tuple[int, float]]:
@@ -269,9 +281,9 @@ class PriceSeries:
         return round(o * k, 2), round(h * k, 2), round(low * k, 2), round(c * k, 2)
 
     def _raw(self, i: int) -> tuple[float, float, float, float, int]:
-        """As traded: the bars times the splits they contain; later splits only re-adjust, never re-price."""
+        """As traded: the bars times the splits they contain, over the splits added later dated on or before."""
         h, r = self.history, self._raw_factor
-        if r is None:
+        if r is None or r[i] == 1.0:  # a day no split re-prices is served as loaded
             return h.open[i], h.high[i], h.low[i], h.close[i], h.volume[i]
         k = r[i]
         return (

@@ -198,7 +198,8 @@ class Simulator:
         self._market.set_today(day)
 
     def apply_split(self, symbol: str, on: date, numerator: float = 4, denominator: float = 1) -> None:
-        """From now on every bar dated before `on` is re-adjusted (prices / ratio, volume * ratio)."""
+        """A split on `on`: bars from that day trade at price / ratio (volume * ratio), as after a real split;
+        the split-adjusted series divides every bar by the ratio, so it stays continuous across it."""
         self._market.apply_split(symbol, on, numerator, denominator)
 
     def add_dividend(
