@@ -45,6 +45,22 @@
 {%- endmacro %}
 
 {#-
+    The state of each key at the end of each landing time (`_loaded_at`): the last record (`_seq`) of that
+    landing, so a landing that served a key twice counts once, as it stood after it.
+-#}
+{% macro last_state_per_landing(landed, key_columns) -%}
+    select *
+    from (
+        select
+            *,
+            row_number() over (partition by {{ key_columns | join(', ') }}, _loaded_at order by _seq desc)
+                as landed_after_in_load
+        from {{ landed }}
+    ) as ranked
+    where landed_after_in_load = 1
+{%- endmacro %}
+
+{#-
     Versions from `states`: one row per key and landing time (`_loaded_at`) with the key's values as known
     then. Returns the key, the values, `valid_from` (the first landing of the version), `valid_to` (the first
     landing of the next version, NULL for the current one) and `_loaded_at` (the last landing that served it).

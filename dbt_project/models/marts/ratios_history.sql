@@ -27,17 +27,7 @@ ratios as (
 
 -- the period as known at the end of each landing time: the last record of that landing
 states as (
-
-    select *
-    from (
-        select
-            *,
-            row_number() over (partition by security_id, fiscal_year, period, _loaded_at order by _seq desc)
-                as landed_after_in_load
-        from ratios
-    ) as ranked
-    where landed_after_in_load = 1
-
+    {{ last_state_per_landing('ratios', key_columns) }}
 ),
 
 versions as (
