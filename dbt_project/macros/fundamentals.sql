@@ -35,11 +35,7 @@
     {%- set function = this.schema ~ '.fundamentals_as_of' -%}
     {%- set columns = model.columns.values() | rejectattr('name', 'in', ['_loaded_at']) | list -%}
     create or replace function {{ function }}(as_of timestamptz)
-    returns table (
-        {%- for column in columns %}
-        {{ column.name }} {{ column.data_type }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    )
+    {{ returns_table(columns) }}
     language sql
     stable
     as $fn$

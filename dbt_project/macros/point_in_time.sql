@@ -106,6 +106,15 @@
     ) as versions
 {%- endmacro %}
 
+{#- A set-returning function's `returns table (...)` clause: the given contract columns with their types. -#}
+{% macro returns_table(columns) -%}
+    returns table (
+        {%- for column in columns %}
+        {{ column.name }} {{ column.data_type }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    )
+{%- endmacro %}
+
 {#-
     A post-hook: `schema.function_name(as_of timestamptz)`, the rows of this history valid at `as_of` (the
     series as the warehouse knew it then): every contract column but `valid_to` (which no one knew then) and
@@ -117,11 +126,7 @@
     {%- set function = this.schema ~ '.' ~ function_name -%}
     {%- set columns = model.columns.values() | rejectattr('name', 'in', ['valid_to', '_loaded_at']) | list -%}
     create or replace function {{ function }}(as_of timestamptz)
-    returns table (
-        {%- for column in columns %}
-        {{ column.name }} {{ column.data_type }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    )
+    {{ returns_table(columns) }}
     language sql
     stable
     parallel safe

@@ -26,11 +26,7 @@
     drop function if exists {{ function }}(timestamptz, text);
     drop function if exists {{ function }}(timestamptz, {{ clock }});
     create function {{ function }}(as_of timestamptz, clock {{ clock }} default 'filed')
-    returns table (
-        {%- for column in columns %}
-        {{ column.name }} {{ column.data_type }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    )
+    {{ returns_table(columns) }}
     language sql
     stable
     as $fn$
