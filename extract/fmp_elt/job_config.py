@@ -17,6 +17,7 @@ from croniter import croniter
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictStr, ValidationError
 from pydantic_core import ErrorDetails
 
+from fmp_elt import yaml_text
 from fmp_elt.errors import ConfigError
 from fmp_elt.redaction import redact_environment
 
@@ -113,7 +114,7 @@ def load_jobs(path: Path | None = None) -> list[JobConfig]:
             raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start} cannot be read)") from None
         where = str(path)
     try:
-        document = yaml.safe_load(text) or {}
+        document = yaml_text.load(text) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{where} is not valid YAML: {str(exc).splitlines()[0]}") from None
     try:

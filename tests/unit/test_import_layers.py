@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "extract" / "fmp_elt"
 # Bottom to top; a module may import its own package and anything in a lower layer. The simulator stands beside
 # the FMP client: it serves what the client reads, and only the CLI starts it.
 LAYERS: list[set[str]] = [
-    {"errors", "redaction", "clock", "config", "tickers", "trading_calendar", "job_config", "bundled"},
+    {"errors", "redaction", "clock", "config", "tickers", "trading_calendar", "job_config", "bundled", "yaml_text"},
     {"fmp", "simulator"},
     {"streams"},
     {"warehouse"},

@@ -5,9 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-import yaml
-
-from fmp_elt import bundled
+from fmp_elt import bundled, yaml_text
 from fmp_elt.errors import ConfigError
 
 MARTS_YAML = ("models", "marts", "_marts__models.yml")
@@ -16,7 +14,7 @@ MARTS_YAML = ("models", "marts", "_marts__models.yml")
 @cache
 def _marts() -> dict[str, dict[str, Any]]:
     path = bundled.dbt_project_dir().joinpath(*MARTS_YAML)
-    models = yaml.safe_load(path.read_text(encoding="utf-8"))["models"]
+    models = yaml_text.load(path.read_text(encoding="utf-8"))["models"]
     return {model["name"]: model for model in models}
 
 
