@@ -3,8 +3,8 @@
 #
 #   bash tests/run.sh [pytest args]              the suite on today's clock, then the clock-reading tests
 #                                                (marker `clock`) again a year ahead and on a market holiday
-#   bash tests/run.sh --fast [pytest args]       the same without the end-to-end tests (tests/e2e): the loop for
-#                                                daily work
+#   bash tests/run.sh --fast [pytest args]       lint and the suite without the end-to-end tests (tests/e2e), on
+#                                                today's clock only: the loop for daily work
 #   bash tests/run.sh --clock SPEC [pytest args] the suite once, under `faketime`: SPEC is an offset (+400d) or a
 #                                                date ('2027-12-25 12:00:00')
 #   bash tests/run.sh --dbt 1.12 [pytest args]   pytest alone on dbt-core 1.12, in .venv-dbt-1.12
@@ -17,6 +17,7 @@ export DO_NOT_TRACK=1 GX_ANALYTICS_ENABLED=false DBT_SEND_ANONYMOUS_USAGE_STATS=
 
 clock=""
 selection=()
+reruns=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --clock)
@@ -26,6 +27,7 @@ while [ $# -gt 0 ]; do
             ;;
         --fast)
             selection=(--ignore=tests/e2e)
+            reruns=0
             shift
             ;;
         *) break ;;
@@ -110,6 +112,7 @@ fi
 .venv/bin/ruff format --check .
 .venv/bin/mypy
 pytest_at "" "$@"
+[ "$reruns" = 1 ] || exit 0
 # The suite must not depend on its date: what reads the clock runs again 400 days ahead and on Christmas 2027.
 # The two reruns run side by side, each on port ranges of its own (TEST_PORT_SLOT, tests/fixtures/ports.py): one
 # rerun alone leaves a core idle while its longest module (the demo's replay) runs on. Their reports follow one
