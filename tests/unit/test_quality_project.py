@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -11,7 +12,7 @@ import pytest
 import yaml
 
 from fmp_elt.errors import ConfigError
-from fmp_elt.quality import DATASETS
+from fmp_elt.quality import DATASETS, gx_project
 from fmp_elt.quality.freshness import Freshness, read
 from fmp_elt.quality.gx_project import PROJECT_ROOT, publish_docs, sqlalchemy_url
 from fmp_elt.quality.rules import HasColumns
@@ -33,6 +34,25 @@ def test_the_committed_context_is_quiet_and_holds_no_connection_or_path() -> Non
     stores = [store["store_backend"]["base_directory"] for store in config["stores"].values()]
     assert all(path.startswith("${FMP_ELT_GX_STATE_DIR}/") for path in stores)
     assert config["data_docs_sites"]["quality"]["store_backend"]["base_directory"] == "${FMP_ELT_GX_DOCS_DIR}"
+
+
+def test_the_datasets_become_table_assets_written_once_and_read_by_gx(tmp_path: Path) -> None:
+    tables = {name: dataset.table for name, dataset in DATASETS.items()}
+    home = tmp_path / "home"
+    config = gx_project.prepare_working_root(home, tables) / "gx" / gx_project.CONFIG_FILE
+    os.utime(config, ns=(1, 1))
+
+    with gx_project.gx_environment("postgresql://etl@localhost:5/warehouse", tmp_path / "state", tmp_path / "docs"):
+        context = gx_project.open_context(home, tables)
+        assets = context.data_sources.get(gx_project.DATASOURCE).assets
+        found = {asset.name: f"{asset.schema_name}.{asset.table_name}" for asset in assets}
+        batches = {asset.get_batch_definition(gx_project.BATCH_DEFINITION).id for asset in assets}
+
+    assert found == tables
+    assert len(batches) == len(tables)
+    assert None not in batches
+    assert config.stat().st_mtime_ns == 1  # neither reopening nor GX rewrote the file
+    assert "assets" not in yaml.safe_load(CONFIG.read_text())["fluent_datasources"]["warehouse"]
 
 
 def test_a_unix_socket_becomes_the_host_query_parameter() -> None:

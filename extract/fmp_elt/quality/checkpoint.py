@@ -65,23 +65,6 @@ def gx_suite(plan: SuitePlan) -> ExpectationSuite:
     return suite
 
 
-def whole_table_batch(datasource: Any, asset_name: str, table: str) -> Any:
-    """The dataset's table asset and its whole-table batch definition, added on first use.
-
-    Assets follow the dataset declarations (the suites, the streams' raw datasets): the committed configuration
-    lists none, so a new dataset needs no edit there.
-    """
-    try:
-        asset = datasource.get_asset(asset_name)
-    except LookupError:
-        schema, _, table_name = table.partition(".")
-        asset = datasource.add_table_asset(name=asset_name, table_name=table_name, schema_name=schema)
-    try:
-        return asset.get_batch_definition(gx_project.BATCH_DEFINITION)
-    except KeyError:
-        return asset.add_batch_definition_whole_table(gx_project.BATCH_DEFINITION)
-
-
 def run_checkpoint(
     database_url: str,
     plans: Mapping[str, SuitePlan],
@@ -103,13 +86,13 @@ def run_checkpoint(
 
         # GX warns for every Decimal it turns into a float to store a result; NUMERIC columns are full of them.
         logging.getLogger("great_expectations.util").setLevel(logging.ERROR)
-        context = gx_project.open_context()
+        context = gx_project.open_context(tables={name: plan.dataset.table for name, plan in plans.items()})
         datasource = context.data_sources.get(gx_project.DATASOURCE)
         definitions = []
         for name, plan in plans.items():
             suite = context.suites.add_or_update(gx_suite(plan))
             if name in validate:
-                batch = whole_table_batch(datasource, name, plan.dataset.table)
+                batch = datasource.get_asset(name).get_batch_definition(gx_project.BATCH_DEFINITION)
                 definition = gx.ValidationDefinition(name=name, data=batch, suite=suite)
                 definitions.append(context.validation_definitions.add_or_update(definition))
         runs: dict[str, SuiteRun] = {}

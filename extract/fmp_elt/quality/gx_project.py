@@ -1,7 +1,7 @@
 """The Great Expectations file context committed under `expectations/gx/`, and how a run opens it.
 
 The committed `great_expectations.yml` names the warehouse data source, the stores and Data Docs (the table
-assets are added at run time from the dataset declarations, see checkpoint.py); it
+assets come from the dataset declarations, written into the run's copy, see `with_table_assets`); it
 reads every run-specific value from the environment (`${FMP_ELT_GX_...}`), which `gx_environment` sets for
 the duration of a run. Suites, validation definitions, the checkpoint and results go to a state directory of
 the run, so validating never edits a file in the repository.
@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlparse
+
+import yaml
 
 from fmp_elt import bundled
 from fmp_elt.config import data_dir
@@ -99,23 +102,54 @@ def working_root(home: Path | None = None) -> Path:
     return (data_dir() if home is None else home) / "gx"
 
 
-def prepare_working_root(home: Path | None = None) -> Path:
-    """Copy the committed configuration into the working root when it is missing or differs; return the root."""
-    committed = (bundled.expectations_dir() / "gx" / CONFIG_FILE).read_bytes()
+def with_table_assets(config_text: str, tables: Mapping[str, str]) -> str:
+    """The configuration with one table asset per dataset (name -> `schema.table`), each validated whole.
+
+    Written once before the context opens: adding them through GX rewrites the whole file per asset and per
+    batch definition. Their ids derive from the names, so the same datasets always give the same file.
+    """
+    config = yaml.safe_load(config_text)
+    datasource = config["fluent_datasources"][DATASOURCE]
+    namespace = uuid.UUID(datasource["id"])
+    assets = {}
+    for name, table in tables.items():
+        schema, _, table_name = table.partition(".")
+        asset_id = uuid.uuid5(namespace, name)
+        assets[name] = {
+            "type": "table",
+            "id": str(asset_id),
+            "batch_metadata": {},
+            "batch_definitions": {
+                BATCH_DEFINITION: {"id": str(uuid.uuid5(asset_id, BATCH_DEFINITION)), "partitioner": None}
+            },
+            "table_name": table_name,
+            "schema_name": schema,
+        }
+    datasource["assets"] = assets
+    header = f"# The committed {CONFIG_FILE} with a table asset per quality dataset; rewritten by each run.\n"
+    return header + yaml.safe_dump(config, sort_keys=False)
+
+
+def prepare_working_root(home: Path | None = None, tables: Mapping[str, str] | None = None) -> Path:
+    """Copy the committed configuration (with `tables` as assets) into the working root when it is missing or
+    differs; return the root."""
+    committed = (bundled.expectations_dir() / "gx" / CONFIG_FILE).read_text(encoding="utf-8")
+    wanted = (with_table_assets(committed, tables) if tables else committed).encode()
     root = working_root(home)
     config = root / "gx" / CONFIG_FILE
-    if not config.is_file() or config.read_bytes() != committed:
+    if not config.is_file() or config.read_bytes() != wanted:
         config.parent.mkdir(parents=True, exist_ok=True)
         # Written beside and renamed over: a validation running at the same time never reads half a file.
         partial = config.with_name(f".{CONFIG_FILE}.{os.getpid()}.partial")
-        partial.write_bytes(committed)
+        partial.write_bytes(wanted)
         partial.replace(config)
     return root
 
 
-def open_context(home: Path | None = None) -> FileDataContext:
-    """The committed file context, opened from its copy under the home (call inside `gx_environment`)."""
-    root = prepare_working_root(home)
+def open_context(home: Path | None = None, tables: Mapping[str, str] | None = None) -> FileDataContext:
+    """The committed file context with `tables` as assets, opened from its copy under the home (call inside
+    `gx_environment`)."""
+    root = prepare_working_root(home, tables)
     import great_expectations as gx
 
     return gx.get_context(mode="file", project_root_dir=str(root))
