@@ -28,8 +28,8 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 PRELOAD_ATTRIBUTE = "PRELOAD"
-# imported by every attempt whatever its job: the runner's child side and what it connects with
-ALWAYS_PRELOADED = ("fmp_elt.orchestration.runner", "psycopg2", "psycopg2.extras")
+# imported by every attempt whatever its job: the runner's child side (psycopg2, requests and the package with it)
+ALWAYS_PRELOADED = ("fmp_elt.orchestration.runner",)
 
 
 def preload_modules(modules: Iterable[str]) -> list[str]:
