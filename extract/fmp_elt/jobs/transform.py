@@ -15,6 +15,8 @@ from fmp_elt.orchestration.job_context import JobContext, JobResult
 
 SKIP_TESTS_ENV = "FMP_ELT_SKIP_DBT_TESTS"
 SKIP_DOCS_ENV = "FMP_ELT_SKIP_DBT_DOCS"
+# No PRELOAD (see fmp_elt.orchestration.attempt_process): dbt runs in an interpreter of its own (transform_stage),
+# so the fork server importing dbt would not spare dbt's own import.
 
 
 def run(ctx: JobContext) -> JobResult:

@@ -1,8 +1,9 @@
 """The DAG runner behind `fmp-elt run`: due jobs in dependency order, each attempt in its own process.
 
 One run at a time (the run lock). Each job gets one `etl.executions` row for the run, owned by this process;
-its attempts run in child processes (spawned, in a session of their own, so a job that overruns its timeout is
-killed with everything it started) and write their log lines into that execution directly. A failed job
+its attempts run in child processes (forks of a server that preloaded the jobs' imports, see `attempt_process`,
+each in a session of its own, so a job that overruns its timeout is killed with everything it started) and write
+their log lines into that execution directly. A failed job
 skips only the jobs that depend on it; the others go on.
 """
 
@@ -15,12 +16,12 @@ import logging
 import multiprocessing
 import os
 import signal
-import threading
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from fmp_elt import clock
@@ -28,6 +29,7 @@ from fmp_elt.errors import ConfigError
 from fmp_elt.job_config import JobConfig, downstream, select
 from fmp_elt.orchestration.alerts import after_run
 from fmp_elt.orchestration.alerts.message import Channel
+from fmp_elt.orchestration.attempt_process import adopt, follow_runner, preload
 from fmp_elt.orchestration.job_context import JobContext, JobResult, RunOptions
 from fmp_elt.orchestration.report import JobOutcome, RunReport
 from fmp_elt.redaction import redact_log_records
@@ -46,7 +48,11 @@ Progress = Callable[[str], None]
 
 @dataclass(frozen=True)
 class AttemptSpec:
-    """What a child process needs to run one attempt (pickled across the spawn)."""
+    """What a child process needs to run one attempt (pickled to the fork server's child).
+
+    The fork starts with the server's environment and working directory, so the runner's current ones travel
+    here; `runner` is the pid the attempt dies with (its parent is the server, not the runner).
+    """
 
     job: JobConfig
     run_id: str
@@ -54,6 +60,9 @@ class AttemptSpec:
     database_url: str
     attempt: int
     options: RunOptions
+    runner: int
+    cwd: str
+    environ: dict[str, str] = field(repr=False)  # holds the secrets: never in a repr
 
 
 @dataclass
@@ -130,6 +139,7 @@ def run_jobs(
     """Run `jobs` (already in dependency order) one after the other; a failure skips its dependents."""
     report = RunReport(run_id or runlog.new_run_id())
     say = progress or (lambda _line: None)
+    preload(job.module for job in jobs)
     root_failure: dict[str, str] = {}  # job that did not complete -> the failed job behind it
     for job in jobs:
         blocked = [dep for dep in job.dependencies if dep in root_failure]
@@ -203,7 +213,9 @@ def run_job(
                 say(f"{job.name}: attempt {attempt - 1} failed ({result.error}); retrying in {delay:g}s")
                 time.sleep(delay)
             attempt_started = time.monotonic()
-            spec = AttemptSpec(job, run_id, execution.id, url, attempt, options)
+            spec = AttemptSpec(
+                job, run_id, execution.id, url, attempt, options, os.getpid(), str(Path.cwd()), dict(os.environ)
+            )
             result = run_attempt(spec)
             attempts.append(
                 {"attempt": attempt, "seconds": round(time.monotonic() - attempt_started, 3), "error": result.error}
@@ -236,8 +248,8 @@ def run_job(
 
 
 def run_attempt(spec: AttemptSpec) -> AttemptResult:
-    """One attempt in a spawned child process, killed (with its process group) when it overruns."""
-    mp = multiprocessing.get_context("spawn")
+    """One attempt in a forked child process, killed (with its process group) when it overruns."""
+    mp = multiprocessing.get_context("forkserver")
     receiver, sender = mp.Pipe(duplex=False)
     process = mp.Process(target=attempt_main, args=(spec, sender), name=f"fmp-elt-{spec.job.name}")
     process.start()
@@ -279,9 +291,9 @@ def attempt_main(spec: AttemptSpec, sender: Any) -> None:
     """Child process: run the job module's `run(ctx)` and send back an AttemptResult."""
     os.setsid()  # its own process group, so the runner can kill it together with its children
     signal.signal(signal.SIGTERM, exit_on_term)
-    follow_parent(os.getppid())
-    os.environ.update(spec.job.environment)
-    redact_log_records()  # a spawned child starts with logging's own record factory
+    follow_runner(spec.runner)
+    adopt({**spec.environ, **spec.job.environment}, spec.cwd)
+    redact_log_records()  # the fork server started with logging's own record factory
     logging.getLogger("fmp_elt").setLevel(logging.INFO)
     execution = runlog.attach(spec.database_url, spec.execution_id, spec.run_id, spec.job.name)
     handler = runlog.ExecutionLogHandler(execution)
@@ -299,21 +311,6 @@ def attempt_main(spec: AttemptSpec, sender: Any) -> None:
     sender.send(outcome)
     sender.close()
     execution.conn.close()
-
-
-def follow_parent(parent: int, interval: float = 0.2) -> None:
-    """Kill this job's process group when the runner dies.
-
-    Its own session keeps the job out of reach of a signal sent to the runner's group (a SIGKILL of `fmp-elt
-    run`, an OOM kill): without this, an orphaned dbt would go on writing beside the next run's.
-    """
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(interval)
-        os.killpg(0, signal.SIGKILL)
-
-    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
 
 
 def call_job(spec: AttemptSpec, execution: runlog.Execution) -> AttemptResult:
