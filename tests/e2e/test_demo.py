@@ -174,14 +174,18 @@ def test_availability_after_the_demo_counts_every_fire_on_time_but_the_outages(d
 
 def test_status_after_the_premium_demo_says_premium_in_every_view(demo: Demo) -> None:
     """Read with no FMP_PLAN (which means starter): the plan shown is the one the runs used."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FMP_", "DATABASE_URL"))}
+    # the test process's own home stays (never the user's); FMP_PLAN and the rest go
+    env = {k: v for k, v in os.environ.items() if k == "FMP_ELT_HOME" or not k.startswith(("FMP_", "DATABASE_URL"))}
     env["DATABASE_URL"] = demo.url
     daily = fmp_elt("status", env=env)
     assert daily.returncode == 0, daily.stderr
     assert "premium plan" in daily.stdout
     assert "starter" not in daily.stdout
     month = fmp_elt("status", "--period", "month", "--json", env=env)
+    assert month.returncode == 0, month.stderr
     assert json.loads(month.stdout)["plan"] == "premium"
-    week = json.loads(fmp_elt("status", "--period", "week", "--json", env=env).stdout)
+    read = fmp_elt("status", "--period", "week", "--json", env=env)
+    assert read.returncode == 0, read.stderr
+    week = json.loads(read.stdout)
     ratios = next(job for job in week["jobs"] if job["name"] == "ratios")
     assert ratios["availability"]["onTime"] == ratios["availability"]["scheduled"]  # Saturday's, on time
