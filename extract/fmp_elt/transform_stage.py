@@ -246,7 +246,8 @@ def _invoke(command: list[str], env: dict[str, str], workdir: Path, *, echo: boo
     if outcome.exception is not None and str(outcome.exception) not in output:
         # a usage error, which dbt's command line prints itself and its runner only returns
         line = f"{type(outcome.exception).__name__}: {outcome.exception}\n"
-        output += line.replace(env[PASSWORD_VAR], "*****") if env[PASSWORD_VAR] else line
+        line = line.replace(env[PASSWORD_VAR], "*****") if env[PASSWORD_VAR] else line
+        output += line
         if echo:
             sys.stdout.write(line)
     return (0 if outcome.success else 1 if outcome.exception is None else 2), output
