@@ -1,10 +1,15 @@
 """Run dbt against the warehouse: the same connection as every other command, telemetry off.
 
-dbt runs in a child process (its own entry point, this interpreter) with an environment built here: the
+dbt runs in this process, through its programmatic entry point (`dbtRunner`), so that a process pays dbt's import
+(seconds of CPU) once, however many times it builds. Each call still sees only an environment built here: the
 connection parts of the warehouse URL in the variables `dbt_project/profiles.yml` reads, and none of our own
 secrets (the FMP key, DATABASE_URL, webhooks). The password goes in a `DBT_ENV_SECRET_` variable, which dbt
-scrubs from its logs. A child process keeps dbt's global logging and flags out of ours and lets the job runner
-kill it cleanly.
+scrubs from its logs. dbt reads its settings from `os.environ` and keeps its flags, event loggers, adapters and
+deprecation counts in module globals, so a call swaps the process environment for dbt's and restores it exactly
+afterwards, runs in the home's dbt folder and returns to the caller's directory, captures dbt's console, closes
+dbt's loggers, and holds a lock: one dbt call at a time per process, and no other thread should need our secrets
+from the environment while it runs. What isolates a job's run and lets it be killed is the job runner's child
+process (a timeout ends its whole process group), not a process per dbt call.
 
 The project itself is read-only (inside the installed package, or the checkout's `dbt_project/`): dbt's
 target, logs and working directory are under FMP_ELT_HOME, and with telemetry off dbt writes no `.user.yml`
@@ -13,13 +18,17 @@ beside profiles.yml. There are no dbt packages, so nothing ever installs into th
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import io
 import json
+import logging
 import os
-import subprocess
 import sys
+import threading
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,8 +37,6 @@ from typing import Any
 from fmp_elt import bundled
 from fmp_elt.warehouse.connection import connection_parts
 
-# dbt's own console script, run by this interpreter (so the same environment) without needing it on PATH.
-DBT_MAIN = "import sys; from dbt.cli.main import cli; sys.argv[0] = 'dbt'; sys.exit(cli())"
 PASSWORD_VAR = "DBT_ENV_SECRET_FMP_ELT_DB_PASSWORD"  # noqa: S105 - the variable name, not a password
 
 # Never handed to dbt: it needs none of them, and what it is not given it cannot log.
@@ -43,6 +50,11 @@ _WITHHELD = (
     "PGPASSWORD",
 )
 _TELEMETRY_OFF = {"DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+
+# dbt's invocation state is process-global: one call at a time
+_DBT_LOCK = threading.Lock()
+# the Python loggers dbt's event manager writes its console and dbt.log through
+_DBT_LOGGERS = ("stdout_log", "file_log")
 
 
 @dataclass(frozen=True)
@@ -171,15 +183,12 @@ def dbt_env(url: str, base: Mapping[str, str] | None = None, paths: DbtPaths | N
     return env
 
 
-def run_dbt(
-    args: Sequence[str],
-    url: str,
-    paths: DbtPaths,
-    *,
-    timeout: float | None = None,
-    echo: bool = False,
-) -> DbtResult:
-    """Run `dbt <args>` against the warehouse at `url`; never raises for a failed build (read `.ok`)."""
+def run_dbt(args: Sequence[str], url: str, paths: DbtPaths, *, echo: bool = False) -> DbtResult:
+    """Run `dbt <args>` against the warehouse at `url`; never raises for a failed build (read `.ok`).
+
+    The return code is the one dbt's command line exits with: 0 ok, 1 a node failed, 2 dbt itself failed (a bad
+    argument, a broken project, no database). dbt's console goes into `.output`, or to our stdout with `echo`.
+    """
     project = bundled.dbt_project_dir()
     paths.target.mkdir(parents=True, exist_ok=True)
     paths.logs.mkdir(parents=True, exist_ok=True)
@@ -197,24 +206,77 @@ def run_dbt(
         "--log-path",
         str(paths.logs),
     ]
+    env = dbt_env(url, paths=paths)
     started = time.monotonic()
-    completed = subprocess.run(
-        [sys.executable, "-c", DBT_MAIN, *command],
-        env=dbt_env(url, paths=paths),
-        cwd=paths.workdir,
-        stdout=None if echo else subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    with _DBT_LOCK:
+        returncode, output = _invoke(command, env, paths.workdir, echo=echo)
     return DbtResult(
         command=list(args),
-        returncode=completed.returncode,
+        returncode=returncode,
         seconds=time.monotonic() - started,
-        output=completed.stdout or "",
+        output=output,
         nodes=read_run_results(results_file),
     )
+
+
+def _invoke(command: list[str], env: dict[str, str], workdir: Path, *, echo: bool) -> tuple[int, str]:
+    """One dbt invocation in this process, leaving the process as it found it; (return code, console output)."""
+    # imported here: seconds of CPU that commands which never run dbt do not pay
+    from dbt.cli.main import dbtRunner
+    from dbt.deprecations import reset_deprecations
+    from dbt.flags import get_flags, set_flags
+
+    console = io.StringIO()
+    flags = get_flags()
+    with contextlib.ExitStack() as restore:
+        restore.enter_context(_environment(env))
+        restore.enter_context(contextlib.chdir(workdir))
+        restore.callback(set_flags, flags)
+        restore.callback(_release_dbt_loggers)
+        if not echo:  # stderr too, as the command line's 2>&1 did
+            restore.enter_context(contextlib.redirect_stdout(console))
+            restore.enter_context(contextlib.redirect_stderr(console))
+        # dbt shows a deprecation once per process and sums them up at the end: per call, as its command line does
+        reset_deprecations()
+        # a context of its own: dbt's invocation context (its copy of the environment) stays out of the caller's
+        outcome = contextvars.Context().run(dbtRunner().invoke, command)
+    if isinstance(outcome.exception, KeyboardInterrupt):
+        raise outcome.exception
+    output = console.getvalue()
+    if outcome.exception is not None and str(outcome.exception) not in output:
+        # a usage error, which dbt's command line prints itself and its runner only returns
+        line = f"{type(outcome.exception).__name__}: {outcome.exception}\n"
+        line = line.replace(env[PASSWORD_VAR], "*****") if env[PASSWORD_VAR] else line
+        output += line
+        if echo:
+            sys.stdout.write(line)
+    return (0 if outcome.success else 1 if outcome.exception is None else 2), output
+
+
+@contextlib.contextmanager
+def _environment(env: Mapping[str, str]) -> Iterator[None]:
+    """`os.environ` is `env` inside the block, and exactly what it was after it, however the block ends."""
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _release_dbt_loggers() -> None:
+    """Close the handlers dbt left on its loggers (dbt.log stays open, the console points at our capture) and
+    detach them from dbt's event manager; the next call sets up its own."""
+    from dbt_common.events.event_manager_client import cleanup_event_logger
+
+    cleanup_event_logger()
+    for name in _DBT_LOGGERS:
+        logger = logging.getLogger(name)
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+            handler.close()
 
 
 def read_run_results(path: Path) -> list[NodeResult]:
@@ -309,7 +371,6 @@ def build(
     data_tests: bool = True,
     dbt_vars: Mapping[str, Any] | None = None,
     state: Path | None = None,
-    timeout: float | None = None,
     echo: bool = False,
 ) -> DbtResult:
     """`dbt build`: staging views, marts and their data tests, in dependency order."""
@@ -322,15 +383,15 @@ def build(
         dbt_vars=dbt_vars,
         state=state,
     )
-    return run_dbt(args, url, paths, timeout=timeout, echo=echo)
+    return run_dbt(args, url, paths, echo=echo)
 
 
-def source_freshness(url: str, paths: DbtPaths, *, timeout: float | None = None) -> DbtResult:
+def source_freshness(url: str, paths: DbtPaths) -> DbtResult:
     """`dbt source freshness`: per raw table pass, warn or error against the `_loaded_at` thresholds of
     _fmp__sources.yml (exit code 1 only when one is past `error_after`)."""
-    return run_dbt(["source", "freshness"], url, paths, timeout=timeout)
+    return run_dbt(["source", "freshness"], url, paths)
 
 
-def generate_docs(url: str, paths: DbtPaths, *, timeout: float | None = None, echo: bool = False) -> DbtResult:
+def generate_docs(url: str, paths: DbtPaths, *, echo: bool = False) -> DbtResult:
     """`dbt docs generate --static`: one self-contained HTML file at `paths.static_docs`."""
-    return run_dbt(["docs", "generate", "--static"], url, paths, timeout=timeout, echo=echo)
+    return run_dbt(["docs", "generate", "--static"], url, paths, echo=echo)
