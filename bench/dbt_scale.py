@@ -191,23 +191,21 @@ class History:
     bound_s: float
 
 
-def measure(warehouse: Warehouse, symbols: int, years: int) -> History:
-    url = warehouse.database(f"dbt_{years}y")
+def measure(warehouse: Warehouse, paths: DbtPaths, symbols: int, years: int) -> History:
+    url = warehouse.database_again("dbt")  # each history on a fresh one; dbt's parse is kept between them
     first = DAY_BEFORE - timedelta(days=round(365.25 * years)) + timedelta(days=1)
     raw_rows = land_history(url, symbols, first, DAY_BEFORE)
     land_actions(url, symbols, first, DAY_BEFORE)
     settle(url, *(table for table, _, _ in TABLES), *(table for table, _, _, _ in ACTIONS))
-    with scratch_dir() as home:
-        paths = DbtPaths.under(home)
-        selected = ["--select", *MODELS, HISTORY]
-        model_seconds(run_dbt(["run", "--select", f"+{MODELS[-1]}", f"+{HISTORY}"], url, paths))  # the first build
-        settle(url, *(f"marts.{model}" for model in (*MODELS, HISTORY)))
-        land(url, symbols, DAY, DAY, "0 s")
-        incremental = run_dbt(["run", *selected], url, paths)
-        # the full refresh of daily_ma with all it depends on, as `fmp-elt transform --full-refresh` runs it;
-        # the history's on its own, so that neither shares the two cores with the other
-        full = run_dbt(["run", "--select", f"+{MODELS[-1]}", "--full-refresh"], url, paths)
-        history_full = run_dbt(["run", "--select", HISTORY, "--full-refresh"], url, paths)
+    selected = ["--select", *MODELS, HISTORY]
+    model_seconds(run_dbt(["run", "--select", f"+{MODELS[-1]}", f"+{HISTORY}"], url, paths))  # the first build
+    settle(url, *(f"marts.{model}" for model in (*MODELS, HISTORY)))
+    land(url, symbols, DAY, DAY, "0 s")
+    incremental = run_dbt(["run", *selected], url, paths)
+    # the full refresh of daily_ma with all it depends on, as `fmp-elt transform --full-refresh` runs it;
+    # the history's on its own, so that neither shares the two cores with the other
+    full = run_dbt(["run", "--select", f"+{MODELS[-1]}", "--full-refresh"], url, paths)
+    history_full = run_dbt(["run", "--select", HISTORY, "--full-refresh"], url, paths)
     chain_s = wall_seconds(full)
     bound_s, bound_rows = dbt_bound.build(url)
     conn = psycopg2.connect(url)
@@ -238,7 +236,9 @@ def measure(warehouse: Warehouse, symbols: int, years: int) -> History:
 
 
 def run(warehouse: Warehouse, scale: Scale) -> list[Row]:
-    short, long = (measure(warehouse, scale.dbt_symbols, years) for years in scale.dbt_years)
+    with scratch_dir() as dbt_home:
+        paths = DbtPaths.under(dbt_home)
+        short, long = [measure(warehouse, paths, scale.dbt_symbols, years) for years in scale.dbt_years]
     growth = long.incremental_s / short.incremental_s
     history_growth = long.raw_rows / short.raw_rows
     rows = []

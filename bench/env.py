@@ -41,6 +41,7 @@ class Warehouse:
         self._server: Any = None
         self._root: Path | None = None
         self._created: list[str] = []
+        self._run = uuid.uuid4().hex[:6]  # this run's databases apart from another run's on one server
         self.url = ""
         self.description = ""
 
@@ -78,9 +79,22 @@ class Warehouse:
 
     def database(self, label: str) -> str:
         """A new, migrated database; dropped when the warehouse closes."""
-        name = f"fmp_bench_{label}_{uuid.uuid4().hex[:6]}"
+        return self._migrated(f"fmp_bench_{label}_{uuid.uuid4().hex[:6]}")
+
+    def database_again(self, label: str) -> str:
+        """A new, migrated database under the one name `label` has in this run, dropping the one before it.
+
+        dbt parses the whole project again when the connection differs from its saved parse's (the database name
+        is part of it): measurements that follow one another on databases of one name share dbt's folders and
+        its partial parse, which their figures (dbt's own model times) never included."""
+        name = f"fmp_bench_{label}_{self._run}"
+        self._admin(f"drop database if exists {name} with (force)")
+        return self._migrated(name)
+
+    def _migrated(self, name: str) -> str:
         self._admin(f"create database {name}")
-        self._created.append(name)
+        if name not in self._created:
+            self._created.append(name)
         url = with_database(self.url, name)
         conn = psycopg2.connect(url)
         try:

@@ -92,7 +92,7 @@ def _after_run(url: str, since: object) -> tuple[int, int]:
     return touched, readjusted
 
 
-def measure(warehouse: Warehouse, scale: Scale, splits: int, dividends: int) -> EventDay:
+def measure(warehouse: Warehouse, scale: Scale, paths: DbtPaths, splits: int, dividends: int) -> EventDay:
     start = DAY - timedelta(days=scale.daily_history_days)
     spec = SimSpec(
         n_symbols=simulator_size(scale.daily_symbols, SEED, start, DAY),
@@ -104,9 +104,8 @@ def measure(warehouse: Warehouse, scale: Scale, splits: int, dividends: int) -> 
         today=DAY,
         seed=SEED,
     )
-    url = warehouse.database(f"events_{splits}_{dividends}")
+    url = warehouse.database_again("events")  # each count on a fresh one; dbt's parse is kept between them
     with scratch_dir() as home:
-        paths = DbtPaths.under(home)
         prepare_cursors(spec, url, home, DAY_BEFORE)
         model_seconds(run_dbt(["run", "--select", CHAIN], url, paths))  # yesterday's marts
         settle(url, "raw.fmp_prices", "raw.fmp_splits", "raw.fmp_dividends", "marts.daily_prices", "marts.daily_ma")
@@ -141,7 +140,9 @@ def measure(warehouse: Warehouse, scale: Scale, splits: int, dividends: int) -> 
 
 
 def run(warehouse: Warehouse, scale: Scale) -> list[Row]:
-    quiet, *eventful = (measure(warehouse, scale, splits, dividends) for splits, dividends in EVENT_COUNTS)
+    with scratch_dir() as dbt_home:
+        paths = DbtPaths.under(dbt_home)
+        quiet, *eventful = [measure(warehouse, scale, paths, *counts) for counts in EVENT_COUNTS]
     rows = [
         Row(
             "event day: a quiet day (nothing planted)",
