@@ -36,8 +36,9 @@ from fmp_elt.simulator import Simulator
 from fmp_elt.streams.base import ExtractOptions
 from fmp_elt.warehouse import runlog
 from tests.fixtures.ops_alerts import SlackInbox, slack_webhook
-from tests.fixtures.postgres import create_database, drop_database, query, with_database
+from tests.fixtures.postgres import query
 from tests.fixtures.simulator import fmp_get, simulator_config
+from tests.fixtures.warehouses import module_warehouse
 
 START = date(2025, 1, 2)
 FIRST_RUN = date(2025, 4, 1)
@@ -162,11 +163,9 @@ def list_wrong(simulator: Simulator, symbol: str, day: date) -> None:
 def story(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Story]:
     simulator = Simulator(simulator_config(n_symbols=12, start=START, end=RIGHT))
     simulator.start()
-    name = create_database(pg_server_url, pg_template)
     try:
-        with slack_webhook() as slack:
-            paths = transform_stage.DbtPaths.under(tmp_path_factory.mktemp("home"))
-            story = Story(simulator, with_database(pg_server_url, name), quiet(simulator)[:3], paths, slack)
+        with slack_webhook() as slack, module_warehouse(pg_server_url, pg_template, tmp_path_factory) as warehouse:
+            story = Story(simulator, warehouse.url, quiet(simulator)[:3], warehouse.paths, slack)
             for day in RUNS:
                 simulator.set_today(day)
                 if day == MISSED:
@@ -180,7 +179,6 @@ def story(pg_server_url: str, pg_template: str, tmp_path_factory: pytest.TempPat
             yield story
     finally:
         simulator.stop()
-        drop_database(pg_server_url, name)
 
 
 @pytest.fixture(scope="module")
