@@ -12,12 +12,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 
 import psycopg2
 import pytest
 
 from tests.fixtures.postgres import create_database, drop_database, query, with_database
+from tests.fixtures.processes import wait_for
 
 JOBS = "symbols,prices,ratios,transform"
 MARTS = ("marts.symbols", "marts.daily_prices", "marts.daily_ma", "marts.ratios")
@@ -40,15 +40,6 @@ def finish_run(env: dict[str, str]) -> None:
     if process.returncode != 0:
         errors = query(env["DATABASE_URL"], "select message from etl.logs where level in ('ERROR', 'WARNING')")
         pytest.fail(output + "\n".join(str(e[0]) for e in errors))
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 120.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def running_job(db: str, job: str) -> bool:

@@ -7,8 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 
 from fmp_elt import clock
 from tests.fixtures.ops import FMP_ELT, ROOT, job, query, write_jobs
+from tests.fixtures.processes import alive, wait_for
 
 
 @pytest.mark.clock
@@ -78,30 +77,13 @@ def test_a_job_dies_with_its_runner_killed_alone(database_url: str, tmp_path: Pa
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url, "FMP_ELT_JOBS": str(path)}
     runner = subprocess.Popen([str(FMP_ELT), "run", "--jobs", "slow"], env=env, stderr=subprocess.DEVNULL)
     try:
-        assert _until(pidfile.exists), "the job never started"
+        assert wait_for(pidfile.exists), "the job never started"
         grandchild = int(pidfile.read_text())
         attempt = int(Path(f"/proc/{grandchild}/stat").read_text().rsplit(")", 1)[1].split()[1])
         assert os.getpgid(attempt) == attempt != os.getpgid(runner.pid)  # the attempt leads a group of its own
         runner.send_signal(signal.SIGKILL)
-        assert _until(lambda: not _alive(attempt) and not _alive(grandchild)), "the job outlived its runner"
+        assert wait_for(lambda: not alive(attempt) and not alive(grandchild)), "the job outlived its runner"
     finally:
         if runner.poll() is None:
             runner.kill()
         runner.wait()
-
-
-def _until(condition: Callable[[], bool], timeout: float = 120.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
-
-
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited: it only waits to be reaped

@@ -18,6 +18,7 @@ from fmp_elt.orchestration.job_context import RunOptions
 from fmp_elt.orchestration.runner import due_jobs, run
 from fmp_elt.warehouse import runlog
 from tests.fixtures.ops import FMP_ELT, ROOT, attempt_order, cli, executions, job, query, write_jobs
+from tests.fixtures.processes import alive
 
 # The runner stamps its rows with the clock, but a run given its jobs by name does the same on any date: only
 # `fmp-elt run` reads the clock for what it decides (its alerts read the status's freshness), so only the tests of
@@ -76,19 +77,9 @@ def test_a_job_over_its_timeout_is_killed_with_its_children(database_url: str, t
     assert slow.error == "timed out after 10s"
     assert report.outcome("after").status == "skipped"
     grandchild = int(pidfile.read_text())
-    assert not _alive(grandchild), "the job's own child process outlived the timeout"
+    assert not alive(grandchild), "the job's own child process outlived the timeout"
     status, *_rest, error, _meta = executions(database_url)["slow"]
     assert (status, error) == ("failed", "timed out after 10s")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # a zombie is dead too: it only waits for its parent to read its exit status
-    stat = Path(f"/proc/{pid}/stat")
-    return stat.exists() and stat.read_text().split()[2] != "Z"
 
 
 def test_a_flaky_job_succeeds_on_retry_and_records_its_attempts(database_url: str, tmp_path: Path) -> None:
@@ -319,7 +310,7 @@ def test_a_terminated_run_stops_its_job_and_records_the_interruption(database_ur
             process.kill()
             process.wait()
     assert process.returncode == 143
-    assert not _alive(int(pidfile.read_text()))
+    assert not alive(int(pidfile.read_text()))
     [(status, error)] = query(database_url, "select status, error_message from etl.executions")
     assert status == "failed"
     assert error.startswith("interrupted")
