@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlparse
 
 import yaml
 
-from fmp_elt import bundled
+from fmp_elt import bundled, yaml_text
 from fmp_elt.config import data_dir
 from fmp_elt.warehouse.connection import connection_parts
 
@@ -108,7 +108,7 @@ def with_table_assets(config_text: str, tables: Mapping[str, str]) -> str:
     Written once before the context opens: adding them through GX rewrites the whole file per asset and per
     batch definition. Their ids derive from the names, so the same datasets always give the same file.
     """
-    config = yaml.safe_load(config_text)
+    config = yaml_text.load(config_text)
     datasource = config["fluent_datasources"][DATASOURCE]
     namespace = uuid.UUID(datasource["id"])
     assets = {}
